@@ -1,0 +1,6 @@
+"""Command line entry point."""
+
+
+def main() -> int:
+    """Run ohtop."""
+    return 0

@@ -1,0 +1,1 @@
+"""httpx REST client, server-kind detection and per-kind conversation sources (no Textual)."""

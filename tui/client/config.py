@@ -1,0 +1,34 @@
+"""How to reach one server."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+from urllib.parse import urlsplit
+
+
+@dataclass(frozen=True, slots=True)
+class ServerConfig:
+    """A server to watch and the credentials for it (never shown, never logged)."""
+
+    url: str
+    name: str = ""
+    api_key: str | None = field(default=None, repr=False)  # Authorization: Bearer
+    session_api_key: str | None = field(default=None, repr=False)  # X-Session-API-Key
+    cookie: str | None = field(default=None, repr=False)  # a raw Cookie header value
+    verify_tls: bool = True
+
+    @property
+    def label(self) -> str:
+        """The name shown to people: the configured name, else host:port."""
+        return self.name or (urlsplit(self.url).netloc or self.url)
+
+    def auth_headers(self) -> dict[str, str]:
+        """The headers that carry this server's credentials."""
+        headers: dict[str, str] = {}
+        if self.api_key:
+            headers["Authorization"] = f"Bearer {self.api_key}"
+        if self.session_api_key:
+            headers["X-Session-API-Key"] = self.session_api_key
+        if self.cookie:
+            headers["Cookie"] = self.cookie
+        return headers

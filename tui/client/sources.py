@@ -1,0 +1,249 @@
+"""Per-kind access to conversations: V1 app server, V0 app server, agent server."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from tui.client.errors import ApiError, ErrorKind
+from tui.client.rest import RestClient
+from tui.protocol.base import PayloadError, WireModel, validate_items
+from tui.protocol.conversations import AgentConversation, AppConversation, Page, V0Conversation
+from tui.protocol.events import ConversationErrorEvent, Event, TaskItem, parse_event
+from tui.protocol.ids import dashed
+
+AnyConversation = AppConversation | V0Conversation | AgentConversation
+BATCH_LIMIT = 99  # `?ids=` takes at most 99 ids (1.11.0 answers 400 from 100 on)
+PAGE_LIMIT = 100
+MAX_PAGES = 1000
+TASK_PAGES = 3  # pages of newest observations searched for the latest task list
+
+
+@dataclass(slots=True)
+class Fetched:
+    """A batch answer: conversations by requested id (None: deleted/unknown), rejected items."""
+
+    found: dict[str, AnyConversation | None]
+    rejected: int = 0
+
+
+@dataclass(slots=True)
+class Details:
+    """What REST events add to a snapshot: the latest task list and the last error."""
+
+    tasks: list[TaskItem] | None = None
+    error: ConversationErrorEvent | None = None
+
+
+class ConversationSource(Protocol):
+    """What the monitor needs from a server, whatever its kind."""
+
+    kind: str
+    rest: RestClient
+
+    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
+        """One page of the listing: items, next cursor, rejected item count."""
+        ...
+
+    async def fetch(self, ids: Sequence[str]) -> Fetched:
+        """Current state of up to BATCH_LIMIT conversations."""
+        ...
+
+    async def details(self, conversation_id: str, want_error: bool) -> Details:
+        """Latest task list (and last error when asked) from the event history."""
+        ...
+
+
+def _page(raw: Any, model: type[WireModel], v0: bool = False) -> tuple[list[Any], str | None, int]:
+    try:
+        page = Page.from_v0(raw) if v0 else Page.model_validate(raw)
+    except Exception as exc:
+        raise ApiError(ErrorKind.BAD_PAYLOAD, f"not a page of conversations: {exc}") from exc
+    items, rejected = validate_items(page.items, model)
+    return [i for i in items if i is not None], page.next_page_id, rejected
+
+
+def _batch(raw: Any, ids: Sequence[str], model: type[WireModel]) -> Fetched:
+    """Batches answer in request order with null for missing ids; match by id, not position."""
+    try:
+        items, rejected = validate_items(raw, model)
+    except PayloadError as exc:
+        raise ApiError(ErrorKind.BAD_PAYLOAD, str(exc)) from exc
+    found: dict[str, AnyConversation | None] = {}
+    for item in items:
+        if item is not None:
+            found[_id_of(item)] = item  # type: ignore[assignment]
+    if len(items) == len(ids):
+        for wanted, item in zip(ids, items, strict=True):
+            if item is None:
+                found.setdefault(wanted, None)
+    return Fetched(found, rejected)
+
+
+def _id_of(c: Any) -> str:
+    return str(c.conversation_id if isinstance(c, V0Conversation) else c.id)
+
+
+def _events(raw: Any) -> tuple[list[Event], str | None]:
+    if not isinstance(raw, dict) or not isinstance(raw.get("items"), list):
+        raise ApiError(ErrorKind.BAD_PAYLOAD, "not a page of events")
+    events = [parse_event(e) for e in raw["items"] if isinstance(e, dict)]
+    nxt = raw.get("next_page_id")
+    return events, nxt if isinstance(nxt, str) else None
+
+
+def latest_tasks(events: list[Event]) -> list[TaskItem] | None:
+    """The task list of the newest task-tracker observation among `events` (newest first)."""
+    from tui.protocol.events import ObservationEvent
+
+    for e in events:
+        if isinstance(e, ObservationEvent) and e.task_list is not None:
+            return e.task_list
+    return None
+
+
+class _EventSearch:
+    """Shared by V1 and the agent server: both page `events/search` newest first."""
+
+    rest: RestClient
+
+    def _events_path(self, conversation_id: str) -> str:
+        raise NotImplementedError
+
+    def _kind_param(self) -> str:
+        raise NotImplementedError
+
+    async def _search(self, cid: str, kind: str, limit: int, page_id: str | None) -> Any:
+        params: dict[str, Any] = {
+            self._kind_param(): kind,
+            "sort_order": "TIMESTAMP_DESC",
+            "limit": limit,
+        }
+        if page_id:
+            params["page_id"] = page_id
+        return await self.rest.get_json(self._events_path(cid), params, conditional=False)
+
+    async def details(self, conversation_id: str, want_error: bool) -> Details:
+        """Latest task list (a few pages of observations at most) and, if asked, last error."""
+        out = Details()
+        page_id: str | None = None
+        for _ in range(TASK_PAGES):
+            events, page_id = _events(
+                await self._search(conversation_id, "ObservationEvent", PAGE_LIMIT, page_id)
+            )
+            out.tasks = latest_tasks(events)
+            if out.tasks is not None or not page_id:
+                break
+        if want_error:
+            events, _ = _events(
+                await self._search(conversation_id, "ConversationErrorEvent", 1, None)
+            )
+            errors = [e for e in events if isinstance(e, ConversationErrorEvent)]
+            out.error = errors[0] if errors else None
+        return out
+
+
+class V1AppSource(_EventSearch):
+    """OpenHands app server V1 (`/api/v1`, openhands-ai >= 1.0)."""
+
+    kind = "v1"
+
+    def __init__(self, rest: RestClient) -> None:
+        self.rest = rest
+
+    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if page_id:
+            params["page_id"] = page_id
+        raw = await self.rest.get_json("api/v1/app-conversations/search", params, False)
+        return _page(raw, AppConversation)
+
+    async def fetch(self, ids: Sequence[str]) -> Fetched:
+        raw = await self.rest.get_json("api/v1/app-conversations", [("ids", i) for i in ids])
+        return _batch(raw, ids, AppConversation)
+
+    def _events_path(self, conversation_id: str) -> str:
+        return f"api/v1/conversation/{conversation_id}/events/search"
+
+    def _kind_param(self) -> str:
+        return "kind__eq"
+
+
+class AgentSource(_EventSearch):
+    """An agent server (inside a sandbox, or run alone)."""
+
+    kind = "agent"
+
+    def __init__(self, rest: RestClient) -> None:
+        self.rest = rest
+
+    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if page_id:
+            params["page_id"] = page_id
+        raw = await self.rest.get_json("api/conversations/search", params, False)
+        return _page(raw, AgentConversation)
+
+    async def fetch(self, ids: Sequence[str]) -> Fetched:
+        raw = await self.rest.get_json("api/conversations", [("ids", dashed(i)) for i in ids])
+        return _batch(raw, ids, AgentConversation)
+
+    def _events_path(self, conversation_id: str) -> str:
+        return f"api/conversations/{dashed(conversation_id)}/events/search"
+
+    def _kind_param(self) -> str:
+        return "kind"
+
+
+class V0AppSource:
+    """OpenHands app server V0 (openhands-ai <= 1.6): no batch endpoint, one GET per id."""
+
+    kind = "v0"
+    concurrency = 4
+
+    def __init__(self, rest: RestClient) -> None:
+        self.rest = rest
+
+    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if page_id:
+            params["page_id"] = page_id
+        raw = await self.rest.get_json("api/conversations", params, False)
+        return _page(raw, V0Conversation, v0=True)
+
+    async def fetch(self, ids: Sequence[str]) -> Fetched:
+        gate = asyncio.Semaphore(self.concurrency)
+
+        async def one(cid: str) -> tuple[str, Any]:
+            async with gate:
+                return cid, await self.rest.get_json(f"api/conversations/{cid}")
+
+        out = Fetched({})
+        for cid, raw in await asyncio.gather(*(one(i) for i in ids)):
+            if raw is None:  # V0 answers 200 with a null body for an unknown id
+                out.found[cid] = None
+                continue
+            items, rejected = validate_items([raw], V0Conversation)
+            out.rejected += rejected
+            if items and items[0] is not None:
+                out.found[cid] = items[0]
+        return out
+
+    async def details(self, conversation_id: str, want_error: bool) -> Details:
+        raw = await self.rest.get_json(
+            f"api/conversations/{conversation_id}/events",
+            {"reverse": "true", "limit": PAGE_LIMIT},
+            conditional=False,
+        )
+        events = raw.get("events") if isinstance(raw, dict) else None
+        for e in events if isinstance(events, list) else []:
+            extras = e.get("extras") if isinstance(e, dict) else None
+            if e.get("observation") == "task_tracking" and isinstance(extras, dict):
+                items = extras.get("task_list")
+                if isinstance(items, list):
+                    return Details(
+                        tasks=[TaskItem.model_validate(i) for i in items if isinstance(i, dict)]
+                    )
+        return Details()

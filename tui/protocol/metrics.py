@@ -1,0 +1,71 @@
+"""Cost and token metrics as the app server and agent server report them."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import BeforeValidator
+
+from tui.protocol.base import OpenStr, WireModel
+
+
+def _number(value: Any) -> float:
+    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+
+
+def _count(value: Any) -> int:
+    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+
+
+Number = Annotated[float, BeforeValidator(_number)]
+Count = Annotated[int, BeforeValidator(_count)]
+
+
+class TokenUsage(WireModel):
+    """Accumulated token usage of one model."""
+
+    prompt_tokens: Count = 0
+    completion_tokens: Count = 0
+    cache_read_tokens: Count = 0
+    cache_write_tokens: Count = 0
+    reasoning_tokens: Count = 0
+
+
+class MetricsSnapshot(WireModel):
+    """`MetricsSnapshot`: accumulated cost and tokens."""
+
+    model_name: OpenStr = None
+    accumulated_cost: Number = 0.0
+    accumulated_token_usage: TokenUsage | None = None
+
+    @property
+    def tokens(self) -> int:
+        """Prompt plus completion tokens."""
+        u = self.accumulated_token_usage
+        return u.prompt_tokens + u.completion_tokens if u else 0
+
+
+class Usage:
+    """Cost and tokens summed over several metrics snapshots."""
+
+    __slots__ = ("cost", "tokens")
+
+    def __init__(self, cost: float = 0.0, tokens: int = 0) -> None:
+        self.cost = cost
+        self.tokens = tokens
+
+    @classmethod
+    def total(cls, snapshots: list[MetricsSnapshot]) -> Usage:
+        """Sum across usage ids, as the newer web frontend does."""
+        return cls(sum(s.accumulated_cost for s in snapshots), sum(s.tokens for s in snapshots))
+
+
+def usage_from_stats(stats: Any) -> Usage | None:
+    """Read `{"usage_to_metrics": {id: MetricsSnapshot}}` (agent-server `stats`)."""
+    if not isinstance(stats, dict):
+        return None
+    per_usage = stats.get("usage_to_metrics")
+    if not isinstance(per_usage, dict):
+        return None
+    snaps = [MetricsSnapshot.model_validate(v) for v in per_usage.values() if isinstance(v, dict)]
+    return Usage.total(snaps)

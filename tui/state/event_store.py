@@ -1,0 +1,52 @@
+"""EventStore: the newest events of each conversation, deduplicated, bounded."""
+
+from __future__ import annotations
+
+from collections import OrderedDict, deque
+
+from tui.protocol.events import Event
+from tui.state.signal import Signal
+from tui.state.view import Key
+
+DEFAULT_EVENT_CAP = 200
+
+
+class EventStore:
+    """Keeps at most `cap` events per conversation and drops ids already seen."""
+
+    def __init__(self, cap: int = DEFAULT_EVENT_CAP) -> None:
+        self.cap = cap
+        self._events: dict[Key, deque[Event]] = {}
+        # Ids remembered for dedupe; larger than the kept window so a replay is recognised.
+        self._seen: dict[Key, OrderedDict[str, None]] = {}
+        self.added: Signal[Key] = Signal()
+
+    def add(self, key: Key, event: Event) -> bool:
+        """Store `event` unless its id was seen. Returns True when it was new."""
+        seen = self._seen.setdefault(key, OrderedDict())
+        if event.id:
+            if event.id in seen:
+                return False
+            seen[event.id] = None
+            while len(seen) > self.cap * 4:
+                seen.popitem(last=False)
+        self._events.setdefault(key, deque(maxlen=self.cap)).append(event)
+        self.added.emit(key)
+        return True
+
+    def events(self, key: Key) -> list[Event]:
+        """The kept events of one conversation, oldest first."""
+        return list(self._events.get(key, ()))
+
+    def count(self, key: Key) -> int:
+        """How many events are kept for one conversation."""
+        return len(self._events.get(key, ()))
+
+    def total(self) -> int:
+        """How many events are kept overall."""
+        return sum(len(d) for d in self._events.values())
+
+    def forget(self, key: Key) -> None:
+        """Drop everything about one conversation."""
+        self._events.pop(key, None)
+        self._seen.pop(key, None)

@@ -1,0 +1,159 @@
+"""StatusStore: the current view of every conversation, with change notifications."""
+
+from __future__ import annotations
+
+import dataclasses
+import time
+from collections import Counter, deque
+from collections.abc import Callable, Iterator
+from contextlib import contextmanager
+from dataclasses import dataclass
+from typing import Any
+
+from tui.state.signal import Signal
+from tui.state.view import ConversationView, Key
+
+# Fields that REST snapshots do not carry; they come from events and survive a REST refresh.
+_EVENT_FIELDS = ("tasks", "last_error")
+TIMELINE_LENGTH = 32
+
+
+@dataclass(frozen=True, slots=True)
+class Transition:
+    """A change of a conversation's (status, execution status)."""
+
+    key: Key
+    old_status: str | None
+    new_status: str
+    old_execution: str | None
+    new_execution: str | None
+    at: float  # wall-clock epoch seconds
+    reason: str
+
+
+class StatusStore:
+    """Owns every `ConversationView`. Mutate only through its methods."""
+
+    def __init__(
+        self,
+        clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self._clock = clock
+        self._wall = wall
+        self._views: dict[Key, ConversationView] = {}
+        self._timelines: dict[Key, deque[Transition]] = {}
+        self._pending: set[Key] = set()
+        self._depth = 0
+        self.changed: Signal[frozenset[Key]] = Signal()
+        self.transitions: Signal[Transition] = Signal()
+        self.version = 0
+
+    def __len__(self) -> int:
+        return len(self._views)
+
+    def __iter__(self) -> Iterator[ConversationView]:
+        return iter(list(self._views.values()))
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._views
+
+    def get(self, key: Key) -> ConversationView | None:
+        """The view for `key`, if known."""
+        return self._views.get(key)
+
+    def all_keys(self) -> list[Key]:
+        """All keys, in insertion order."""
+        return list(self._views)
+
+    def counts(self) -> Counter[str]:
+        """How many conversations are in each coarse status."""
+        return Counter(v.status for v in self._views.values())
+
+    def timeline(self, key: Key) -> list[Transition]:
+        """The recorded transitions of one conversation, oldest first."""
+        return list(self._timelines.get(key, ()))
+
+    @contextmanager
+    def batch(self) -> Iterator[None]:
+        """Group many mutations into one `changed` notification."""
+        self._depth += 1
+        try:
+            yield
+        finally:
+            self._depth -= 1
+            if self._depth == 0:
+                self._flush()
+
+    def upsert(self, view: ConversationView, reason: str = "poll") -> bool:
+        """Merge a REST snapshot into the store. Returns True when anything changed."""
+        old = self._views.get(view.key)
+        if old is not None:
+            keep = {f: getattr(old, f) for f in _EVENT_FIELDS if getattr(view, f) is None}
+            view = dataclasses.replace(view, **keep) if keep else view
+        return self._put(old, view, reason)
+
+    def update(self, key: Key, reason: str = "event", **fields: Any) -> bool:
+        """Change some fields of a known conversation (events, enrichment)."""
+        old = self._views.get(key)
+        if old is None:
+            return False
+        return self._put(old, dataclasses.replace(old, **fields), reason)
+
+    def remove(self, key: Key) -> None:
+        """Forget a conversation entirely."""
+        if self._views.pop(key, None) is not None:
+            self._timelines.pop(key, None)
+            self._mark(key)
+
+    def _put(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
+        state_changed = old is None or (old.status, old.execution_status) != (
+            new.status,
+            new.execution_status,
+        )
+        if state_changed:
+            new = dataclasses.replace(new, status_since=self._since(old, new))
+        else:
+            assert old is not None
+            new = dataclasses.replace(new, status_since=old.status_since)
+        if old == new:
+            return False
+        self._views[new.key] = new
+        if state_changed:
+            self._record(old, new, reason)
+        self._mark(new.key)
+        return True
+
+    def _since(self, old: ConversationView | None, new: ConversationView) -> float:
+        """When the current state began; on first sight, estimated from `updated_at`."""
+        now = self._clock()
+        if old is None and new.updated_at is not None and new.updated_at.tzinfo is not None:
+            age = self._wall() - new.updated_at.timestamp()
+            return now - max(0.0, age)
+        return now
+
+    def _record(self, old: ConversationView | None, new: ConversationView, reason: str) -> None:
+        t = Transition(
+            key=new.key,
+            old_status=old.status if old else None,
+            new_status=new.status,
+            old_execution=old.execution_status if old else None,
+            new_execution=new.execution_status,
+            at=self._wall(),
+            reason=reason,
+        )
+        self._timelines.setdefault(new.key, deque(maxlen=TIMELINE_LENGTH)).append(t)
+        self.transitions.emit(t)
+
+    def _mark(self, key: Key) -> None:
+        self._pending.add(key)
+        if self._depth == 0:
+            self._flush()
+
+    def _flush(self) -> None:
+        if not self._pending:
+            return
+        keys = frozenset(self._pending)
+        self._pending.clear()
+        self.version += 1
+        self.changed.emit(keys)

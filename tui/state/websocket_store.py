@@ -1,0 +1,65 @@
+"""WebSocketStore: the state of every link (server REST links and event streams)."""
+
+from __future__ import annotations
+
+import dataclasses
+from dataclasses import dataclass
+from enum import StrEnum
+
+from tui.state.signal import Signal
+
+
+class LinkState(StrEnum):
+    """The seed's connection states, plus FAILED for links that will not be retried alone."""
+
+    DISCONNECTED = "DISCONNECTED"
+    CONNECTING = "CONNECTING"
+    CONNECTED = "CONNECTED"
+    RECONNECTING = "RECONNECTING"
+    FAILED = "FAILED"
+
+
+@dataclass(frozen=True, slots=True)
+class LinkInfo:
+    """What the connection panel shows for one link."""
+
+    name: str
+    state: LinkState = LinkState.DISCONNECTED
+    detail: str = ""  # server kind and version, or stream endpoint
+    attempt: int = 0
+    next_retry_at: float | None = None  # monotonic
+    last_error: str | None = None
+    last_close_code: int | None = None
+    last_ok_at: float | None = None  # wall clock
+    received: int = 0
+
+
+class WebSocketStore:
+    """Owns every `LinkInfo`; emits the link name on each change."""
+
+    def __init__(self) -> None:
+        self._links: dict[str, LinkInfo] = {}
+        self.changed: Signal[str] = Signal()
+
+    def get(self, name: str) -> LinkInfo:
+        """The link called `name` (DISCONNECTED if never seen)."""
+        return self._links.get(name) or LinkInfo(name)
+
+    def links(self) -> list[LinkInfo]:
+        """All links, in the order they were first seen."""
+        return list(self._links.values())
+
+    def set(self, name: str, **fields: object) -> None:
+        """Change fields of a link."""
+        old = self.get(name)
+        new = dataclasses.replace(old, **fields)  # type: ignore[arg-type]
+        if new != old or name not in self._links:
+            self._links[name] = new
+            self.changed.emit(name)
+
+    def totals(self) -> dict[LinkState, int]:
+        """How many links are in each state."""
+        out = dict.fromkeys(LinkState, 0)
+        for link in self._links.values():
+            out[link.state] += 1
+        return out
