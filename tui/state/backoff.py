@@ -15,7 +15,7 @@ class Backoff:
 
     def ceiling(self, attempt: int) -> float:
         """The upper bound of the delay for this attempt."""
-        return min(self.cap, self.base * 2 ** max(0, attempt - 1))
+        return float(min(self.cap, self.base * 2.0 ** max(0, attempt - 1)))
 
     def delay(self, attempt: int, rng: random.Random) -> float:
         """A jittered delay for this attempt."""

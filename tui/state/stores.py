@@ -1,4 +1,4 @@
-"""The four stores, mirroring the web frontend's StatusStore / EventStore / WebSocketStore / errors."""
+"""The four stores, mirroring the web frontend's Status, Event, WebSocket and error stores."""
 
 from __future__ import annotations
 
