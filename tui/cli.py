@@ -1,6 +1,107 @@
-"""Command line entry point."""
+"""Command line: `ohtop` (the dashboard), `ohtop status`, `ohtop demo-server`."""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import os
+import sys
+from collections.abc import Sequence
+
+from tui.client.config import ServerConfig
 
 
-def main() -> int:
-    """Run ohtop."""
+def _server_options(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--server", action="append", default=[], metavar="URL", help="server to watch (repeat)"
+    )
+    p.add_argument(
+        "--api-key",
+        default=os.environ.get("OHTOP_API_KEY"),
+        help="app-server API key, sent as Authorization: Bearer (env OHTOP_API_KEY)",
+    )
+    p.add_argument(
+        "--session-api-key",
+        default=os.environ.get("OHTOP_SESSION_API_KEY"),
+        help="key sent as X-Session-API-Key (agent server; env OHTOP_SESSION_API_KEY)",
+    )
+    p.add_argument("--cookie", default=None, help="a Cookie header value (e.g. keycloak_auth=...)")
+    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument(
+        "--demo", action="store_true", help="start the embedded demo server and watch it"
+    )
+
+
+def build_parser() -> argparse.ArgumentParser:
+    """The argument parser of every command."""
+    parser = argparse.ArgumentParser(
+        prog="ohtop", description="Watch many OpenHands conversations at once."
+    )
+    _server_options(parser)
+    sub = parser.add_subparsers(dest="command")
+    status = sub.add_parser("status", help="print every conversation once and exit")
+    _server_options(status)
+    status.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    demo = sub.add_parser("demo-server", help="run the embedded demo server alone")
+    demo.add_argument("--port", type=int, default=8765)
+    demo.add_argument("--agent", action="store_true", help="act as one agent server at the root")
+    demo.add_argument("--api-key", default=None, help="require this bearer key")
+    return parser
+
+
+def configs_from(args: argparse.Namespace) -> list[ServerConfig]:
+    """One ServerConfig per --server, sharing the credentials given."""
+    return [
+        ServerConfig(
+            url=url,
+            api_key=args.api_key,
+            session_api_key=args.session_api_key,
+            cookie=args.cookie,
+            verify_tls=not args.insecure,
+        )
+        for url in args.server
+    ]
+
+
+async def _status(args: argparse.Namespace) -> int:
+    from tui.demo.server import DemoServer
+    from tui.headless import status_command
+
+    configs = configs_from(args)
+    demo = DemoServer() if args.demo else None
+    if demo is not None:
+        configs.append(ServerConfig(await demo.start(), name="demo"))
+    try:
+        return await status_command(configs, args.json)
+    finally:
+        if demo is not None:
+            await demo.stop()
+
+
+def main(argv: Sequence[str] | None = None) -> int:
+    """Run ohtop; returns the process exit code."""
+    parser = build_parser()
+    args = parser.parse_args(argv)
+    if args.command == "demo-server":
+        from tui.demo.server import serve_forever
+
+        with contextlib.suppress(KeyboardInterrupt):
+            asyncio.run(serve_forever(args.port, args.api_key, args.agent))
+        return 0
+    if not args.server and not args.demo:
+        parser.error("give --server URL (repeatable) or --demo")
+    if args.command == "status":
+        try:
+            return asyncio.run(_status(args))
+        except BrokenPipeError:  # `ohtop status | head`: the reader left, which is fine
+            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+            return 0
+    from tui.app import OhtopApp
+
+    OhtopApp(configs_from(args), demo=args.demo).run()
     return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import socket
 import ssl
 import time
 from dataclasses import dataclass
@@ -112,17 +113,26 @@ class RestClient:
         return self._http.build_request(request.method, target, content=request.content)
 
 
+def _causes(exc: BaseException) -> list[BaseException]:
+    """The exception and everything it was raised from (httpx wraps httpcore wraps OSError)."""
+    out: list[BaseException] = []
+    current: BaseException | None = exc
+    while current is not None and current not in out:
+        out.append(current)
+        current = current.__cause__ or current.__context__
+    return out
+
+
 def _connect_error(exc: httpx.ConnectError) -> ApiError:
-    text = str(exc)
-    cause = exc.__cause__ or exc.__context__
-    if isinstance(cause, ssl.SSLError) or "SSL" in text or "certificate" in text:
-        return ApiError(ErrorKind.TLS, f"TLS failure: {text}")
-    lowered = text.lower()
-    if "name or service not known" in lowered or "nodename nor servname" in lowered:
-        return ApiError(ErrorKind.NETWORK, f"DNS lookup failed: {text}")
-    if "refused" in lowered:
+    chain = _causes(exc)
+    text = " ".join(str(e) for e in chain)
+    if any(isinstance(e, ssl.SSLError) for e in chain) or "CERTIFICATE" in text.upper():
+        return ApiError(ErrorKind.TLS, f"TLS failure: {exc}")
+    if any(isinstance(e, socket.gaierror) for e in chain) or "name or service" in text.lower():
+        return ApiError(ErrorKind.NETWORK, "DNS lookup failed: host name not found")
+    if any(isinstance(e, ConnectionRefusedError) for e in chain) or "refused" in text.lower():
         return ApiError(ErrorKind.NETWORK, "connection refused")
-    return ApiError(ErrorKind.NETWORK, f"cannot connect: {text}")
+    return ApiError(ErrorKind.NETWORK, f"cannot connect: {exc}")
 
 
 def _reason(response: httpx.Response) -> str:

@@ -1,0 +1,208 @@
+"""The demo's REST routes: V1 app server at /api/v1, agent servers under /runtime/{sandbox}."""
+
+from __future__ import annotations
+
+import uuid
+from collections.abc import Callable
+from typing import Any
+
+from aiohttp import web
+
+from tui.demo.http import error, json_response, paged
+from tui.demo.shapes import agent_conversation, app_conversation, server_info
+from tui.demo.world import DemoConversation, DemoWorld
+
+BATCH_MAX = 99
+
+Handler = Callable[[web.Request], Any]
+
+
+class DemoRoutes:
+    """Request handlers over one `DemoWorld`."""
+
+    def __init__(self, world: DemoWorld, api_key: str | None = None) -> None:
+        self.world = world
+        self.api_key = api_key
+        self.base_url = ""  # set once the server knows its port
+        self.requests = 0
+
+    # -- guards --------------------------------------------------------------------------
+
+    def _tick(self, request: web.Request) -> web.StreamResponse | None:
+        """Advance the world, count the request, check the app server's bearer key."""
+        self.requests += 1
+        self.world.advance()
+        if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
+            return error(request, 401, "Unauthorized")
+        return None
+
+    def _sandbox(
+        self, request: web.Request
+    ) -> tuple[list[DemoConversation], web.StreamResponse | None]:
+        """The conversations of the sandbox named in the path, after checking its session key."""
+        self.requests += 1
+        self.world.advance()
+        sandbox = request.match_info.get("sandbox")
+        convs = [c for c in self.world.visible() if sandbox is None or c.sandbox_id == sandbox]
+        live = [c for c in convs if c.sandbox == "RUNNING"]
+        if sandbox is not None and not live:
+            return [], error(request, 503, "sandbox is not running")
+        key = request.headers.get("X-Session-API-Key")
+        if sandbox is not None and key != live[0].session_api_key:
+            return [], error(request, 401, "Unauthorized")
+        return live if sandbox is not None else convs, None
+
+    # -- V1 app server -------------------------------------------------------------------
+
+    async def app_search(self, request: web.Request) -> web.StreamResponse:
+        if (denied := self._tick(request)) is not None:
+            return denied
+        items = [app_conversation(self.world, c, self.base_url) for c in self.world.visible()]
+        return json_response(request, paged(request, items))
+
+    async def app_count(self, request: web.Request) -> web.StreamResponse:
+        if (denied := self._tick(request)) is not None:
+            return denied
+        return json_response(request, len(self.world.visible()))
+
+    async def app_batch(self, request: web.Request) -> web.StreamResponse:
+        if (denied := self._tick(request)) is not None:
+            return denied
+        ids = request.query.getall("ids", [])
+        if len(ids) > BATCH_MAX:
+            return error(request, 400, f"Too many ids requested. Maximum is {BATCH_MAX}.")
+        if not all(_is_uuid(i) for i in ids):
+            return error(request, 400, "Invalid UUID")
+        out = []
+        for i in ids:
+            c = self.world.get(i)
+            out.append(app_conversation(self.world, c, self.base_url) if c else None)
+        return json_response(request, out)
+
+    async def app_events(self, request: web.Request) -> web.StreamResponse:
+        if (denied := self._tick(request)) is not None:
+            return denied
+        c = self.world.get(request.match_info["cid"])
+        if c is None:
+            return json_response(request, {"items": [], "next_page_id": None})
+        return json_response(request, _event_page(request, c, request.query.get("kind__eq")))
+
+    async def app_sandbox_action(self, request: web.Request) -> web.StreamResponse:
+        if (denied := self._tick(request)) is not None:
+            return denied
+        action, sandbox = request.match_info["action"], request.match_info["sandbox"]
+        found = [c for c in self.world.visible() if c.sandbox_id == sandbox]
+        if not found:
+            return error(request, 404, "Sandbox not found")
+        for c in found:
+            c.sandbox = "PAUSED" if action == "pause" else "RUNNING"
+            if action == "resume" and c.execution is None:
+                c.execution = "idle"
+        return json_response(request, {"success": True})
+
+    # -- agent server (one per sandbox, or the whole world at the root) ---------------------
+
+    async def agent_get(self, request: web.Request) -> web.StreamResponse:
+        convs, denied = self._sandbox(request)
+        if denied is not None:
+            return denied
+        wanted = _hex(request.match_info["cid"])
+        found = [c for c in convs if c.hex == wanted]
+        if not found:
+            return error(request, 404, "Not Found")
+        return json_response(request, agent_conversation(self.world, found[0]))
+
+    async def agent_batch(self, request: web.Request) -> web.StreamResponse:
+        convs, denied = self._sandbox(request)
+        if denied is not None:
+            return denied
+        ids = request.query.getall("ids", [])
+        if len(ids) > BATCH_MAX or not all(_is_uuid(i) for i in ids):
+            return error(request, 422, "ids must be at most 99 UUIDs")
+        by_hex = {c.hex: c for c in convs}
+        out = [by_hex.get(_hex(i)) for i in ids]
+        return json_response(
+            request, [agent_conversation(self.world, c) if c else None for c in out]
+        )
+
+    async def agent_search(self, request: web.Request) -> web.StreamResponse:
+        convs, denied = self._sandbox(request)
+        if denied is not None:
+            return denied
+        status = request.query.get("status")
+        items = [
+            agent_conversation(self.world, c)
+            for c in convs
+            if status is None or (c.execution or "idle") == status
+        ]
+        return json_response(request, paged(request, items))
+
+    async def agent_count(self, request: web.Request) -> web.StreamResponse:
+        convs, denied = self._sandbox(request)
+        if denied is not None:
+            return denied
+        return json_response(request, len(convs))
+
+    async def agent_events(self, request: web.Request) -> web.StreamResponse:
+        convs, denied = self._sandbox(request)
+        if denied is not None:
+            return denied
+        wanted = _hex(request.match_info["cid"])
+        found = [c for c in convs if c.hex == wanted]
+        if not found:
+            return error(request, 404, "Not Found")
+        return json_response(request, _event_page(request, found[0], request.query.get("kind")))
+
+    async def agent_server_info(self, request: web.Request) -> web.StreamResponse:
+        self.requests += 1
+        return json_response(request, server_info(self.world.now))
+
+    async def health(self, request: web.Request) -> web.StreamResponse:
+        return json_response(request, "OK")
+
+
+def _is_uuid(raw: str) -> bool:
+    try:
+        uuid.UUID(raw)
+    except ValueError:
+        return False
+    return True
+
+
+def _hex(raw: str) -> str:
+    try:
+        return uuid.UUID(raw).hex
+    except ValueError:
+        return raw
+
+
+def _event_page(request: web.Request, c: DemoConversation, kind: str | None) -> dict[str, Any]:
+    events = [e for e in c.events if kind is None or e.get("kind") == kind]
+    if request.query.get("sort_order", "TIMESTAMP") == "TIMESTAMP_DESC":
+        events = events[::-1]
+    return paged(request, events)
+
+
+def add_routes(app: web.Application, routes: DemoRoutes, agent_at_root: bool) -> None:
+    """Mount the app-server routes, and the agent-server routes per sandbox (or at the root)."""
+    r = app.router
+    if agent_at_root:
+        prefixes = [""]
+    else:
+        prefixes = ["/runtime/{sandbox}"]
+        r.add_get("/api/v1/app-conversations/search", routes.app_search)
+        r.add_get("/api/v1/app-conversations/count", routes.app_count)
+        r.add_get("/api/v1/app-conversations", routes.app_batch)
+        r.add_get("/api/v1/conversation/{cid}/events/search", routes.app_events)
+        r.add_post("/api/v1/sandboxes/{sandbox}/{action:pause|resume}", routes.app_sandbox_action)
+    for p in prefixes:
+        r.add_get(p + "/api/conversations/search", routes.agent_search)
+        r.add_get(p + "/api/conversations/count", routes.agent_count)
+        r.add_get(p + "/api/conversations", routes.agent_batch)
+        r.add_get(p + "/api/conversations/{cid}", routes.agent_get)
+        r.add_get(p + "/api/conversations/{cid}/events/search", routes.agent_events)
+        r.add_get(p + "/server_info", routes.agent_server_info)
+    for path in ("/alive", "/health"):
+        r.add_get(path, routes.health)
+    if not agent_at_root:
+        r.add_get("/server_info", routes.agent_server_info)

@@ -1,0 +1,67 @@
+"""DemoServer: runs the demo world behind a real HTTP/websocket server on 127.0.0.1."""
+
+from __future__ import annotations
+
+import asyncio
+
+from aiohttp import web
+
+from tui.demo.routes import DemoRoutes, add_routes
+from tui.demo.world import DemoWorld
+
+HOST = "127.0.0.1"
+
+
+class DemoServer:
+    """Start with `await start()`; the URL is known once it is bound (port 0 picks a free one)."""
+
+    def __init__(
+        self,
+        world: DemoWorld | None = None,
+        *,
+        port: int = 0,
+        api_key: str | None = None,
+        agent_at_root: bool = False,
+    ) -> None:
+        self.world = world or DemoWorld()
+        self.port = port
+        self.routes = DemoRoutes(self.world, api_key)
+        self.app = web.Application()
+        add_routes(self.app, self.routes, agent_at_root)
+        self._runner: web.AppRunner | None = None
+
+    @property
+    def url(self) -> str:
+        """The base URL, e.g. http://127.0.0.1:43211."""
+        return f"http://{HOST}:{self.port}"
+
+    async def start(self) -> str:
+        """Bind and serve; returns the base URL."""
+        self._runner = web.AppRunner(self.app, access_log=None)
+        await self._runner.setup()
+        site = web.TCPSite(self._runner, HOST, self.port)
+        await site.start()
+        server = site._server
+        if self.port == 0 and server is not None:
+            sockets = getattr(server, "sockets", None) or []
+            self.port = sockets[0].getsockname()[1]
+        self.routes.base_url = self.url
+        return self.url
+
+    async def stop(self) -> None:
+        """Stop serving and close open connections."""
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+
+
+async def serve_forever(port: int, api_key: str | None, agent_at_root: bool) -> None:
+    """Run the demo server until interrupted (`ohtop demo-server`)."""
+    server = DemoServer(port=port, api_key=api_key, agent_at_root=agent_at_root)
+    url = await server.start()
+    kind = "agent server" if agent_at_root else "V1 app server"
+    print(f"ohtop demo server ({kind}, {len(server.world.visible())} conversations) at {url}")
+    try:
+        await asyncio.Event().wait()
+    finally:
+        await server.stop()
