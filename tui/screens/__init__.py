@@ -1,1 +1,1 @@
-"""screens."""
+"""Screens: dashboard, conversation detail, help."""

@@ -1,1 +1,1 @@
-"""widgets."""
+"""Widgets: conversation table, status indicator, detail pane, connection panel."""

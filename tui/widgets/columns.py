@@ -1,0 +1,62 @@
+"""The conversation table's columns: widths and cell text, shared by header and rows."""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
+
+from tui.format import age, duration, status_glyph
+from tui.state.view import ConversationView
+from tui.text import clean
+
+
+@dataclass(frozen=True, slots=True)
+class Column:
+    """A fixed-width column (width 0: takes the remaining space)."""
+
+    title: str
+    width: int
+    cell: Callable[[ConversationView, float], str]
+    align_right: bool = False
+
+
+def _in_state(v: ConversationView, now: float) -> str:
+    return duration(now - v.status_since) if v.status_since is not None else "-"
+
+
+def _tasks(v: ConversationView, _now: float) -> str:
+    return f"{v.tasks_done}/{v.tasks_total}" if v.tasks_total else "-"
+
+
+def _updated(v: ConversationView, _now: float) -> str:
+    return age(v.updated_at, time.time()) if v.updated_at else "-"
+
+
+def _state(v: ConversationView, _now: float) -> str:
+    if v.gone:
+        return "gone"
+    return clean(v.state_label, 40)
+
+
+COLUMNS: tuple[Column, ...] = (
+    Column("STATUS", 10, lambda v, _: f"{status_glyph(v.status)} {clean(v.status, 8)}"),
+    Column("STATE", 14, _state),
+    Column("TITLE", 0, lambda v, _: clean(v.title) or "(untitled)"),
+    Column("REPOSITORY", 18, lambda v, _: clean(v.repository or "-", 60)),
+    Column("IN STATE", 8, _in_state, align_right=True),
+    Column("TASKS", 5, _tasks, align_right=True),
+    Column("UPDATED", 8, _updated, align_right=True),
+)
+SERVER_COLUMN = Column("SERVER", 14, lambda v, _: clean(v.server, 40))
+MIN_FLEX = 12
+
+
+def layout(width: int, show_server: bool) -> list[tuple[Column, int]]:
+    """Each column with its width for a given table width; the flexible column gets the rest."""
+    columns = list(COLUMNS)
+    if show_server:
+        columns.insert(1, SERVER_COLUMN)
+    fixed = sum(c.width + 1 for c in columns if c.width)
+    flex = max(MIN_FLEX, width - fixed - 1)
+    return [(c, c.width or flex) for c in columns]

@@ -1,0 +1,227 @@
+"""The conversation list: a Line API widget that renders only the visible rows.
+
+Rows are identified by key; the cursor follows its conversation when rows move. Data comes from
+the StatusStore; `apply_changes` is called with the changed keys (coalesced by the app).
+"""
+
+from __future__ import annotations
+
+import time
+from collections.abc import Callable
+
+from rich.cells import set_cell_size
+from rich.segment import Segment
+from rich.style import Style
+from textual.binding import Binding
+from textual.events import Click
+from textual.geometry import Size
+from textual.message import Message
+from textual.reactive import reactive
+from textual.scroll_view import ScrollView
+from textual.strip import Strip
+
+from tui.protocol import status as st
+from tui.state.status_store import StatusStore
+from tui.state.view import ConversationView, Key
+from tui.widgets.columns import Column, layout
+
+STATUS_RANK = {st.ERROR: 0, st.STARTING: 1, st.RUNNING: 2, st.STOPPED: 3, st.ARCHIVED: 4}
+
+
+def default_order(v: ConversationView) -> tuple[int, float]:
+    """Errors first, then starting, running, stopped, archived; newest first within each."""
+    created = v.created_at.timestamp() if v.created_at else 0.0
+    return (STATUS_RANK.get(v.status, 5), -created)
+
+
+def _cell(text: str, width: int, right: bool) -> str:
+    if right:
+        text = text[-width:]
+        return " " * max(0, width - len(text)) + text
+    return set_cell_size(text, width)
+
+
+class ConversationTable(ScrollView, can_focus=True):
+    """Every watched conversation, one line each."""
+
+    COMPONENT_CLASSES = {
+        "conversation-table--cursor",
+        "conversation-table--error-row",
+        "conversation-table--status-starting",
+        "conversation-table--status-running",
+        "conversation-table--status-stopped",
+        "conversation-table--status-archived",
+        "conversation-table--status-error",
+        "conversation-table--status-unknown",
+        "conversation-table--gone",
+    }
+    BINDINGS = [
+        Binding("pagedown", "page_down", show=False),
+        Binding("pageup", "page_up", show=False),
+    ]
+
+    cursor: reactive[int] = reactive(0, always_update=False, repaint=False)
+
+    class Highlighted(Message):
+        """The cursor moved to another conversation (or the list became empty)."""
+
+        def __init__(self, key: Key | None) -> None:
+            self.key = key
+            super().__init__()
+
+    class Opened(Message):
+        """The user asked for a conversation's detail."""
+
+        def __init__(self, key: Key) -> None:
+            self.key = key
+            super().__init__()
+
+    def __init__(self, store: StatusStore, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.store = store
+        self.order: Callable[[ConversationView], tuple[int, float]] = default_order
+        self.rows: list[Key] = []
+        self._index: dict[Key, int] = {}
+        self.cursor_key: Key | None = None
+        self.show_server = False
+        self.clock: Callable[[], float] = time.monotonic
+
+    # -- data -----------------------------------------------------------------------------
+
+    def apply_changes(self, keys: frozenset[Key] | None = None) -> None:
+        """Re-sort when membership or order changed, else repaint only the changed rows."""
+        views = [v for v in self.store]
+        new_rows = [v.key for v in sorted(views, key=self.order)]
+        if new_rows != self.rows:
+            self.rows = new_rows
+            self._index = {k: i for i, k in enumerate(new_rows)}
+            self.virtual_size = Size(self.size.width, len(new_rows))
+            self._restore_cursor()
+            self.refresh()
+        elif keys:
+            for key in keys:
+                if (i := self._index.get(key)) is not None:
+                    self.refresh_line(i)
+
+    def _restore_cursor(self) -> None:
+        if self.cursor_key in self._index:
+            self.cursor = self._index[self.cursor_key]
+        else:
+            self.cursor = min(self.cursor, max(0, len(self.rows) - 1))
+            self._announce()
+        self.scroll_to_cursor()
+
+    def _announce(self) -> None:
+        key = self.rows[self.cursor] if self.rows else None
+        if key != self.cursor_key:
+            self.cursor_key = key
+            self.post_message(self.Highlighted(key))
+
+    @property
+    def selected(self) -> ConversationView | None:
+        """The conversation under the cursor."""
+        return self.store.get(self.cursor_key) if self.cursor_key else None
+
+    # -- cursor ---------------------------------------------------------------------------
+
+    def move_to(self, index: int) -> None:
+        """Put the cursor on row `index` (clamped) and keep it visible."""
+        if not self.rows:
+            return
+        old = self.cursor
+        self.cursor = max(0, min(len(self.rows) - 1, index))
+        self.refresh_line(old)
+        self.refresh_line(self.cursor)
+        self._announce()
+        self.scroll_to_cursor()
+
+    def select_key(self, key: Key) -> None:
+        """Put the cursor on a conversation by key."""
+        if key in self._index:
+            self.move_to(self._index[key])
+
+    def scroll_to_cursor(self) -> None:
+        """Scroll just enough to show the cursor row."""
+        height = self.scrollable_content_region.height
+        top = int(self.scroll_y)
+        if self.cursor < top:
+            self.scroll_to(y=self.cursor, animate=False)
+        elif height and self.cursor >= top + height:
+            self.scroll_to(y=self.cursor - height + 1, animate=False)
+
+    def action_cursor_down(self) -> None:
+        self.move_to(self.cursor + 1)
+
+    def action_cursor_up(self) -> None:
+        self.move_to(self.cursor - 1)
+
+    def action_page_down(self) -> None:
+        self.move_to(self.cursor + max(1, self.scrollable_content_region.height - 1))
+
+    def action_page_up(self) -> None:
+        self.move_to(self.cursor - max(1, self.scrollable_content_region.height - 1))
+
+    def action_cursor_first(self) -> None:
+        self.move_to(0)
+
+    def action_cursor_last(self) -> None:
+        self.move_to(len(self.rows) - 1)
+
+    def action_open(self) -> None:
+        if self.cursor_key is not None:
+            self.post_message(self.Opened(self.cursor_key))
+
+    def on_click(self, event: Click) -> None:
+        row = int(self.scroll_y) + event.y
+        if 0 <= row < len(self.rows):
+            self.move_to(row)
+            if event.chain == 2:
+                self.action_open()
+
+    # -- rendering ------------------------------------------------------------------------
+
+    def on_resize(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        self.refresh()
+
+    def columns(self) -> list[tuple[Column, int]]:
+        """Column layout for the current width."""
+        return layout(self.scrollable_content_region.width, self.show_server)
+
+    def render_line(self, y: int) -> Strip:
+        row = int(self.scroll_y) + y
+        width = self.scrollable_content_region.width
+        base = self.rich_style
+        if row >= len(self.rows):
+            return Strip.blank(width, base)
+        view = self.store.get(self.rows[row])
+        if view is None:
+            return Strip.blank(width, base)
+        row_style = base
+        if view.status == st.ERROR:
+            row_style += self.get_component_rich_style("conversation-table--error-row")
+        if view.gone:
+            row_style += self.get_component_rich_style("conversation-table--gone")
+        if row == self.cursor:
+            row_style += self.get_component_rich_style("conversation-table--cursor")
+        segments = self._segments(view, row_style)
+        return Strip(segments).adjust_cell_length(width, row_style)
+
+    def _segments(self, view: ConversationView, row_style: Style) -> list[Segment]:
+        now = self.clock()
+        # Only the colour: the row's background (cursor, error tint) must show through.
+        full = self.get_component_rich_style(_status_class(view.status))
+        status_style = Style(color=full.color, bold=full.bold)
+        out: list[Segment] = [Segment(" ", row_style)]
+        for i, (column, width) in enumerate(self.columns()):
+            text = _cell(column.cell(view, now), width, column.align_right)
+            style = row_style + status_style if i == 0 else row_style
+            out.append(Segment(text, style))
+            out.append(Segment(" ", row_style))
+        return out
+
+
+def _status_class(status: str) -> str:
+    known = {st.STARTING, st.RUNNING, st.STOPPED, st.ARCHIVED, st.ERROR}
+    name = status.lower() if status in known else "unknown"
+    return f"conversation-table--status-{name}"

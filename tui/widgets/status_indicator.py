@@ -1,0 +1,51 @@
+"""Counts per coarse status, with glyph, colour and word."""
+
+from __future__ import annotations
+
+from collections import Counter
+
+from rich.text import Text
+from textual.widget import Widget
+
+from tui.format import status_glyph
+from tui.protocol import status as st
+from tui.text import clean
+
+ORDER = (st.ERROR, st.STARTING, st.RUNNING, st.STOPPED, st.ARCHIVED)
+
+
+class StatusIndicator(Widget):
+    """`✖ ERROR 9  ◌ STARTING 3  ● RUNNING 23 ...  39 conversations`."""
+
+    COMPONENT_CLASSES = {f"status-indicator--{s.lower()}" for s in ORDER} | {
+        "status-indicator--unknown",
+        "status-indicator--zero",
+    }
+
+    def __init__(self, *, id: str | None = None) -> None:
+        super().__init__(id=id)
+        self.counts: Counter[str] = Counter()
+        self.note = ""
+
+    def show(self, counts: Counter[str], note: str = "") -> None:
+        """Display new counts."""
+        if counts != self.counts or note != self.note:
+            self.counts, self.note = Counter(counts), note
+            self.refresh()
+
+    def render(self) -> Text:
+        out = Text(" ")
+        statuses = list(ORDER) + sorted(s for s in self.counts if s not in ORDER)
+        for status in statuses:
+            n = self.counts.get(status, 0)
+            cls = status.lower() if status in ORDER else "unknown"
+            style = self.get_component_rich_style(
+                f"status-indicator--{cls}" if n else "status-indicator--zero"
+            )
+            out.append(f"{status_glyph(status)} {clean(status, 24)} {n}", style)
+            out.append("   ")
+        total = sum(self.counts.values())
+        out.append(f"{total} conversation{'s' if total != 1 else ''}")
+        if self.note:
+            out.append(f"   {self.note}")
+        return out
