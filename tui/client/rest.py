@@ -94,7 +94,7 @@ class RestClient:
                 raise _connect_error(exc) from exc
             except httpx.HTTPError as exc:
                 raise ApiError(ErrorKind.NETWORK, f"connection failed: {exc}") from exc
-            if not response.is_redirect:
+            if not response.has_redirect_location:
                 _raise_for_status(response)
                 return response
             request = self._redirected(request, response)

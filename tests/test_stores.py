@@ -1,0 +1,130 @@
+"""The stores: merges, transitions, coalesced notifications, bounds and dedupe."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+from tests.conftest import ManualClock
+from tui.protocol.events import Event, TaskItem
+from tui.state.error_store import ErrorStore
+from tui.state.event_store import EventStore
+from tui.state.status_store import StatusStore, Transition
+from tui.state.view import ConversationView, ErrorInfo
+from tui.state.websocket_store import LinkState, WebSocketStore
+
+
+def _view(
+    status: str = "RUNNING", execution: str | None = "running", **kw: object
+) -> ConversationView:
+    return ConversationView(
+        server="s", id="c1", kind="v1", status=status, execution_status=execution, **kw
+    )  # type: ignore[arg-type]
+
+
+def test_upsert_notifies_once_per_batch(clock: ManualClock) -> None:
+    store = StatusStore(clock=clock, wall=clock)
+    seen: list[frozenset[tuple[str, str]]] = []
+    store.changed.subscribe(seen.append)
+    with store.batch():
+        store.upsert(_view())
+        store.upsert(ConversationView(server="s", id="c2", kind="v1"))
+    assert seen == [frozenset({("s", "c1"), ("s", "c2")})]
+
+
+def test_unchanged_snapshot_is_not_a_change(clock: ManualClock) -> None:
+    store = StatusStore(clock=clock, wall=clock)
+    assert store.upsert(_view())
+    clock.advance(5)
+    assert not store.upsert(_view())
+    assert store.version == 1
+
+
+def test_rest_snapshot_keeps_event_fields(clock: ManualClock) -> None:
+    store = StatusStore(clock=clock, wall=clock)
+    store.upsert(_view())
+    tasks = (TaskItem(title="t", status="done"),)
+    store.update(("s", "c1"), tasks=tasks, last_error=ErrorInfo("E", "d"))
+    store.upsert(_view(title="renamed"))
+    view = store.get(("s", "c1"))
+    assert view is not None and view.title == "renamed"
+    assert view.tasks == tasks and view.last_error == ErrorInfo("E", "d")
+
+
+def test_transitions_and_time_in_state(clock: ManualClock) -> None:
+    store = StatusStore(clock=clock, wall=clock)
+    got: list[Transition] = []
+    store.transitions.subscribe(got.append)
+    store.upsert(_view("STARTING", None))
+    clock.advance(10)
+    store.upsert(_view("RUNNING", "running"))
+    since = store.get(("s", "c1")).status_since  # type: ignore[union-attr]
+    clock.advance(7)
+    store.upsert(_view("RUNNING", "running", title="same state"))
+    assert store.get(("s", "c1")).status_since == since  # type: ignore[union-attr]
+    assert [(t.old_status, t.new_status) for t in got] == [
+        (None, "STARTING"),
+        ("STARTING", "RUNNING"),
+    ]
+    assert [t.new_execution for t in store.timeline(("s", "c1"))] == [None, "running"]
+
+
+def test_first_sight_estimates_time_in_state_from_updated_at(clock: ManualClock) -> None:
+    wall = ManualClock(1_800_000_000.0)
+    store = StatusStore(clock=clock, wall=wall)
+    updated = datetime.fromtimestamp(wall.now - 120, UTC)
+    store.upsert(_view(updated_at=updated))
+    assert store.get(("s", "c1")).status_since == clock.now - 120  # type: ignore[union-attr]
+
+
+def test_counts_by_status(clock: ManualClock) -> None:
+    store = StatusStore(clock=clock)
+    store.upsert(_view())
+    store.upsert(ConversationView(server="s", id="c2", kind="v1", status="ERROR"))
+    assert store.counts() == {"RUNNING": 1, "ERROR": 1}
+
+
+def test_a_failing_subscriber_does_not_break_the_store(clock: ManualClock) -> None:
+    store = StatusStore(clock=clock)
+
+    def boom(_: object) -> None:
+        raise RuntimeError("widget bug")
+
+    store.changed.subscribe(boom)
+    assert store.upsert(_view())
+    assert len(store) == 1
+
+
+def test_event_store_dedupes_by_id_and_is_bounded() -> None:
+    store = EventStore(cap=3)
+    key = ("s", "c1")
+    for i in range(5):
+        assert store.add(key, Event(kind="X", id=f"e{i}"))
+    assert not store.add(key, Event(kind="X", id="e4"))  # replayed
+    assert not store.add(key, Event(kind="X", id="e0"))  # older than the window, still known
+    assert [e.id for e in store.events(key)] == ["e2", "e3", "e4"]
+    assert store.total() == 3
+
+
+def test_websocket_store_emits_on_change_only() -> None:
+    store = WebSocketStore()
+    names: list[str] = []
+    store.changed.subscribe(names.append)
+    store.set("server a", state=LinkState.CONNECTING)
+    store.set("server a", state=LinkState.CONNECTING)
+    store.set("server a", state=LinkState.CONNECTED, detail="agent server 1.58.2")
+    assert names == ["server a", "server a"]
+    assert store.totals()[LinkState.CONNECTED] == 1
+
+
+def test_error_store_counts_and_bounds() -> None:
+    store = ErrorStore(cap=2, wall=lambda: 1.0)
+    store.add("a", "http", "one")
+    store.add("b", "network", "two")
+    store.count_rejected("a", 3, "conversations")
+    store.count_rejected("a", 0, "conversations")
+    assert [r.message for r in store.recent()] == [
+        "3 conversations rejected: not the expected shape",
+        "two",
+    ]
+    assert store.counts == {"http": 1, "network": 1, "payload": 1}
+    assert store.last_for("a") is not None and store.last_for("a").kind == "payload"  # type: ignore[union-attr]
