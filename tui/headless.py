@@ -55,9 +55,10 @@ def print_table(views: list[ConversationView], out: TextIO) -> None:
 
 
 async def status_command(
-    configs: Sequence[ServerConfig], as_json: bool, out: TextIO = sys.stdout
+    configs: Sequence[ServerConfig], as_json: bool, out: TextIO | None = None
 ) -> int:
     """Print every conversation once; exit 2 when a server cannot be read."""
+    out = out or sys.stdout
     stores = Stores()
     failures = await snapshot(configs, stores)
     if failures:

@@ -60,12 +60,14 @@ class DemoWorld:
         clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         spawn_every: float = 25.0,
+        max_visible: int | None = MAX_VISIBLE,
     ) -> None:
         self.rng = random.Random(seed)
         self._clock = clock
         self._wall = wall
         self._t0 = clock()
         self.spawn_every = spawn_every
+        self.max_visible = max_visible
         self.conversations: dict[str, DemoConversation] = {}
         self.listeners: list[Callable[[DemoConversation, int, dict[str, Any]], None]] = []
         self._next_spawn = spawn_every
@@ -132,8 +134,10 @@ class DemoWorld:
 
     def _trim(self) -> None:
         """Keep about MAX_VISIBLE: delete the oldest settled conversations beyond that."""
+        if self.max_visible is None:
+            return
         alive = self.visible()
-        for c in reversed(alive[MAX_VISIBLE:]):
+        for c in reversed(alive[self.max_visible :]):
             if c.execution in ("finished", None) and c.sandbox != "STARTING":
                 c.deleted = True
 

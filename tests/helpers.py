@@ -1,0 +1,39 @@
+"""Test helpers: waiting on conditions, recording HTTP traffic."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+
+import httpx
+
+
+async def wait_for(
+    condition: Callable[[], bool], timeout: float = 10.0, step: float = 0.02
+) -> None:
+    """Wait until `condition()` holds; fail the test after `timeout` seconds."""
+    loop = asyncio.get_running_loop()
+    deadline = loop.time() + timeout
+    while not condition():
+        if loop.time() > deadline:
+            raise AssertionError(f"condition not met within {timeout}s")
+        await asyncio.sleep(step)
+
+
+class RecordingTransport(httpx.AsyncBaseTransport):
+    """A real HTTP transport that remembers every request it sent."""
+
+    def __init__(self) -> None:
+        self.inner = httpx.AsyncHTTPTransport()
+        self.requests: list[httpx.Request] = []
+
+    async def handle_async_request(self, request: httpx.Request) -> httpx.Response:
+        self.requests.append(request)
+        return await self.inner.handle_async_request(request)
+
+    async def aclose(self) -> None:
+        await self.inner.aclose()
+
+    def paths(self, contains: str) -> list[httpx.Request]:
+        """Requests whose path contains `contains`."""
+        return [r for r in self.requests if contains in r.url.path]
