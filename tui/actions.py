@@ -35,15 +35,15 @@ DASHBOARD: tuple[UserAction, ...] = (
     UserAction("home,g", "cursor_first", "First", footer=False, group="Move"),
     UserAction("end,G", "cursor_last", "Last", footer=False, group="Move"),
     UserAction("enter", "open_detail", "Detail", group="Conversation"),
-    UserAction("r", "refresh", "Refresh", group="Servers"),
-    UserAction("question_mark", "help", "Help"),
-    UserAction("q", "quit", "Quit"),
+    UserAction("r", "app.refresh", "Refresh", group="Servers"),
+    UserAction("question_mark", "app.help", "Help"),
+    UserAction("q", "app.quit", "Quit"),
 )
 
 DETAIL: tuple[UserAction, ...] = (
     UserAction("escape,q", "close", "Back"),
-    UserAction("r", "refresh", "Refresh", group="Servers"),
-    UserAction("question_mark", "help", "Help"),
+    UserAction("r", "app.refresh", "Refresh", group="Servers"),
+    UserAction("question_mark", "app.help", "Help"),
 )
 
 

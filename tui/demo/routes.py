@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import uuid
+from collections import Counter
 from collections.abc import Callable
 from typing import Any
 
@@ -25,13 +26,20 @@ class DemoRoutes:
         self.api_key = api_key
         self.base_url = ""  # set once the server knows its port
         self.requests = 0
+        self.hits: Counter[str] = Counter()  # requests per route, for tests and benchmarks
 
     # -- guards --------------------------------------------------------------------------
 
+    def _count(self, request: web.Request) -> None:
+        """Count the request (in total and per route) and advance the world to now."""
+        self.requests += 1
+        resource = request.match_info.route.resource
+        self.hits[resource.canonical if resource else request.path] += 1
+        self.world.advance()
+
     def _tick(self, request: web.Request) -> web.StreamResponse | None:
         """Advance the world, count the request, check the app server's bearer key."""
-        self.requests += 1
-        self.world.advance()
+        self._count(request)
         if self.api_key and request.headers.get("Authorization") != f"Bearer {self.api_key}":
             return error(request, 401, "Unauthorized")
         return None
@@ -40,8 +48,7 @@ class DemoRoutes:
         self, request: web.Request
     ) -> tuple[list[DemoConversation], web.StreamResponse | None]:
         """The conversations of the sandbox named in the path, after checking its session key."""
-        self.requests += 1
-        self.world.advance()
+        self._count(request)
         sandbox = request.match_info.get("sandbox")
         convs = [c for c in self.world.visible() if sandbox is None or c.sandbox_id == sandbox]
         live = [c for c in convs if c.sandbox == "RUNNING"]
@@ -154,7 +161,7 @@ class DemoRoutes:
         return json_response(request, _event_page(request, found[0], request.query.get("kind")))
 
     async def agent_server_info(self, request: web.Request) -> web.StreamResponse:
-        self.requests += 1
+        self._count(request)
         return json_response(request, server_info(self.world.now))
 
     async def health(self, request: web.Request) -> web.StreamResponse:

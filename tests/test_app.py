@@ -1,0 +1,164 @@
+"""The dashboard driven by keys, the way a user would, against the demo server over loopback."""
+
+from __future__ import annotations
+
+from tests.helpers import wait_for
+from tests.test_monitor import FAST
+from tui.app import OhtopApp
+from tui.client.config import ServerConfig
+from tui.demo.server import DemoServer
+from tui.demo.world import DemoConversation
+from tui.screens.dashboard import DashboardScreen
+from tui.screens.detail import DetailScreen
+from tui.screens.help import HelpScreen
+from tui.widgets.conversation_table import ConversationTable
+from tui.widgets.detail_pane import DetailPane
+from tui.widgets.status_indicator import StatusIndicator
+
+
+def _app(demo: DemoServer) -> OhtopApp:
+    return OhtopApp([ServerConfig(demo.url, name="demo")], intervals=FAST)
+
+
+def _table(app: OhtopApp) -> ConversationTable:
+    return app.screen.query_one(ConversationTable)
+
+
+def _row_text(table: ConversationTable, key: tuple[str, str]) -> str:
+    row = table.rows.index(key)
+    table.scroll_to(y=row, animate=False)
+    return table.render_line(row - int(table.scroll_y)).text
+
+
+def _frozen(demo: DemoServer, execution: str) -> DemoConversation:
+    conv = next(
+        c for c in demo.world.visible() if c.sandbox == "RUNNING" and c.execution == execution
+    )
+    conv.script.steps.clear()  # the test drives this one
+    return conv
+
+
+async def _loaded(app: OhtopApp, demo: DemoServer) -> None:
+    await wait_for(lambda: len(_table(app).rows) == len(demo.world.visible()))
+
+
+async def test_rows_and_counts_appear(demo: DemoServer) -> None:
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)):
+        await _loaded(app, demo)
+        indicator = app.screen.query_one(StatusIndicator).render().plain
+        assert f"{len(demo.world.visible())} conversations" in indicator
+        running = sum(1 for v in app.stores.status if v.status == "RUNNING")
+        assert f"RUNNING {running}" in indicator
+
+
+async def test_keys_move_the_cursor_and_the_detail_pane_follows(demo: DemoServer) -> None:
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        table = _table(app)
+        assert table.cursor == 0
+        await pilot.press("j", "j", "down")
+        assert table.cursor == 3
+        await pilot.press("k")
+        assert table.cursor == 2
+        await pilot.press("G")
+        assert table.cursor == len(table.rows) - 1
+        await pilot.press("g")
+        assert table.cursor == 0
+        await pilot.press("j")
+        await pilot.pause()
+        pane = app.screen.query_one(DetailPane)
+        assert pane.view is not None and pane.view.key == table.rows[1]
+
+
+async def test_enter_opens_detail_escape_returns_help_lists_keys(demo: DemoServer) -> None:
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        await pilot.press("j", "enter")
+        await pilot.pause()
+        assert isinstance(app.screen, DetailScreen)
+        assert app.screen.key == _table_of_dashboard(app).rows[1]
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+        await pilot.press("question_mark")
+        assert isinstance(app.screen, HelpScreen)
+        await pilot.press("escape")
+        assert isinstance(app.screen, DashboardScreen)
+
+
+def _table_of_dashboard(app: OhtopApp) -> ConversationTable:
+    return next(s for s in app.screen_stack if isinstance(s, DashboardScreen)).query_one(
+        ConversationTable
+    )
+
+
+async def test_server_side_change_appears_on_screen(demo: DemoServer) -> None:
+    conv = _frozen(demo, "running")
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)):
+        await _loaded(app, demo)
+        table = _table(app)
+        key = ("demo", conv.hex)
+        assert "RUNNING" in _row_text(table, key)
+        conv.execution = "error"
+        await wait_for(lambda: "ERROR" in _row_text(table, key))
+        assert "error" in _row_text(table, key)
+
+
+async def test_r_refreshes_now(demo: DemoServer) -> None:
+    app = OhtopApp([ServerConfig(demo.url, name="demo")])  # default, slow intervals
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        await pilot.pause(0.3)
+        listings = demo.routes.hits[
+            "/api/v1/app-conversations/search"
+        ]  # the default re-list is minutes away
+        await pilot.press("r")
+        await wait_for(lambda: demo.routes.hits["/api/v1/app-conversations/search"] > listings)
+
+
+async def test_cursor_stays_on_its_conversation_when_rows_move(demo: DemoServer) -> None:
+    watched = _frozen(demo, "finished")
+    mover = _frozen(demo, "running")
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)):
+        await _loaded(app, demo)
+        table = _table(app)
+        table.select_key(("demo", watched.hex))
+        index = table.cursor
+        mover.execution = "error"  # ERROR rows sort first: every row below moves down
+        await wait_for(lambda: app.stores.status.get(("demo", mover.hex)).status == "ERROR")  # type: ignore[union-attr]
+        await wait_for(lambda: table.rows.index(("demo", watched.hex)) == index + 1)
+        assert table.cursor_key == ("demo", watched.hex)
+        assert table.cursor == index + 1
+
+
+async def test_error_rows_stand_out(demo: DemoServer) -> None:
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        await pilot.press("G")  # cursor away from the rows compared
+        table = _table(app)
+        views = {v.status: v for v in app.stores.status}
+        error_row = table.rows.index(views["ERROR"].key)
+        running_row = table.rows.index(views["RUNNING"].key)
+        table.scroll_to(y=0, animate=False)
+        await pilot.pause()
+
+        def background(row: int) -> object:
+            strip = table.render_line(row - int(table.scroll_y))
+            return list(strip)[-1].style.bgcolor  # type: ignore[union-attr]
+
+        assert error_row < running_row  # errors sort first
+        assert background(error_row) != background(running_row)
+
+
+async def test_q_quits(demo: DemoServer) -> None:
+    app = _app(demo)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await _loaded(app, demo)
+        await pilot.press("q")
+        await pilot.pause()
+        assert app.return_code == 0  # set only by exit()
