@@ -11,11 +11,14 @@ from textual.widgets import Footer
 from tui.actions import DASHBOARD, bindings
 from tui.state.stores import Stores
 from tui.state.view import Key
+from tui.state.websocket_store import LinkState
 from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.status_indicator import StatusIndicator
 from tui.widgets.table_header import TableHeader
+
+NARROW = 110
 
 
 class DashboardScreen(Screen[None]):
@@ -47,6 +50,21 @@ class DashboardScreen(Screen[None]):
         self.table.focus()
         self.refresh_all(None)
 
+    def on_resize(self) -> None:
+        # Below NARROW columns the list needs the whole width; enter shows the detail.
+        self.set_class(self.size.width < NARROW, "-narrow")
+        self._update_note()
+
+    def _update_note(self) -> None:
+        """In narrow mode the connection panel is hidden: summarise links in the indicator."""
+        totals = self.stores.links.totals()
+        links = sum(totals.values())
+        note = ""
+        if self.has_class("-narrow") and links:
+            ok = totals[LinkState.CONNECTED]
+            note = f"servers {ok}/{links} up" if ok == links else f"servers {ok}/{links} up ⚠"
+        self.query_one(StatusIndicator).show(self.stores.status.counts(), note)
+
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Bring every widget up to date with the stores (keys: what changed, if known)."""
         table = self.table
@@ -58,13 +76,14 @@ class DashboardScreen(Screen[None]):
             self.query_one(TableHeader).refresh()
             table.refresh()
         table.apply_changes(keys)
-        self.query_one(StatusIndicator).show(self.stores.status.counts())
+        self._update_note()
         if keys is None or table.cursor_key in keys:
             self.query_one(DetailPane).show(table.selected)
 
     def refresh_links(self) -> None:
-        """Redraw the connection panel."""
+        """Redraw the connection panel (and the link summary shown when it is hidden)."""
         self.query_one(ConnectionPanel).redraw()
+        self._update_note()
 
     def tick(self) -> None:
         """Once a second: durations shown on screen move on."""

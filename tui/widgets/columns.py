@@ -19,6 +19,7 @@ class Column:
     width: int
     cell: Callable[[ConversationView, float], str]
     align_right: bool = False
+    keep: int = 9  # when space is short, columns with the lowest `keep` go first
 
 
 def _in_state(v: ConversationView, now: float) -> str:
@@ -41,15 +42,15 @@ def _state(v: ConversationView, _now: float) -> str:
 
 COLUMNS: tuple[Column, ...] = (
     Column("STATUS", 10, lambda v, _: f"{status_glyph(v.status)} {clean(v.status, 8)}"),
-    Column("STATE", 14, _state),
+    Column("STATE", 14, _state, keep=5),
     Column("TITLE", 0, lambda v, _: clean(v.title) or "(untitled)"),
-    Column("REPOSITORY", 18, lambda v, _: clean(v.repository or "-", 60)),
-    Column("IN STATE", 8, _in_state, align_right=True),
-    Column("TASKS", 5, _tasks, align_right=True),
-    Column("UPDATED", 8, _updated, align_right=True),
+    Column("REPOSITORY", 18, lambda v, _: clean(v.repository or "-", 60), keep=1),
+    Column("IN STATE", 8, _in_state, align_right=True, keep=4),
+    Column("TASKS", 5, _tasks, align_right=True, keep=3),
+    Column("UPDATED", 8, _updated, align_right=True, keep=2),
 )
-SERVER_COLUMN = Column("SERVER", 14, lambda v, _: clean(v.server, 40))
-MIN_FLEX = 12
+SERVER_COLUMN = Column("SERVER", 14, lambda v, _: clean(v.server, 40), keep=2)
+MIN_FLEX = 24
 
 
 def layout(width: int, show_server: bool) -> list[tuple[Column, int]]:
@@ -57,6 +58,11 @@ def layout(width: int, show_server: bool) -> list[tuple[Column, int]]:
     columns = list(COLUMNS)
     if show_server:
         columns.insert(1, SERVER_COLUMN)
-    fixed = sum(c.width + 1 for c in columns if c.width)
-    flex = max(MIN_FLEX, width - fixed - 1)
+    while True:
+        fixed = sum(c.width + 1 for c in columns if c.width)
+        droppable = [c for c in columns if c.keep < 9]
+        if width - fixed - 1 >= MIN_FLEX or not droppable:
+            break
+        columns.remove(min(droppable, key=lambda c: c.keep))
+    flex = max(8, width - fixed - 1)
     return [(c, c.width or flex) for c in columns]

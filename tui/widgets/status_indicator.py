@@ -12,6 +12,13 @@ from tui.protocol import status as st
 from tui.text import clean
 
 ORDER = (st.ERROR, st.STARTING, st.RUNNING, st.STOPPED, st.ARCHIVED)
+SHORT = {
+    st.ERROR: "ERR",
+    st.STARTING: "START",
+    st.RUNNING: "RUN",
+    st.STOPPED: "STOP",
+    st.ARCHIVED: "ARCH",
+}
 
 
 class StatusIndicator(Widget):
@@ -34,6 +41,7 @@ class StatusIndicator(Widget):
             self.refresh()
 
     def render(self) -> Text:
+        narrow = self.size.width < 100
         out = Text(" ")
         statuses = list(ORDER) + sorted(s for s in self.counts if s not in ORDER)
         for status in statuses:
@@ -42,10 +50,13 @@ class StatusIndicator(Widget):
             style = self.get_component_rich_style(
                 f"status-indicator--{cls}" if n else "status-indicator--zero"
             )
-            out.append(f"{status_glyph(status)} {clean(status, 24)} {n}", style)
-            out.append("   ")
+            word = SHORT.get(status, clean(status, 8)) if narrow else clean(status, 24)
+            out.append(f"{status_glyph(status)} {word} {n}", style)
+            out.append("  " if narrow else "   ")
         total = sum(self.counts.values())
-        out.append(f"{total} conversation{'s' if total != 1 else ''}")
+        out.append(
+            f"{total} total" if narrow else f"{total} conversation{'s' if total != 1 else ''}"
+        )
         if self.note:
             out.append(f"   {self.note}")
         return out
