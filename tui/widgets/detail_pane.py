@@ -91,9 +91,8 @@ class DetailPane(Static):
         parts: list[Table | Text] = [
             plain(view.title or "(untitled)", "bold", 200),
             _field_table(view, time.monotonic()),
-            Text(""),
-            _tasks(view),
         ]
-        if (err := _error(view)) is not None:
-            parts.append(err)
+        if (err := _error(view)) is not None:  # what failed comes before the plan
+            parts += [Text(""), err]
+        parts += [Text(""), _tasks(view)]
         return Group(*parts)
