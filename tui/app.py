@@ -3,30 +3,38 @@
     OhtopApp
     ├── DashboardScreen: StatusIndicator, TableHeader + ConversationTable,
     │                    DetailPane, ConnectionPanel, Footer
+    │                    EventTail, TaskTracker
     ├── DetailScreen (enter)          HelpScreen (?)
     └── workers: one ServerMonitor.run() per server (REST polling)
+                 StreamManager: one StreamWorker per streamed conversation (websockets)
 
-Data flows one way: monitors write the stores (tui.state); the stores emit change signals;
-the app coalesces them (at most ~10 repaints a second) and asks the visible screen to refresh.
+Data flows one way: monitors and stream workers write the stores (tui.state); the stores emit
+change signals; the app coalesces them (at most ~10 repaints a second) and asks the visible
+screen to refresh. The table's highlight tells the StreamManager which conversation to stream.
 """
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 
-from textual.app import App
+from textual import on
+from textual.app import App, ScreenStackError
 from textual.binding import Binding
+from textual.screen import Screen
 
 from tui.client.config import ServerConfig
-from tui.demo.server import DemoServer
+from tui.client.detect import agent_version
+from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
+from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager
 from tui.state.view import Key
 from tui.styles import css_paths
+from tui.widgets.conversation_table import ConversationTable
 
 FLUSH_DELAY = 0.1  # coalesce store changes: at most ~10 repaints a second
 
@@ -45,6 +53,7 @@ class OhtopApp(App[None]):
         demo: bool = False,
         intervals: PollIntervals | None = None,
         stores: Stores | None = None,
+        max_streams: int = DEFAULT_CAP,
     ) -> None:
         super().__init__()
         self.servers = list(servers)
@@ -53,26 +62,50 @@ class OhtopApp(App[None]):
         self.intervals = intervals or PollIntervals()
         self.stores = stores or Stores()
         self.monitors: list[ServerMonitor] = []
+        self.max_streams = max_streams
+        self.streams: StreamManager | None = None
         self._dirty: set[Key] = set()
+        self._events_dirty: set[Key] = set()
         self._links_dirty = False
         self._flush_pending = False
+        self._unsubscribers: list[Callable[[], None]] = []
 
     async def on_mount(self) -> None:
-        self.stores.status.changed.subscribe(self._status_changed)
-        self.stores.links.changed.subscribe(self._link_changed)
+        self._unsubscribers = [
+            self.stores.status.changed.subscribe(self._status_changed),
+            self.stores.links.changed.subscribe(self._link_changed),
+            self.stores.events.added.subscribe(self._event_added),
+        ]
         await self.push_screen(DashboardScreen(self.stores))
         if self.demo:
-            self.demo_server = DemoServer()
+            self.demo_server = DemoServer(flaky_every=DEMO_FLAKY_EVERY)
             url = await self.demo_server.start()
             self.servers.append(ServerConfig(url, name="demo"))
         for config in self.servers:
             monitor = ServerMonitor(config, self.stores, self.intervals)
             self.monitors.append(monitor)
             self.run_worker(monitor.run(), group="monitors", name=monitor.name)
+        if self.max_streams >= 0:
+            self.streams = StreamManager(
+                self.stores,
+                cap=self.max_streams,
+                direct={c.label: DirectServer(c.url, c.session_api_key) for c in self.servers},
+                request_poll=self._poll_soon,
+                probe_version=agent_version,
+            )
+            self.streams.start()
         self.set_interval(1.0, self._tick)
 
+    def _poll_soon(self, key: Key) -> None:
+        for monitor in self.monitors:
+            monitor.poll_soon(key)
+
     async def on_unmount(self) -> None:
+        for unsubscribe in self._unsubscribers:
+            unsubscribe()
         self.workers.cancel_group(self, "monitors")
+        if self.streams is not None:
+            await self.streams.stop()
         if self.demo_server is not None:
             await self.demo_server.stop()
 
@@ -86,6 +119,10 @@ class OhtopApp(App[None]):
         self._links_dirty = True
         self._schedule_flush()
 
+    def _event_added(self, key: Key) -> None:
+        self._events_dirty.add(key)
+        self._schedule_flush()
+
     def _schedule_flush(self) -> None:
         if not self._flush_pending:
             self._flush_pending = True
@@ -94,15 +131,29 @@ class OhtopApp(App[None]):
     def _flush_changes(self) -> None:
         self._flush_pending = False
         keys, self._dirty = frozenset(self._dirty), set()
-        screen = self.screen
+        events, self._events_dirty = frozenset(self._events_dirty), set()
+        screen = self._visible_screen()
+        if screen is None:
+            return
         if keys and hasattr(screen, "refresh_all"):
             screen.refresh_all(keys)
+        if events and hasattr(screen, "refresh_events"):
+            screen.refresh_events(events)
         if self._links_dirty and isinstance(screen, DashboardScreen):
             self._links_dirty = False
             screen.refresh_links()
 
+    def _visible_screen(self) -> Screen[object] | None:
+        """The screen on top, or None while the app is starting or shutting down."""
+        try:
+            return self.screen
+        except ScreenStackError:
+            return None
+
     def _tick(self) -> None:
-        screen = self.screen
+        screen = self._visible_screen()
+        if screen is None:
+            return
         if hasattr(screen, "tick"):
             screen.tick()
         if isinstance(screen, DashboardScreen):
@@ -124,7 +175,12 @@ class OhtopApp(App[None]):
         """Open the detail screen of one conversation."""
         self.push_screen(DetailScreen(self.stores, key))
 
+    @on(ConversationTable.Highlighted)
+    def _follow_selection(self, event: ConversationTable.Highlighted) -> None:
+        if self.streams is not None:
+            self.streams.select(event.key)
+
     def on_screen_resume(self) -> None:
-        screen = self.screen
-        if hasattr(screen, "refresh_all"):
+        screen = self._visible_screen()
+        if screen is not None and hasattr(screen, "refresh_all"):
             screen.refresh_all(None)

@@ -31,6 +31,13 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument(
         "--demo", action="store_true", help="start the embedded demo server and watch it"
     )
+    p.add_argument(
+        "--max-streams",
+        type=int,
+        default=50,
+        metavar="N",
+        help="live websocket streams besides the selected one (default 50; -1 turns them off)",
+    )
 
 
 def build_parser() -> argparse.ArgumentParser:
@@ -99,7 +106,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     from tui.app import OhtopApp
 
-    OhtopApp(configs_from(args), demo=args.demo).run()
+    OhtopApp(configs_from(args), demo=args.demo, max_streams=args.max_streams).run()
     return 0
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from typing import Any
 
+from tui.client.config import ServerConfig
 from tui.client.errors import ApiError, ErrorKind
 from tui.client.rest import RestClient
 from tui.client.sources import AgentSource, ConversationSource, V0AppSource, V1AppSource
@@ -38,6 +39,15 @@ async def detect(rest: RestClient) -> ConversationSource:
         ErrorKind.NOT_API,
         f"{rest.config.url} does not answer like an OpenHands app server or agent server",
     )
+
+
+async def agent_version(base_url: str, verify_tls: bool = True) -> str | None:
+    """The version an agent server reports at `/server_info` (no auth), or None."""
+    rest = RestClient(ServerConfig(base_url, verify_tls=verify_tls))
+    try:
+        return await server_version(rest)
+    finally:
+        await rest.aclose()
 
 
 async def server_version(rest: RestClient) -> str | None:

@@ -11,6 +11,7 @@ from aiohttp import web
 
 from tui.demo.http import error, json_response, paged
 from tui.demo.shapes import agent_conversation, app_conversation, server_info
+from tui.demo.sockets import DemoSockets
 from tui.demo.world import DemoConversation, DemoWorld
 
 BATCH_MAX = 99
@@ -190,7 +191,9 @@ def _event_page(request: web.Request, c: DemoConversation, kind: str | None) -> 
     return paged(request, events)
 
 
-def add_routes(app: web.Application, routes: DemoRoutes, agent_at_root: bool) -> None:
+def add_routes(
+    app: web.Application, routes: DemoRoutes, sockets: DemoSockets, agent_at_root: bool
+) -> None:
     """Mount the app-server routes, and the agent-server routes per sandbox (or at the root)."""
     r = app.router
     if agent_at_root:
@@ -209,6 +212,8 @@ def add_routes(app: web.Application, routes: DemoRoutes, agent_at_root: bool) ->
         r.add_get(p + "/api/conversations/{cid}", routes.agent_get)
         r.add_get(p + "/api/conversations/{cid}/events/search", routes.agent_events)
         r.add_get(p + "/server_info", routes.agent_server_info)
+        r.add_get(p + "/sockets/session/{cid}", sockets.session)
+        r.add_get(p + "/sockets/events/{cid}", sockets.events)
     for path in ("/alive", "/health"):
         r.add_get(path, routes.health)
     if not agent_at_root:

@@ -3,13 +3,16 @@
 from __future__ import annotations
 
 import asyncio
+import random
 
 from aiohttp import web
 
 from tui.demo.routes import DemoRoutes, add_routes
+from tui.demo.sockets import DemoSockets
 from tui.demo.world import DemoWorld
 
 HOST = "127.0.0.1"
+DEMO_FLAKY_EVERY = 20.0  # seconds between dropped links in the interactive demo
 
 
 class DemoServer:
@@ -22,13 +25,18 @@ class DemoServer:
         port: int = 0,
         api_key: str | None = None,
         agent_at_root: bool = False,
+        flaky_every: float | None = None,
     ) -> None:
         self.world = world or DemoWorld()
         self.port = port
         self.routes = DemoRoutes(self.world, api_key)
+        self.sockets = DemoSockets(self.world)
         self.app = web.Application()
-        add_routes(self.app, self.routes, agent_at_root)
+        add_routes(self.app, self.routes, self.sockets, agent_at_root)
         self._runner: web.AppRunner | None = None
+        self.flaky_every = flaky_every
+        self._flaky: asyncio.Task[None] | None = None
+        self.drops = 0
 
     @property
     def url(self) -> str:
@@ -46,10 +54,26 @@ class DemoServer:
             sockets = getattr(server, "sockets", None) or []
             self.port = sockets[0].getsockname()[1]
         self.routes.base_url = self.url
+        if self.flaky_every:
+            self._flaky = asyncio.create_task(self._flap(self.flaky_every))
         return self.url
 
+    async def _flap(self, every: float) -> None:
+        """Now and then drop the live links of one running conversation (a flaky ingress)."""
+        rng = random.Random(self.world.rng.random())
+        while True:
+            await asyncio.sleep(every * rng.uniform(0.5, 1.5))
+            running = [c for c in self.world.visible() if c.execution == "running"]
+            if running:
+                self.sockets.drop(rng.choice(running).hex)
+                self.drops += 1
+
     async def stop(self) -> None:
-        """Stop serving and close open connections."""
+        """Stop serving and close open connections (websockets included)."""
+        if self._flaky is not None:
+            self._flaky.cancel()
+            self._flaky = None
+        await self.sockets.drop_all()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
@@ -57,7 +81,9 @@ class DemoServer:
 
 async def serve_forever(port: int, api_key: str | None, agent_at_root: bool) -> None:
     """Run the demo server until interrupted (`ohtop demo-server`)."""
-    server = DemoServer(port=port, api_key=api_key, agent_at_root=agent_at_root)
+    server = DemoServer(
+        port=port, api_key=api_key, agent_at_root=agent_at_root, flaky_every=DEMO_FLAKY_EVERY
+    )
     url = await server.start()
     kind = "agent server" if agent_at_root else "V1 app server"
     print(f"ohtop demo server ({kind}, {len(server.world.visible())} conversations) at {url}")

@@ -68,6 +68,7 @@ class DemoWorld:
         self._t0 = clock()
         self.spawn_every = spawn_every
         self.max_visible = max_visible
+        self.root_session_key: str | None = None  # agent mode at the root: optional key
         self.conversations: dict[str, DemoConversation] = {}
         self.listeners: list[Callable[[DemoConversation, int, dict[str, Any]], None]] = []
         self._next_spawn = spawn_every

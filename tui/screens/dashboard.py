@@ -1,10 +1,10 @@
-"""The main screen: status counts, the conversation table, detail and connection panels."""
+"""The main screen: status counts, the conversation table, detail, tasks, events, connections."""
 
 from __future__ import annotations
 
 from textual import on
 from textual.app import ComposeResult
-from textual.containers import Horizontal, Vertical
+from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer
 
@@ -15,14 +15,16 @@ from tui.state.websocket_store import LinkState
 from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
+from tui.widgets.event_tail import EventTail
 from tui.widgets.status_indicator import StatusIndicator
 from tui.widgets.table_header import TableHeader
+from tui.widgets.task_tracker import TaskTracker
 
 NARROW = 110
 
 
 class DashboardScreen(Screen[None]):
-    """Every conversation at a glance."""
+    """Every conversation at a glance; the selected one in detail."""
 
     BINDINGS = bindings(DASHBOARD)
 
@@ -36,9 +38,12 @@ class DashboardScreen(Screen[None]):
             with Vertical(id="list"):
                 yield TableHeader(id="table-header")
                 yield ConversationTable(self.stores.status, id="table")
+                yield EventTail(id="tail")
             with Vertical(id="side"):
                 yield DetailPane(id="detail")
-                yield ConnectionPanel(self.stores.links, id="connections")
+                yield TaskTracker(id="tasks")
+                with VerticalScroll(id="connections-scroll"):
+                    yield ConnectionPanel(self.stores.links, id="connections")
         yield Footer()
 
     @property
@@ -62,7 +67,7 @@ class DashboardScreen(Screen[None]):
         note = ""
         if self.has_class("-narrow") and links:
             ok = totals[LinkState.CONNECTED]
-            note = f"servers {ok}/{links} up" if ok == links else f"servers {ok}/{links} up ⚠"
+            note = f"links {ok}/{links} up" + ("" if ok == links else " ⚠")
         self.query_one(StatusIndicator).show(self.stores.status.counts(), note)
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
@@ -78,7 +83,13 @@ class DashboardScreen(Screen[None]):
         table.apply_changes(keys)
         self._update_note()
         if keys is None or table.cursor_key in keys:
-            self.query_one(DetailPane).show(table.selected)
+            self._show_selected(reset=keys is None)
+
+    def refresh_events(self, keys: frozenset[Key]) -> None:
+        """New events arrived: extend the tail when they belong to the selected conversation."""
+        key = self.table.cursor_key
+        if key in keys:
+            self.query_one(EventTail).show(self.stores.events.events(key))
 
     def refresh_links(self) -> None:
         """Redraw the connection panel (and the link summary shown when it is hidden)."""
@@ -90,9 +101,16 @@ class DashboardScreen(Screen[None]):
         self.table.refresh()
         self.query_one(DetailPane).show(self.table.selected)
 
+    def _show_selected(self, reset: bool) -> None:
+        view = self.table.selected
+        self.query_one(DetailPane).show(view)
+        self.query_one(TaskTracker).show(view.tasks if view else None)
+        events = self.stores.events.events(view.key) if view else []
+        self.query_one(EventTail).show(events, reset=reset)
+
     @on(ConversationTable.Highlighted)
-    def _highlighted(self, event: ConversationTable.Highlighted) -> None:
-        self.query_one(DetailPane).show(self.stores.status.get(event.key) if event.key else None)
+    def _highlighted(self, _event: ConversationTable.Highlighted) -> None:
+        self._show_selected(reset=True)
 
     @on(ConversationTable.Opened)
     def _opened(self, event: ConversationTable.Opened) -> None:

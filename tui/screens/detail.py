@@ -1,16 +1,34 @@
-"""Full-screen detail of one conversation."""
+"""Full-screen detail of one conversation: status, last error, tasks, timeline, events."""
 
 from __future__ import annotations
 
+import time
+
+from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Static
 
 from tui.actions import DETAIL, bindings
+from tui.state.status_store import Transition
 from tui.state.stores import Stores
 from tui.state.view import Key
 from tui.widgets.detail_pane import DetailPane
+from tui.widgets.event_tail import EventTail
+from tui.widgets.task_tracker import TaskTracker
+
+
+def timeline_text(transitions: list[Transition]) -> Text:
+    """Each status transition with its local time and why it was seen."""
+    out = Text("Status timeline\n", style="bold")
+    if not transitions:
+        return out.append("No transitions seen yet.", style="dim")
+    for t in transitions:
+        stamp = time.strftime("%H:%M:%S", time.localtime(t.at))
+        old = f"{t.old_status}/{t.old_execution or '-'}" if t.old_status else "first seen"
+        out.append(f"{stamp}  {old} -> {t.new_status}/{t.new_execution or '-'}  ({t.reason})\n")
+    return out
 
 
 class DetailScreen(Screen[None]):
@@ -26,19 +44,32 @@ class DetailScreen(Screen[None]):
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
             yield DetailPane(id="detail-full")
+            yield TaskTracker(id="detail-tasks")
+            yield Static(id="detail-timeline")
+        yield EventTail(id="detail-events")
         yield Footer()
 
     def on_mount(self) -> None:
         self.refresh_all(None)
+        self.refresh_events(frozenset({self.key}))
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Redraw when this conversation changed."""
         if keys is None or self.key in keys:
-            self.query_one(DetailPane).show(self.stores.status.get(self.key))
+            view = self.stores.status.get(self.key)
+            self.query_one(DetailPane).show(view)
+            self.query_one(TaskTracker).show(view.tasks if view else None)
+            timeline = timeline_text(self.stores.status.timeline(self.key))
+            self.query_one("#detail-timeline", Static).update(timeline)
+
+    def refresh_events(self, keys: frozenset[Key]) -> None:
+        """Extend the event list when this conversation got new events."""
+        if self.key in keys:
+            self.query_one(EventTail).show(self.stores.events.events(self.key))
 
     def tick(self) -> None:
         """Once a second: durations move on."""
-        self.refresh_all(None)
+        self.query_one(DetailPane).show(self.stores.status.get(self.key))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -123,3 +123,12 @@ def from_any(
     if isinstance(c, V0Conversation):
         return from_v0(server, c)
     return from_agent(server, c)
+
+
+def seed_for(view: ConversationView, execution_status: str | None) -> str:
+    """The coarse status of a known conversation after its execution status changed."""
+    if view.kind == "v1":
+        return seed_from_v1(view.sandbox_status or "RUNNING", execution_status)
+    if view.kind == "agent":
+        return seed_from_agent(execution_status, view.runtime_status)
+    return view.status

@@ -78,6 +78,13 @@ class ServerMonitor:
                 self.schedule.set(key, self._clock())
         self._wake.set()
 
+    def poll_soon(self, key: Key) -> None:
+        """Re-read one conversation at the next cycle (after a stream reconnects or fails)."""
+        view = self.stores.status.get(key)
+        if key[0] == self.name and view is not None and not view.gone:
+            self.schedule.set(key, self._clock())
+            self._wake.set()
+
     async def run(self) -> None:
         """Monitor until cancelled. Never raises because the server misbehaves."""
         attempt = 0

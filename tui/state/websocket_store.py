@@ -32,6 +32,9 @@ class LinkInfo:
     last_close_code: int | None = None
     last_ok_at: float | None = None  # wall clock
     received: int = 0
+    last_event_at: float | None = None  # wall clock
+    group: str = ""  # the server a stream belongs to ("" for server links)
+    title: str = ""
 
 
 class WebSocketStore:
@@ -55,6 +58,11 @@ class WebSocketStore:
         new = dataclasses.replace(old, **fields)  # type: ignore[arg-type]
         if new != old or name not in self._links:
             self._links[name] = new
+            self.changed.emit(name)
+
+    def remove(self, name: str) -> None:
+        """Forget a link (a stream that is no longer wanted)."""
+        if self._links.pop(name, None) is not None:
             self.changed.emit(name)
 
     def totals(self) -> dict[LinkState, int]:

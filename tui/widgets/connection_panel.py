@@ -1,4 +1,8 @@
-"""Per-link connection state: colour and word, detail, attempt, countdown, last error."""
+"""Per-link connection state: servers first, then event streams (problems first).
+
+Each link shows its state by colour and word, attempt number and countdown to the next try,
+last close code and reason, the time of its last event and how many it received; totals last.
+"""
 
 from __future__ import annotations
 
@@ -7,6 +11,7 @@ import time
 from rich.text import Text
 from textual.widgets import Static
 
+from tui.format import duration
 from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore
 from tui.text import plain
 
@@ -17,10 +22,17 @@ GLYPHS = {
     LinkState.DISCONNECTED: "○",
     LinkState.FAILED: "✖",
 }
+PROBLEMS_FIRST = {
+    LinkState.FAILED: 0,
+    LinkState.RECONNECTING: 1,
+    LinkState.CONNECTING: 2,
+    LinkState.DISCONNECTED: 3,
+    LinkState.CONNECTED: 4,
+}
 
 
 class ConnectionPanel(Static):
-    """One block per link, then totals."""
+    """One block per server link, one line (or two) per stream, then totals."""
 
     COMPONENT_CLASSES = {f"connection-panel--{s.value.lower()}" for s in LinkState}
 
@@ -35,26 +47,36 @@ class ConnectionPanel(Static):
         """Rebuild from the store."""
         self.update(self.compose_links(self.store.links()))
 
+    def _state(self, out: Text, link: LinkInfo) -> None:
+        style = self.get_component_rich_style(f"connection-panel--{link.state.value.lower()}")
+        out.append(f"{GLYPHS[link.state]} {link.state.value:<13}", style)
+
     def compose_links(self, links: list[LinkInfo]) -> Text:
         """The panel's text."""
-        out = Text()
         if not links:
             return Text("No servers yet.", style="dim")
-        now = time.monotonic()
-        for link in links:
-            style = self.get_component_rich_style(f"connection-panel--{link.state.value.lower()}")
-            out.append(f"{GLYPHS[link.state]} {link.state.value}", style)
-            out.append("  ")
-            out.append_text(plain(link.name, "bold", 60))
+        now, wall = time.monotonic(), time.time()
+        out = Text()
+        servers = [link for link in links if not link.group]
+        streams = sorted((lk for lk in links if lk.group), key=lambda lk: PROBLEMS_FIRST[lk.state])
+        for link in servers:
+            self._state(out, link)
+            out.append_text(plain(link.name.removeprefix("server "), "bold", 40))
             if link.detail:
                 out.append("\n  ")
                 out.append_text(plain(link.detail, "dim", 80))
-            if link.state is LinkState.RECONNECTING and link.next_retry_at is not None:
-                wait = max(0.0, link.next_retry_at - now)
-                out.append(f"\n  attempt {link.attempt}, next try in {wait:.0f}s")
-            if link.last_error and link.state is not LinkState.CONNECTED:
-                out.append("\n  ")
-                out.append_text(plain(link.last_error, "", 160))
+            self._retry(out, link, now)
+            out.append("\n")
+        if streams:
+            out.append("Event streams\n", "bold")
+        for link in streams:
+            self._state(out, link)
+            out.append_text(plain(link.name.removeprefix("stream "), "", 24))
+            seen = f" {link.received} ev"
+            if link.last_event_at is not None:
+                seen += f" {duration(wall - link.last_event_at)} ago"
+            out.append(seen, "dim")
+            self._retry(out, link, now)
             out.append("\n")
         totals = self.store.totals()
         out.append(
@@ -63,3 +85,20 @@ class ConnectionPanel(Static):
             "dim",
         )
         return out
+
+    @staticmethod
+    def _retry(out: Text, link: LinkInfo, now: float) -> None:
+        if link.state is LinkState.CONNECTED:
+            return
+        parts = []
+        if link.state is LinkState.RECONNECTING and link.next_retry_at is not None:
+            parts.append(
+                f"attempt {link.attempt}, next try in {max(0.0, link.next_retry_at - now):.0f}s"
+            )
+        if link.last_error:
+            parts.append(link.last_error)
+        elif link.last_close_code is not None:
+            parts.append(f"closed {link.last_close_code}")
+        if parts:
+            out.append("\n  ")
+            out.append_text(plain("; ".join(parts), "", 160))

@@ -9,7 +9,7 @@ from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.format import age, count, duration, money, status_glyph, task_glyph
+from tui.format import age, count, duration, money, status_glyph
 from tui.state.view import ConversationView
 from tui.text import clean, plain
 
@@ -39,18 +39,6 @@ def _field_table(view: ConversationView, now: float) -> Table:
     return t
 
 
-def _tasks(view: ConversationView) -> Text:
-    if not view.tasks:
-        return Text("No task plan seen yet.", style="dim")
-    out = Text(f"Tasks {view.tasks_done}/{view.tasks_total} done\n", style="bold")
-    for task in view.tasks:
-        style = "dim" if task.status == "done" else ""
-        out.append(f" {task_glyph(task.status)} ", style)
-        out.append_text(plain(task.title, style, 120))
-        out.append("\n")
-    return out
-
-
 def _error(view: ConversationView) -> Text | None:
     err = view.last_error
     if err is None:
@@ -72,7 +60,7 @@ def _error(view: ConversationView) -> Text | None:
 
 
 class DetailPane(Static):
-    """The selected conversation: status, fine status, times, cost, tasks, last error."""
+    """The selected conversation: status, fine status, times, cost, last error."""
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
@@ -92,7 +80,6 @@ class DetailPane(Static):
             plain(view.title or "(untitled)", "bold", 200),
             _field_table(view, time.monotonic()),
         ]
-        if (err := _error(view)) is not None:  # what failed comes before the plan
+        if (err := _error(view)) is not None:
             parts += [Text(""), err]
-        parts += [Text(""), _tasks(view)]
         return Group(*parts)

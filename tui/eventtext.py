@@ -1,0 +1,90 @@
+"""One line of plain text per event, for the event tail (server text cleaned, never markup)."""
+
+from __future__ import annotations
+
+from tui.format import money
+from tui.protocol.events import (
+    ActionEvent,
+    AgentErrorEvent,
+    ConversationErrorEvent,
+    Event,
+    MessageEvent,
+    ObservationEvent,
+    ServerErrorEvent,
+    StateUpdateEvent,
+    UnknownEvent,
+)
+from tui.protocol.metrics import usage_from_stats
+from tui.text import clean
+
+
+def clock_of(event: Event) -> str:
+    """HH:MM:SS of the event's timestamp (server-local), or blanks."""
+    stamp = event.timestamp
+    return stamp[11:19] if len(stamp) >= 19 else " " * 8
+
+
+def _first_text(payload: dict[str, object]) -> str:
+    content = payload.get("content")
+    if isinstance(content, list):
+        for part in content:
+            if isinstance(part, dict) and isinstance(part.get("text"), str):
+                return str(part["text"])
+    return ""
+
+
+def _state(e: StateUpdateEvent) -> str:
+    if e.key == "full_state":
+        return f"state snapshot: {e.execution_status or '?'}"
+    if e.execution_status is not None:
+        return f"status -> {e.execution_status}"
+    if e.key == "stats" and (usage := usage_from_stats(e.value)) is not None:
+        return f"usage {money(usage.cost)}, {usage.tokens} tokens"
+    return f"state {e.key}"
+
+
+def _action(e: ActionEvent) -> str:
+    kind = e.action_kind or "action"
+    tool = e.tool_name or "?"
+    if kind == "TaskTrackerAction":
+        items = e.action.get("task_list")
+        n = len(items) if isinstance(items, list) else 0
+        return f"{tool}: {e.action.get('command', 'view')} {n} tasks"
+    for field in ("command", "message", "path", "thought"):
+        value = e.action.get(field)
+        if isinstance(value, str) and value:
+            return f"{tool}: {value}"
+    return f"{tool}: {kind}"
+
+
+def describe(event: Event) -> tuple[str, str]:
+    """(category, text) of an event; category picks the style: error, state, agent, other."""
+    if isinstance(event, ConversationErrorEvent):
+        return "error", f"ERROR {event.code}: {event.detail}"
+    if isinstance(event, AgentErrorEvent):
+        return "error", f"agent error ({event.tool_name or '?'}): {event.error}"
+    if isinstance(event, ServerErrorEvent):
+        return "error", f"server error {event.code}: {event.detail}"
+    if isinstance(event, StateUpdateEvent):
+        return "state", _state(event)
+    if isinstance(event, ActionEvent):
+        return "agent", _action(event)
+    if isinstance(event, ObservationEvent):
+        tool = event.tool_name or "?"
+        return (
+            "other",
+            f"{tool} -> {_first_text(event.observation) or event.observation.get('kind', '')}",
+        )
+    if isinstance(event, MessageEvent):
+        return "agent", f"{event.source or '?'} says: {event.text}"
+    if event.kind == "PauseEvent":
+        return "state", "paused by the user"
+    if isinstance(event, UnknownEvent):
+        return "other", f"{event.kind} ({', '.join(sorted(event.raw)[:6])})"
+    return "other", event.kind
+
+
+def event_line(event: Event, width: int = 200) -> tuple[str, str]:
+    """(category, 'HH:MM:SS text') cut to `width` characters."""
+    category, text = describe(event)
+    return category, f"{clock_of(event)} {clean(text, width)}"

@@ -1,0 +1,201 @@
+"""StreamManager: which conversations get a live event stream, and their workers.
+
+The selected conversation always streams; RUNNING conversations stream up to a cap (default
+50), busiest first; the rest stay on REST polling. V1 conversations connect to the agent server
+named by `conversation_url` with the sandbox's key; an agent server is connected directly.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import random
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+
+from tui.client.stream import AuthStyle, StreamTarget, agent_base, auth_style_for
+from tui.protocol import status as st
+from tui.state.ingest import EventSink
+from tui.state.stores import Stores
+from tui.state.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
+from tui.state.view import ConversationView, Key
+
+DEFAULT_CAP = 50
+ACTIVE = frozenset({None, "idle", "running", "paused", "waiting_for_confirmation"})
+VersionProbe = Callable[[str], Awaitable[str | None]]
+
+
+@dataclass(frozen=True, slots=True)
+class DirectServer:
+    """An agent server watched directly: streams go to it with the server's own key."""
+
+    url: str
+    session_api_key: str | None = field(default=None, repr=False)
+
+
+class StreamManager:
+    """Starts and stops one StreamWorker per streamed conversation."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        *,
+        cap: int = DEFAULT_CAP,
+        direct: dict[str, DirectServer] | None = None,
+        request_poll: Callable[[Key], None] = lambda _key: None,
+        probe_version: VersionProbe | None = None,
+        policy: StreamPolicy | None = None,
+        gate: HandshakeGate | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.stores = stores
+        self.sink = EventSink(stores)
+        self.cap = cap
+        self.direct = dict(direct or {})
+        self.request_poll = request_poll
+        self.gate = gate or HandshakeGate()
+        self.policy = policy or StreamPolicy()
+        self._probe = probe_version
+        self._rng = rng or random.Random()
+        self._auth: dict[str, AuthStyle] = {}
+        self._probing: set[str] = set()
+        self.workers: dict[Key, StreamWorker] = {}
+        self._tasks: dict[Key, asyncio.Task[None]] = {}
+        self.selected: Key | None = None
+        self._unsubscribe: Callable[[], None] | None = None
+        self._background: set[asyncio.Future[None]] = set()
+
+    def start(self) -> None:
+        """Follow the status store from now on."""
+        self._unsubscribe = self.stores.status.changed.subscribe(self._changed)
+        self.reconcile()
+
+    async def stop(self) -> None:
+        """Stop every worker."""
+        if self._unsubscribe is not None:
+            self._unsubscribe()
+        tasks = list(self._tasks.values()) + list(self._background)
+        for key in list(self._tasks):
+            self._stop(key)
+        for task in self._background:
+            task.cancel()
+        for task in tasks:
+            with contextlib.suppress(asyncio.CancelledError, Exception):
+                await task
+
+    def select(self, key: Key | None) -> None:
+        """The user's selection always streams."""
+        if key != self.selected:
+            self.selected = key
+            self.reconcile()
+
+    def _changed(self, keys: frozenset[Key]) -> None:
+        for key in keys:
+            if (worker := self.workers.get(key)) is not None:
+                worker.notify()
+        self.reconcile()
+
+    # -- choosing ----------------------------------------------------------------------------
+
+    def target_for(self, view: ConversationView) -> StreamTarget | None:
+        """Where this conversation's events can be streamed from, if anywhere."""
+        if view.kind == "agent" and view.server in self.direct:
+            server = self.direct[view.server]
+            base, key = server.url.rstrip("/"), server.session_api_key
+        elif view.kind == "v1" and view.conversation_url:
+            found = agent_base(view.conversation_url)
+            if found is None:
+                return None
+            base, key = found, view.session_api_key
+        else:
+            return None  # V0 (socket.io) is not streamed; REST polling covers it
+        self._ensure_probe(base)
+        return StreamTarget(base, view.id, key, self._auth.get(base, AuthStyle.HEADER))
+
+    def wanted(self) -> list[Key]:
+        """The conversations to stream: the selected one, then active ones up to the cap."""
+        candidates = [
+            v
+            for v in self.stores.status
+            if not v.gone
+            and v.status in (st.RUNNING, st.STARTING)
+            and v.execution_status in ACTIVE
+            and v.key != self.selected
+        ]
+        candidates.sort(key=_busiest_first)
+        keys = [v.key for v in candidates[: self.cap]]
+        view = self.stores.status.get(self.selected) if self.selected is not None else None
+        if view is not None and not view.gone:
+            keys.insert(0, view.key)
+        return [k for k in keys if (v := self.stores.status.get(k)) and self.target_for(v)]
+
+    def reconcile(self) -> None:
+        """Start workers for wanted conversations, stop the others."""
+        wanted = set(self.wanted())
+        for key in list(self._tasks):
+            if key not in wanted:
+                self._stop(key)
+        for key in wanted - set(self._tasks):
+            self._start(key)
+
+    # -- workers -----------------------------------------------------------------------------
+
+    def _start(self, key: Key) -> None:
+        worker = StreamWorker(
+            key,
+            link_name(key),
+            lambda: self._current_target(key),
+            self.sink,
+            self.stores.links,
+            self.gate,
+            policy=self.policy,
+            rng=random.Random(self._rng.random()),
+            on_reconnected=self.request_poll,
+            on_fatal=self.request_poll,
+            on_reject=lambda reason: self.stores.errors.add(key[0], "payload", reason, key[1]),
+        )
+        view = self.stores.status.get(key)
+        self.stores.links.set(worker.link, group=key[0], title=view.title if view else "")
+        self.workers[key] = worker
+        self._tasks[key] = asyncio.ensure_future(worker.run())
+
+    def _stop(self, key: Key) -> None:
+        task = self._tasks.pop(key, None)
+        worker = self.workers.pop(key, None)
+        if task is not None:
+            task.cancel()
+        if worker is not None:
+            self.stores.links.remove(worker.link)
+
+    def _current_target(self, key: Key) -> StreamTarget | None:
+        view = self.stores.status.get(key)
+        return self.target_for(view) if view is not None and not view.gone else None
+
+    def _ensure_probe(self, base: str) -> None:
+        if self._probe is None or base in self._auth or base in self._probing:
+            return
+        self._probing.add(base)
+        probe = self._probe
+
+        async def run() -> None:
+            try:
+                self._auth[base] = auth_style_for(await probe(base))
+            except Exception:
+                self._auth[base] = AuthStyle.HEADER
+            finally:
+                self._probing.discard(base)
+
+        task = asyncio.ensure_future(run())
+        self._background.add(task)
+        task.add_done_callback(self._background.discard)
+
+
+def link_name(key: Key) -> str:
+    """The connection-panel name of a conversation's stream."""
+    return f"stream {key[0]}/{key[1][:8]}"
+
+
+def _busiest_first(v: ConversationView) -> tuple[int, float]:
+    running = 0 if v.execution_status == "running" else 1
+    updated = -(v.updated_at.timestamp() if v.updated_at else 0.0)
+    return (running, updated)

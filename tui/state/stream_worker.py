@@ -1,0 +1,234 @@
+"""StreamWorker: keeps one conversation's event stream up, with backoff, and tracks its cursor.
+
+    DISCONNECTED -> CONNECTING -> CONNECTED -> (link drops) RECONNECTING -> CONNECTING ...
+    4001 / 4004 -> FAILED: not retried until the conversation's URL or key changes (REST re-read)
+
+Backoff is exponential with full jitter (base 1 s, cap 30 s), reset only after a link stayed
+up `stable_after` seconds; 1013 ("try again later") backs off on a longer scale.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import dataclasses
+import random
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass
+
+from tui.client.stream import (
+    CloseKind,
+    Endpoint,
+    EventStream,
+    Incoming,
+    StreamError,
+    StreamTarget,
+)
+from tui.protocol.session import ErrorFrame, SyncFrame
+from tui.state.backoff import Backoff
+from tui.state.ingest import EventSink
+from tui.state.view import Key
+from tui.state.websocket_store import LinkState, WebSocketStore
+
+StreamFactory = Callable[..., EventStream]
+Sleep = Callable[[float], Awaitable[None]]
+
+
+@dataclass(slots=True)
+class Cursor:
+    """Where to resume: the last durable seq (session socket) or last event timestamp."""
+
+    seq: int | None = None
+    timestamp: str | None = None
+
+
+LINK_BACKOFF = Backoff(base=1.0, cap=30.0)
+BUSY_BACKOFF = Backoff(base=10.0, cap=120.0)  # after 1013 / 503: the server asked for room
+
+
+@dataclass(frozen=True, slots=True)
+class StreamPolicy:
+    """Reconnect tuning."""
+
+    backoff: Backoff = LINK_BACKOFF
+    busy_backoff: Backoff = BUSY_BACKOFF
+    stable_after: float = 10.0  # a link up this long resets the attempt count
+    stagger: float = 0.5  # first connects spread over this many seconds
+
+
+class HandshakeGate:
+    """Caps concurrent handshakes across all streams, so a flapping host causes no storm."""
+
+    def __init__(self, limit: int = 8) -> None:
+        self.limit = limit
+        self._sem = asyncio.Semaphore(limit)
+        self.active = 0
+        self.peak = 0
+
+    async def __aenter__(self) -> None:
+        await self._sem.acquire()
+        self.active += 1
+        self.peak = max(self.peak, self.active)
+
+    async def __aexit__(self, *_: object) -> None:
+        self.active -= 1
+        self._sem.release()
+
+
+class StreamWorker:
+    """Runs until cancelled; never raises because a link misbehaves."""
+
+    def __init__(
+        self,
+        key: Key,
+        link: str,
+        target: Callable[[], StreamTarget | None],
+        sink: EventSink,
+        links: WebSocketStore,
+        gate: HandshakeGate,
+        *,
+        policy: StreamPolicy | None = None,
+        clock: Callable[[], float] = time.monotonic,
+        sleep: Sleep | None = None,
+        rng: random.Random | None = None,
+        on_reconnected: Callable[[Key], None] = lambda _key: None,
+        on_fatal: Callable[[Key], None] = lambda _key: None,
+        on_reject: Callable[[str], None] = lambda _reason: None,
+        factory: StreamFactory = EventStream,
+    ) -> None:
+        self.key = key
+        self.link = link
+        self._target = target
+        self._sink = sink
+        self._links = links
+        self._gate = gate
+        self.policy = policy or StreamPolicy()
+        self._clock = clock
+        self._sleep = sleep
+        self._rng = rng or random.Random()
+        self._on_reconnected = on_reconnected
+        self._on_fatal = on_fatal
+        self._on_reject = on_reject
+        self._factory = factory
+        self._wake = asyncio.Event()
+        self.cursor = Cursor()
+        self.endpoint = Endpoint.SESSION
+        self.attempt = 0
+        self.connects = 0
+        self.delays: list[float] = []  # every backoff delay chosen (visible to tests)
+        self._through = 0  # the last history seq announced by the sync frame
+
+    def notify(self) -> None:
+        """The conversation changed over REST (maybe a new URL or key): look again."""
+        self._wake.set()
+
+    async def run(self) -> None:
+        """Connect, stream, reconnect; until cancelled."""
+        await self._pause(self._rng.uniform(0.0, self.policy.stagger))
+        failed_target: StreamTarget | None = None
+        while True:
+            target = self._target()
+            if target is None or target == failed_target:
+                if target is None:
+                    self._set(LinkState.DISCONNECTED, last_error="no agent-server URL yet")
+                await self._wait_for_change()
+                continue
+            failed_target = None
+            try:
+                await self._connect_and_stream(target)
+            except StreamError as exc:
+                if exc.kind is CloseKind.UNSUPPORTED and self.endpoint is Endpoint.SESSION:
+                    self.endpoint = Endpoint.EVENTS  # an older server: use the legacy socket
+                    self._set(LinkState.CONNECTING, last_error=exc.message)
+                    continue
+                if exc.kind in (CloseKind.AUTH, CloseKind.NOT_FOUND, CloseKind.UNSUPPORTED):
+                    failed_target = target
+                    self.attempt = 0
+                    label = "auth failed" if exc.kind is CloseKind.AUTH else "not found"
+                    self._set(
+                        LinkState.FAILED,
+                        last_error=f"{label}: {exc.message}",
+                        last_close_code=exc.code,
+                        next_retry_at=None,
+                    )
+                    self._on_fatal(self.key)
+                    continue
+                await self._back_off(exc)
+
+    async def _connect_and_stream(self, target: StreamTarget) -> None:
+        self._set(
+            LinkState.CONNECTING if self.connects == 0 else LinkState.RECONNECTING,
+            attempt=self.attempt,
+            next_retry_at=None,
+        )
+        stream = self._factory(
+            target,
+            self.endpoint,
+            after_seq=self.cursor.seq if self.cursor.seq is not None else -1,
+            after_timestamp=self.cursor.timestamp,
+            on_reject=self._on_reject,
+        )
+        async with self._gate:
+            await stream.connect()
+        up_since = self._clock()
+        self.connects += 1
+        self._set(LinkState.CONNECTED, last_error=None, detail=f"/sockets/{self.endpoint.value}")
+        if self.connects > 1:
+            self._on_reconnected(self.key)  # reconcile: re-read status over REST
+        try:
+            async for item in stream.items():
+                self._handle(item)
+        except StreamError:
+            if self._clock() - up_since >= self.policy.stable_after:
+                self.attempt = 0
+            raise
+        finally:
+            with contextlib.suppress(Exception):
+                await stream.close()
+
+    def _handle(self, item: Incoming | SyncFrame | ErrorFrame) -> None:
+        if isinstance(item, SyncFrame):
+            self._through = item.through_seq or 0
+            return
+        if isinstance(item, ErrorFrame):
+            self._set(LinkState.CONNECTED, last_error=f"server: {item.code} {item.detail}"[:160])
+            return
+        if item.seq is not None:
+            if self.cursor.seq is not None and item.seq <= self.cursor.seq:
+                return  # already have it
+            self.cursor.seq = item.seq
+            if item.seq <= self._through:
+                item = dataclasses.replace(item, replay=True)
+        elif item.persisted and item.event.timestamp:
+            self.cursor.timestamp = item.event.timestamp  # verbatim: the server compares it
+        self._sink.ingest(self.key, item)
+        info = self._links.get(self.link)
+        self._links.set(self.link, received=info.received + 1, last_event_at=time.time())
+
+    async def _back_off(self, exc: StreamError) -> None:
+        self.attempt += 1
+        scale = self.policy.busy_backoff if exc.kind is CloseKind.TRY_LATER else self.policy.backoff
+        delay = scale.delay(self.attempt, self._rng)
+        self.delays.append(delay)
+        self._set(
+            LinkState.RECONNECTING,
+            attempt=self.attempt,
+            next_retry_at=self._clock() + delay,
+            last_error=exc.message,
+            last_close_code=exc.code,
+        )
+        await self._pause(delay)
+
+    async def _pause(self, seconds: float) -> None:
+        if self._sleep is not None:
+            await self._sleep(seconds)
+        elif seconds > 0:
+            await asyncio.sleep(seconds)
+
+    async def _wait_for_change(self) -> None:
+        self._wake.clear()
+        await self._wake.wait()
+
+    def _set(self, state: LinkState, **fields: object) -> None:
+        self._links.set(self.link, state=state, **fields)
