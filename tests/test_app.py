@@ -11,6 +11,7 @@ from tui.demo.world import DemoConversation
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.status_indicator import StatusIndicator
@@ -162,3 +163,26 @@ async def test_q_quits(demo: DemoServer) -> None:
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code == 0  # set only by exit()
+
+
+async def test_selected_conversation_updates_live_over_its_stream(demo: DemoServer) -> None:
+    conv = _frozen(demo, "running")
+    app = OhtopApp([ServerConfig(demo.url, name="demo")], max_streams=0)  # only the selection
+    async with app.run_test(size=(160, 45)):
+        await _loaded(app, demo)
+        table = _table(app)
+        key = ("demo", conv.hex)
+        table.select_key(key)
+        link = f"stream demo/{conv.hex[:8]}"
+        await wait_for(lambda: app.stores.links.get(link).state.value == "CONNECTED")
+        batches = demo.routes.hits["/api/v1/app-conversations"]
+        demo.world.push_state(conv, "finished")
+        await wait_for(lambda: "finished" in _row_text(table, key), timeout=3)
+        assert demo.routes.hits["/api/v1/app-conversations"] == batches  # not from a REST poll
+        last = app.stores.status.timeline(key)[-1]
+        assert last.new_execution == "finished" and last.reason.startswith("event")
+        panel = app.screen.query_one(ConnectionPanel)
+        lines = lambda: str(panel.render()).splitlines()  # noqa: E731
+        await wait_for(
+            lambda: any(f"demo/{conv.hex[:8]}" in ln and "CONNECTED" in ln for ln in lines())
+        )

@@ -177,8 +177,10 @@ def _expected_key(
     """The key this socket needs: the sandbox's session key (none at the root in agent mode)."""
     if sandbox is None:
         return world.root_session_key
-    if conv is not None and conv.sandbox_id == sandbox:
-        return conv.session_api_key
+    # The key belongs to the sandbox; which conversation is asked for is checked after auth.
+    for c in world.visible():
+        if c.sandbox_id == sandbox:
+            return c.session_api_key
     return "\0never"
 
 

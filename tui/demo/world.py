@@ -178,6 +178,13 @@ class DemoWorld:
                 },
             )
 
+    def push_state(self, c: DemoConversation, execution: str) -> None:
+        """Change a conversation's execution status now, with its event (tests, faults)."""
+        c.execution = execution
+        stamp = datetime.fromtimestamp(self._wall(), UTC)
+        c.updated_at = stamp
+        self._emit(c, stamp, _state("execution_status", execution))
+
     def _emit_tasks(self, c: DemoConversation, stamp: datetime) -> None:
         items = [{"title": t, "notes": "", "status": s} for t, s in c.tasks or ()]
         call = f"call_{self.rng.getrandbits(48):012x}"

@@ -16,6 +16,7 @@ import random
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import datetime
 
 from tui.client.stream import (
     CloseKind,
@@ -32,15 +33,51 @@ from tui.state.view import Key
 from tui.state.websocket_store import LinkState, WebSocketStore
 
 StreamFactory = Callable[..., EventStream]
+SNAPSHOT_KIND = "ConversationStateUpdateEvent"
 Sleep = Callable[[float], Awaitable[None]]
 
 
 @dataclass(slots=True)
 class Cursor:
-    """Where to resume: the last durable seq (session socket) or last event timestamp."""
+    """Where to resume: the last durable seq (session socket) or an event timestamp.
+
+    On the legacy socket history may interleave with live events, so a live event's timestamp
+    is only adopted once the link has been up long enough for the replay to have finished;
+    until then a drop resumes from the replay's progress (duplicates are dropped by id).
+    """
 
     seq: int | None = None
     timestamp: str | None = None
+    connect_mark: str | None = None  # the on-connect snapshot's timestamp
+    pending: str | None = None  # newest live timestamp not yet adopted
+
+    def connected(self) -> None:
+        """A new link: forget the previous link's marks."""
+        self.connect_mark = None
+        self.pending = None
+
+    def saw(self, stamp: str, settled: bool) -> None:
+        """A persisted event with this (verbatim) timestamp arrived."""
+        live = self.connect_mark is None or _later_or_equal(stamp, self.connect_mark)
+        if live and not settled:
+            if self.pending is None or _later_or_equal(stamp, self.pending):
+                self.pending = stamp
+            return
+        if self.timestamp is None or _later_or_equal(stamp, self.timestamp):
+            self.timestamp = stamp
+
+    def settle(self) -> None:
+        """The link has been up long enough: adopt the newest live timestamp."""
+        if self.pending is not None:
+            self.saw(self.pending, settled=True)
+            self.pending = None
+
+
+def _later_or_equal(a: str, b: str) -> bool:
+    try:
+        return datetime.fromisoformat(a) >= datetime.fromisoformat(b)
+    except (TypeError, ValueError):
+        return a >= b
 
 
 LINK_BACKOFF = Backoff(base=1.0, cap=30.0)
@@ -118,6 +155,7 @@ class StreamWorker:
         self.connects = 0
         self.delays: list[float] = []  # every backoff delay chosen (visible to tests)
         self._through = 0  # the last history seq announced by the sync frame
+        self._up_since = 0.0
 
     def notify(self) -> None:
         """The conversation changed over REST (maybe a new URL or key): look again."""
@@ -158,7 +196,9 @@ class StreamWorker:
 
     async def _connect_and_stream(self, target: StreamTarget) -> None:
         self._set(
-            LinkState.CONNECTING if self.connects == 0 else LinkState.RECONNECTING,
+            LinkState.CONNECTING
+            if self.connects == 0 and self.attempt == 0
+            else LinkState.RECONNECTING,
             attempt=self.attempt,
             next_retry_at=None,
         )
@@ -171,7 +211,8 @@ class StreamWorker:
         )
         async with self._gate:
             await stream.connect()
-        up_since = self._clock()
+        up_since = self._up_since = self._clock()
+        self.cursor.connected()
         self.connects += 1
         self._set(LinkState.CONNECTED, last_error=None, detail=f"/sockets/{self.endpoint.value}")
         if self.connects > 1:
@@ -200,11 +241,23 @@ class StreamWorker:
             self.cursor.seq = item.seq
             if item.seq <= self._through:
                 item = dataclasses.replace(item, replay=True)
-        elif item.persisted and item.event.timestamp:
-            self.cursor.timestamp = item.event.timestamp  # verbatim: the server compares it
+        elif item.event.timestamp:
+            self._advance_timestamp(item)
         self._sink.ingest(self.key, item)
         info = self._links.get(self.link)
         self._links.set(self.link, received=info.received + 1, last_event_at=time.time())
+
+    def _advance_timestamp(self, item: Incoming) -> None:
+        """Legacy socket: keep the server's timestamp verbatim (it compares it as sent)."""
+        stamp = item.event.timestamp
+        if not item.persisted:
+            if self.cursor.connect_mark is None and item.event.kind == SNAPSHOT_KIND:
+                self.cursor.connect_mark = stamp
+            return
+        settled = self._clock() - self._up_since >= self.policy.stable_after
+        if settled:
+            self.cursor.settle()
+        self.cursor.saw(stamp, settled)
 
     async def _back_off(self, exc: StreamError) -> None:
         self.attempt += 1
