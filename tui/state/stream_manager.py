@@ -21,6 +21,9 @@ from tui.state.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
 from tui.state.view import ConversationView, Key
 
 DEFAULT_CAP = 50
+# A stream stays up this long after its conversation stopped being wanted: the server sends
+# `execution_status=error` before the ConversationErrorEvent that says why.
+LINGER = 10.0
 ACTIVE = frozenset({None, "idle", "running", "paused", "waiting_for_confirmation"})
 VersionProbe = Callable[[str], Awaitable[str | None]]
 
@@ -47,6 +50,7 @@ class StreamManager:
         policy: StreamPolicy | None = None,
         gate: HandshakeGate | None = None,
         rng: random.Random | None = None,
+        linger: float = LINGER,
     ) -> None:
         self.stores = stores
         self.sink = EventSink(stores)
@@ -64,6 +68,8 @@ class StreamManager:
         self.selected: Key | None = None
         self._unsubscribe: Callable[[], None] | None = None
         self._background: set[asyncio.Future[None]] = set()
+        self.linger = linger
+        self._leaving: dict[Key, float] = {}  # key -> when its stream stops
 
     def start(self) -> None:
         """Follow the status store from now on."""
@@ -130,10 +136,18 @@ class StreamManager:
         return [k for k in keys if (v := self.stores.status.get(k)) and self.target_for(v)]
 
     def reconcile(self) -> None:
-        """Start workers for wanted conversations, stop the others."""
+        """Start workers for wanted conversations; stop the others once they have lingered."""
         wanted = set(self.wanted())
+        loop = asyncio.get_running_loop()
         for key in list(self._tasks):
-            if key not in wanted:
+            if key in wanted:
+                self._leaving.pop(key, None)
+                continue
+            if key not in self._leaving:
+                self._leaving[key] = loop.time() + self.linger
+                loop.call_later(self.linger + 0.01, self.reconcile)  # look again then
+            elif loop.time() >= self._leaving[key]:
+                del self._leaving[key]
                 self._stop(key)
         for key in wanted - set(self._tasks):
             self._start(key)

@@ -1,0 +1,1 @@
+"""ohtop's own harness for tests against a real `openhands-agent-server` on loopback."""

@@ -1,0 +1,190 @@
+"""ohtop against a real openhands-agent-server (1.58.2) with a scripted fake LLM, on loopback.
+
+Installs the server in a Python 3.12 venv on first use (`.real-server/`); skips, saying why,
+only when no Python 3.12/3.13 can be found. Everything else that goes wrong is a failure.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import uuid
+from collections.abc import AsyncIterator, Iterator
+from contextlib import asynccontextmanager
+from pathlib import Path
+
+import pytest
+
+from tests.helpers import wait_for
+from tests.realserver.fake_llm import FakeLLM, marker
+from tests.realserver.harness import AgentServer, ensure_venv, find_python, python_missing_reason
+from tui.client.config import ServerConfig
+from tui.protocol.ids import normalize_id
+from tui.state.monitor import ServerMonitor
+from tui.state.polling import PollIntervals
+from tui.state.stores import Stores
+from tui.state.stream_manager import DirectServer, StreamManager
+from tui.state.view import Key
+from tui.state.websocket_store import LinkState
+
+pytestmark = [pytest.mark.realserver, pytest.mark.slow]
+FAST = PollIntervals(
+    starting=0.5, running=1.0, stopped=1.0, error=1.0, other=1.0, discover=1.0, jitter=0.0
+)
+KEY = "ohtop-test-key"
+
+
+@pytest.fixture(scope="module")
+def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AgentServer, FakeLLM]]:
+    python = find_python()
+    if python is None:
+        pytest.skip(python_missing_reason())
+    bin_dir = ensure_venv(python)
+    llm = FakeLLM().start()
+    server = AgentServer(bin_dir, Path(tmp_path_factory.mktemp("agent-server")), KEY)
+    try:
+        server.start()
+        yield server, llm
+    finally:
+        server.stop()
+        llm.stop()
+
+
+class Watch:
+    """ohtop's REST monitor and live streams on the real server, recording what it sees."""
+
+    def __init__(self, server: AgentServer) -> None:
+        self.stores = Stores()
+        config = ServerConfig(server.url, name="real", session_api_key=KEY)
+        self.monitor = ServerMonitor(config, self.stores, FAST)
+        self.streams = StreamManager(
+            self.stores,
+            cap=100,
+            direct={"real": DirectServer(server.url, KEY)},
+            request_poll=self.monitor.poll_soon,
+        )
+        self.seen: dict[Key, list[str]] = {}
+        self.tasks: dict[Key, list[tuple[int, int]]] = {}
+        self.stores.status.transitions.subscribe(self._transition)
+        self.stores.status.changed.subscribe(self._changed)
+
+    def _transition(self, t: object) -> None:
+        execution = getattr(t, "new_execution", None)
+        key = getattr(t, "key", None)
+        if key is not None and execution is not None:
+            history = self.seen.setdefault(key, [])
+            if not history or history[-1] != execution:
+                history.append(execution)
+
+    def _changed(self, keys: frozenset[Key]) -> None:
+        for key in keys:
+            view = self.stores.status.get(key)
+            if view is not None and view.tasks_total:
+                snap = (view.tasks_done, view.tasks_total)
+                history = self.tasks.setdefault(key, [])
+                if not history or history[-1] != snap:
+                    history.append(snap)
+
+    def status(self, cid: str) -> str | None:
+        view = self.stores.status.get(("real", normalize_id(cid)))
+        return view.execution_status if view else None
+
+
+@asynccontextmanager
+async def watching(server: AgentServer) -> AsyncIterator[Watch]:
+    watch = Watch(server)
+    task = asyncio.create_task(watch.monitor.run())
+    watch.streams.start()
+    try:
+        yield watch
+    finally:
+        await watch.streams.stop()
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+
+
+def _key(cid: str) -> Key:
+    return ("real", normalize_id(cid))
+
+
+async def test_idle_running_finished_with_the_task_plan(real: tuple[AgentServer, FakeLLM]) -> None:
+    server, llm = real
+    async with watching(server) as watch:
+        cid = server.create(llm.url, None)
+        await wait_for(lambda: watch.status(cid) == "idle", timeout=30)
+        await wait_for(
+            lambda: (
+                watch.stores.links.get(f"stream real/{normalize_id(cid)[:8]}").state
+                is LinkState.CONNECTED
+            ),
+            timeout=30,
+        )
+        server.send(cid, f"Say hello {marker('finish', delay=1.5)}")
+        await wait_for(lambda: watch.status(cid) == "finished", timeout=90)
+        seen = watch.seen[_key(cid)]
+        assert seen[0] == "idle" and "running" in seen and seen[-1] == "finished"
+        assert seen.index("running") < seen.index("finished")
+        plans = watch.tasks[_key(cid)]
+        assert plans[0][0] < plans[0][1] and plans[-1] == (3, 3)  # planned, then all done
+        assert watch.stores.events.count(_key(cid)) > 5  # streamed, not only polled
+        assert server.status(cid) == "finished"
+
+
+async def test_error_carries_the_conversation_error_event(
+    real: tuple[AgentServer, FakeLLM],
+) -> None:
+    server, llm = real
+    async with watching(server) as watch:
+        cid = server.create(llm.url, f"Fail please {marker('error', delay=1)}")
+        await wait_for(lambda: watch.status(cid) == "error", timeout=90)
+        await wait_for(
+            lambda: watch.stores.status.get(_key(cid)).last_error is not None, timeout=30
+        )  # type: ignore[union-attr]
+        view = watch.stores.status.get(_key(cid))
+        assert view is not None and view.status == "ERROR"
+        assert view.last_error is not None and view.last_error.code == "LLMServiceUnavailableError"
+        assert view.last_error.retryable is True
+        kinds = [e.kind for e in watch.stores.events.events(_key(cid))]
+        assert "ConversationErrorEvent" in kinds
+
+
+async def test_paused(real: tuple[AgentServer, FakeLLM]) -> None:
+    server, llm = real
+    async with watching(server) as watch:
+        cid = server.create(
+            llm.url, f"Tick for a while {marker('long', delay=1, ticks=200)}", max_iterations=300
+        )
+        await wait_for(lambda: watch.status(cid) == "running", timeout=60)
+        server.pause(cid)
+        await wait_for(lambda: watch.status(cid) == "paused", timeout=60)
+        assert watch.stores.status.get(_key(cid)).status == "RUNNING"  # type: ignore[union-attr]
+
+
+async def test_waiting_for_confirmation(real: tuple[AgentServer, FakeLLM]) -> None:
+    server, llm = real
+    async with watching(server) as watch:
+        cid = server.create(llm.url, f"Ask first {marker('finish')}", confirm=True)
+        await wait_for(lambda: watch.status(cid) == "waiting_for_confirmation", timeout=90)
+
+
+async def test_stuck(real: tuple[AgentServer, FakeLLM]) -> None:
+    server, llm = real
+    async with watching(server) as watch:
+        cid = server.create(llm.url, f"Loop {marker('stuck')}")
+        await wait_for(lambda: watch.status(cid) == "stuck", timeout=120)
+        assert watch.stores.status.get(_key(cid)).status == "ERROR"  # type: ignore[union-attr]
+
+
+async def test_status_json_matches_the_server(real: tuple[AgentServer, FakeLLM]) -> None:
+    """The headless twin reports each conversation's execution status as the server does."""
+    import io
+    import json
+
+    from tui.headless import status_command
+
+    server, _ = real
+    out = io.StringIO()
+    assert await status_command([ServerConfig(server.url, session_api_key=KEY)], True, out) == 0
+    rows = json.loads(out.getvalue())
+    assert rows
+    for row in rows[:10]:
+        assert row["execution_status"] == server.status(str(uuid.UUID(row["id"])))
