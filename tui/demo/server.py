@@ -65,7 +65,8 @@ class DemoServer:
             await asyncio.sleep(every * rng.uniform(0.5, 1.5))
             running = [c for c in self.world.visible() if c.execution == "running"]
             if running:
-                self.sockets.drop(rng.choice(running).hex)
+                code = 1013 if rng.random() < 0.5 else 1001  # busy, or an ingress restart
+                self.sockets.drop(rng.choice(running).hex, code)
                 self.drops += 1
 
     async def stop(self) -> None:

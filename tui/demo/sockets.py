@@ -27,7 +27,7 @@ class DemoSockets:
 
     def __init__(self, world: DemoWorld) -> None:
         self.world = world
-        self._subscribers: dict[str, set[asyncio.Queue[tuple[int, dict[str, Any]] | None]]] = {}
+        self._subscribers: dict[str, set[asyncio.Queue[tuple[int, dict[str, Any]]]]] = {}
         self.open_sockets: set[web.WebSocketResponse] = set()
         self.handshakes = 0
         world.listeners.append(self._publish)
@@ -43,10 +43,10 @@ class DemoSockets:
             await ws.close(code=code, message=b"demo: link dropped")
         return len(sockets)
 
-    def drop(self, conversation_hex: str) -> None:
-        """Close the sockets of one conversation (1001, as a restarting ingress would)."""
+    def drop(self, conversation_hex: str, code: int = WSCloseCode.GOING_AWAY) -> None:
+        """Close the sockets of one conversation (1001 as a restarting ingress, 1013 busy)."""
         for queue in list(self._subscribers.get(conversation_hex, ())):
-            queue.put_nowait(None)
+            queue.put_nowait((-code, {}))
 
     # -- handlers --------------------------------------------------------------------------
 
@@ -129,7 +129,7 @@ class DemoSockets:
     async def _pump(
         self,
         ws: web.WebSocketResponse,
-        queue: asyncio.Queue[tuple[int, dict[str, Any]] | None],
+        queue: asyncio.Queue[tuple[int, dict[str, Any]]],
         sent_through: int,
         session: bool,
     ) -> None:
@@ -142,11 +142,11 @@ class DemoSockets:
                 if reader in done:
                     getter.cancel()
                     return
-                item = getter.result()
-                if item is None:
-                    await ws.close(code=WSCloseCode.GOING_AWAY, message=b"demo: link dropped")
+                seq, event = getter.result()
+                if seq < 0:  # a drop asked for by the demo
+                    reason = b"Too many connections" if -seq == 1013 else b"demo: link dropped"
+                    await ws.close(code=-seq, message=reason)
                     return
-                seq, event = item
                 if seq <= sent_through:
                     continue  # already sent in the replay
                 frame = {"type": "durable", "seq": seq, "event": event} if session else event
@@ -158,15 +158,13 @@ class DemoSockets:
             with contextlib.suppress(asyncio.CancelledError):
                 await reader
 
-    def _subscribe(
-        self, conv: DemoConversation
-    ) -> asyncio.Queue[tuple[int, dict[str, Any]] | None]:
-        queue: asyncio.Queue[tuple[int, dict[str, Any]] | None] = asyncio.Queue()
+    def _subscribe(self, conv: DemoConversation) -> asyncio.Queue[tuple[int, dict[str, Any]]]:
+        queue: asyncio.Queue[tuple[int, dict[str, Any]]] = asyncio.Queue()
         self._subscribers.setdefault(conv.hex, set()).add(queue)
         return queue
 
     def _unsubscribe(
-        self, conv: DemoConversation, queue: asyncio.Queue[tuple[int, dict[str, Any]] | None]
+        self, conv: DemoConversation, queue: asyncio.Queue[tuple[int, dict[str, Any]]]
     ) -> None:
         self._subscribers.get(conv.hex, set()).discard(queue)
 

@@ -74,7 +74,7 @@ class ConnectionPanel(Static):
             out.append_text(plain(link.name.removeprefix("stream "), "", 24))
             seen = f" {link.received} ev"
             if link.last_event_at is not None:
-                seen += f" {duration(wall - link.last_event_at)} ago"
+                seen += f" · {duration(wall - link.last_event_at)}"
             out.append(seen, "dim")
             self._retry(out, link, now)
             out.append("\n")
