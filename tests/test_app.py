@@ -183,6 +183,4 @@ async def test_selected_conversation_updates_live_over_its_stream(demo: DemoServ
         assert last.new_execution == "finished" and last.reason.startswith("event")
         panel = app.screen.query_one(ConnectionPanel)
         lines = lambda: str(panel.render()).splitlines()  # noqa: E731
-        await wait_for(
-            lambda: any(f"demo/{conv.hex[:8]}" in ln and "CONNECTED" in ln for ln in lines())
-        )
+        await wait_for(lambda: any(conv.hex[:8] in ln and "CONNECTED" in ln for ln in lines()))

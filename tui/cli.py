@@ -53,6 +53,7 @@ def build_parser() -> argparse.ArgumentParser:
     demo = sub.add_parser("demo-server", help="run the embedded demo server alone")
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--agent", action="store_true", help="act as one agent server at the root")
+    demo.add_argument("--v0", action="store_true", help="act as a V0 app server (socket.io)")
     demo.add_argument("--api-key", default=None, help="require this bearer key")
     return parser
 
@@ -94,7 +95,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         from tui.demo.server import serve_forever
 
         with contextlib.suppress(KeyboardInterrupt):
-            asyncio.run(serve_forever(args.port, args.api_key, args.agent))
+            asyncio.run(serve_forever(args.port, args.api_key, args.agent, args.v0))
         return 0
     if not args.server and not args.demo:
         parser.error("give --server URL (repeatable) or --demo")

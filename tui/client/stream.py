@@ -75,6 +75,7 @@ class StreamTarget:
     conversation_id: str
     session_api_key: str | None = field(default=None, repr=False)
     auth: AuthStyle = AuthStyle.HEADER
+    socketio: bool = False  # a V0 app server: socket.io at <base>/socket.io
 
 
 @dataclass(frozen=True, slots=True)

@@ -9,6 +9,7 @@ from aiohttp import web
 
 from tui.demo.routes import DemoRoutes, add_routes
 from tui.demo.sockets import DemoSockets
+from tui.demo.v0 import DemoV0
 from tui.demo.world import DemoWorld
 
 HOST = "127.0.0.1"
@@ -26,13 +27,18 @@ class DemoServer:
         api_key: str | None = None,
         agent_at_root: bool = False,
         flaky_every: float | None = None,
+        v0: bool = False,
     ) -> None:
         self.world = world or DemoWorld()
         self.port = port
         self.routes = DemoRoutes(self.world, api_key)
         self.sockets = DemoSockets(self.world)
         self.app = web.Application()
-        add_routes(self.app, self.routes, self.sockets, agent_at_root)
+        self.v0: DemoV0 | None = None
+        if v0:  # a V0 app server: its own REST and socket.io, nothing of V1
+            self.v0 = DemoV0(self.world, self.app, api_key)
+        else:
+            add_routes(self.app, self.routes, self.sockets, agent_at_root)
         self._runner: web.AppRunner | None = None
         self.flaky_every = flaky_every
         self._flaky: asyncio.Task[None] | None = None
@@ -75,18 +81,20 @@ class DemoServer:
             self._flaky.cancel()
             self._flaky = None
         await self.sockets.drop_all()
+        if self.v0 is not None:
+            await self.v0.close()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
 
 
-async def serve_forever(port: int, api_key: str | None, agent_at_root: bool) -> None:
+async def serve_forever(port: int, api_key: str | None, agent_at_root: bool, v0: bool) -> None:
     """Run the demo server until interrupted (`ohtop demo-server`)."""
     server = DemoServer(
-        port=port, api_key=api_key, agent_at_root=agent_at_root, flaky_every=DEMO_FLAKY_EVERY
+        port=port, api_key=api_key, agent_at_root=agent_at_root, flaky_every=DEMO_FLAKY_EVERY, v0=v0
     )
     url = await server.start()
-    kind = "agent server" if agent_at_root else "V1 app server"
+    kind = "V0 app server" if v0 else "agent server" if agent_at_root else "V1 app server"
     print(f"ohtop demo server ({kind}, {len(server.world.visible())} conversations) at {url}")
     try:
         await asyncio.Event().wait()

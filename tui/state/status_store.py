@@ -14,6 +14,7 @@ from tui.state.signal import Signal
 from tui.state.view import ConversationView, Key
 
 # Fields that REST snapshots do not carry; they come from events and survive a REST refresh.
+# (V0 REST has no agent state either: there the streamed execution status survives too.)
 _EVENT_FIELDS = ("tasks", "last_error")
 TIMELINE_LENGTH = 32
 
@@ -89,7 +90,8 @@ class StatusStore:
         """Merge a REST snapshot into the store. Returns True when anything changed."""
         old = self._views.get(view.key)
         if old is not None:
-            keep = {f: getattr(old, f) for f in _EVENT_FIELDS if getattr(view, f) is None}
+            fields = _EVENT_FIELDS + (("execution_status",) if view.kind == "v0" else ())
+            keep = {f: getattr(old, f) for f in fields if getattr(view, f) is None}
             view = dataclasses.replace(view, **keep) if keep else view
         return self._put(old, view, reason)
 

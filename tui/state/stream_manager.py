@@ -25,6 +25,7 @@ DEFAULT_CAP = 50
 # `execution_status=error` before the ConversationErrorEvent that says why.
 LINGER = 10.0
 ACTIVE = frozenset({None, "idle", "running", "paused", "waiting_for_confirmation"})
+V0_SETTLED = frozenset({"finished", "error", "stopped", "rejected"})  # V0 agent states
 VersionProbe = Callable[[str], Awaitable[str | None]]
 
 
@@ -113,20 +114,41 @@ class StreamManager:
             if found is None:
                 return None
             base, key = found, view.session_api_key
+        elif view.kind == "v0":
+            return self._v0_target(view)
         else:
-            return None  # V0 (socket.io) is not streamed; REST polling covers it
+            return None
         self._ensure_probe(base)
         return StreamTarget(base, view.id, key, self._auth.get(base, AuthStyle.HEADER))
+
+    def _v0_target(self, view: ConversationView) -> StreamTarget | None:
+        """V0: connecting starts a stopped conversation, so only RUNNING ones with a runtime."""
+        if view.status != st.RUNNING or view.runtime_status in (None, "STATUS$STOPPED"):
+            return None
+        server = self.direct.get(view.server)
+        url = view.conversation_url or ""
+        if url.startswith(("http://", "https://")):
+            base = agent_base(url)  # a nested or remote runtime: its own host
+        elif server is not None:
+            base = server.url.rstrip("/")  # relative: through the app host
+        else:
+            base = None
+        if base is None:
+            return None
+        key = view.session_api_key or (server.session_api_key if server else None)
+        return StreamTarget(base, view.id, key, AuthStyle.QUERY, socketio=True)
+
+    def _active(self, view: ConversationView) -> bool:
+        if view.kind == "v0":
+            return view.status == st.RUNNING and view.execution_status not in V0_SETTLED
+        return view.status in (st.RUNNING, st.STARTING) and view.execution_status in ACTIVE
 
     def wanted(self) -> list[Key]:
         """The conversations to stream: the selected one, then active ones up to the cap."""
         candidates = [
             v
             for v in self.stores.status
-            if not v.gone
-            and v.status in (st.RUNNING, st.STARTING)
-            and v.execution_status in ACTIVE
-            and v.key != self.selected
+            if not v.gone and self._active(v) and v.key != self.selected
         ]
         candidates.sort(key=_busiest_first)
         keys = [v.key for v in candidates[: self.cap]]

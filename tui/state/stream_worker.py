@@ -18,21 +18,16 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tui.client.stream import (
-    CloseKind,
-    Endpoint,
-    EventStream,
-    Incoming,
-    StreamError,
-    StreamTarget,
-)
+from tui.client.open_stream import open_stream
+from tui.client.stream import CloseKind, Endpoint, EventStream, Incoming, StreamError, StreamTarget
+from tui.client.v0_stream import V0EventStream
 from tui.protocol.session import ErrorFrame, SyncFrame
 from tui.state.backoff import Backoff
 from tui.state.ingest import EventSink
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState, WebSocketStore
 
-StreamFactory = Callable[..., EventStream]
+StreamFactory = Callable[..., "EventStream | V0EventStream"]
 SNAPSHOT_KIND = "ConversationStateUpdateEvent"
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -132,7 +127,7 @@ class StreamWorker:
         on_reconnected: Callable[[Key], None] = lambda _key: None,
         on_fatal: Callable[[Key], None] = lambda _key: None,
         on_reject: Callable[[str], None] = lambda _reason: None,
-        factory: StreamFactory = EventStream,
+        factory: StreamFactory = open_stream,
     ) -> None:
         self.key = key
         self.link = link
@@ -236,9 +231,9 @@ class StreamWorker:
             self._set(LinkState.CONNECTED, last_error=f"server: {item.code} {item.detail}"[:160])
             return
         if item.seq is not None:
-            if self.cursor.seq is not None and item.seq <= self.cursor.seq:
-                return  # already have it
-            self.cursor.seq = item.seq
+            # Duplicates are dropped by event id in the store; the cursor only moves forward.
+            # (A V0 server sends its newest agent state last, after higher-numbered events.)
+            self.cursor.seq = max(item.seq, self.cursor.seq if self.cursor.seq is not None else -1)
             if item.seq <= self._through:
                 item = dataclasses.replace(item, replay=True)
         elif item.event.timestamp:

@@ -60,24 +60,33 @@ class ConnectionPanel(Static):
         servers = [link for link in links if not link.group]
         streams = sorted((lk for lk in links if lk.group), key=lambda lk: PROBLEMS_FIRST[lk.state])
         for link in servers:
+            name = link.name.removeprefix("server ")
             self._state(out, link)
-            out.append_text(plain(link.name.removeprefix("server "), "bold", 40))
+            out.append_text(plain(name, "bold", 40))
             if link.detail:
                 out.append("\n  ")
                 out.append_text(plain(link.detail, "dim", 80))
             self._retry(out, link, now)
             out.append("\n")
-        if streams:
-            out.append("Event streams\n", "bold")
-        for link in streams:
-            self._state(out, link)
-            out.append_text(plain(link.name.removeprefix("stream "), "", 24))
-            seen = f" {link.received} ev"
-            if link.last_event_at is not None:
-                seen += f" · {duration(wall - link.last_event_at)}"
-            out.append(seen, "dim")
-            self._retry(out, link, now)
-            out.append("\n")
+            own = [s for s in streams if s.group == name]
+            if own:
+                out.append(f"  {len(own)} event stream{'s' if len(own) != 1 else ''}\n", "dim")
+            for stream in own:
+                self._stream(out, stream, now, wall)
+        return self._totals(out)
+
+    def _stream(self, out: Text, link: LinkInfo, now: float, wall: float) -> None:
+        out.append("  ")
+        self._state(out, link)
+        out.append_text(plain(link.name.rsplit("/", 1)[-1], "", 8))
+        seen = f" {link.received} ev"
+        if link.last_event_at is not None:
+            seen += f" · {duration(wall - link.last_event_at)}"
+        out.append(seen, "dim")
+        self._retry(out, link, now)
+        out.append("\n")
+
+    def _totals(self, out: Text) -> Text:
         totals = self.store.totals()
         out.append(
             f"{totals[LinkState.CONNECTED]} connected, {totals[LinkState.RECONNECTING]} "
