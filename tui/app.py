@@ -69,6 +69,9 @@ class OhtopApp(App[None]):
         self._links_dirty = False
         self._flush_pending = False
         self._unsubscribers: list[Callable[[], None]] = []
+        self.paused = False
+        self._held: set[Key] = set()  # conversations changed while the view was paused
+        self._held_events: set[Key] = set()
 
     async def on_mount(self) -> None:
         self._unsubscribers = [
@@ -135,6 +138,12 @@ class OhtopApp(App[None]):
         screen = self._visible_screen()
         if screen is None:
             return
+        if self.paused:  # the view stays as it was; the stores keep everything
+            self._held |= keys
+            self._held_events |= events
+            if isinstance(screen, DashboardScreen):
+                screen.show_paused(len(self._held))
+            return
         if keys and hasattr(screen, "refresh_all"):
             screen.refresh_all(keys)
         if events and hasattr(screen, "refresh_events"):
@@ -152,7 +161,7 @@ class OhtopApp(App[None]):
 
     def _tick(self) -> None:
         screen = self._visible_screen()
-        if screen is None:
+        if screen is None or self.paused:
             return
         if hasattr(screen, "tick"):
             screen.tick()
@@ -166,6 +175,22 @@ class OhtopApp(App[None]):
         for monitor in self.monitors:
             monitor.refresh_now()
         self.notify("Refreshing every server…", timeout=2)
+
+    def action_toggle_pause(self) -> None:
+        """Freeze the view (data still flows in); again to apply what arrived meanwhile."""
+        self.paused = not self.paused
+        screen = self._visible_screen()
+        if self.paused:
+            if isinstance(screen, DashboardScreen):
+                screen.show_paused(0)
+            return
+        self._dirty |= self._held
+        self._events_dirty |= self._held_events
+        self._held.clear()
+        self._held_events.clear()
+        if isinstance(screen, DashboardScreen):
+            screen.show_paused(None)
+        self._flush_changes()
 
     def action_help(self) -> None:
         """Show the keys."""

@@ -2,13 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual import on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
-from textual.widgets import Footer
+from textual.widgets import Footer, Input, Static
 
 from tui.actions import DASHBOARD, bindings
+from tui.state.query import ListQuery
 from tui.state.stores import Stores
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
@@ -34,10 +37,12 @@ class DashboardScreen(Screen[None]):
 
     def compose(self) -> ComposeResult:
         yield StatusIndicator(id="indicator")
+        yield Static(id="banner")
         with Horizontal(id="main"):
             with Vertical(id="list"):
                 yield TableHeader(id="table-header")
                 yield ConversationTable(self.stores.status, id="table")
+                yield Input(placeholder="find: title, id, repository, status, error", id="filter")
                 yield EventTail(id="tail")
             with Vertical(id="side"):
                 yield DetailPane(id="detail")
@@ -64,11 +69,14 @@ class DashboardScreen(Screen[None]):
         """In narrow mode the connection panel is hidden: summarise links in the indicator."""
         totals = self.stores.links.totals()
         links = sum(totals.values())
-        note = ""
-        if self.has_class("-narrow") and links:
+        table = self.table
+        notes = [f"{len(table.rows)} of {len(self.stores.status)} shown"]
+        if not self.has_class("-narrow"):
+            notes.append(table.list_query.describe())
+        elif links:
             ok = totals[LinkState.CONNECTED]
-            note = f"links {ok}/{links} up" + ("" if ok == links else " ⚠")
-        self.query_one(StatusIndicator).show(self.stores.status.counts(), note)
+            notes.append(f"links {ok}/{links} up" + ("" if ok == links else " ⚠"))
+        self.query_one(StatusIndicator).show(self.stores.status.counts(), " · ".join(notes))
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Bring every widget up to date with the stores (keys: what changed, if known)."""
@@ -90,6 +98,16 @@ class DashboardScreen(Screen[None]):
         key = self.table.cursor_key
         if key in keys:
             self.query_one(EventTail).show(self.stores.events.events(key))
+
+    def show_paused(self, waiting: int | None) -> None:
+        """The pause banner: how many updates wait (None hides it)."""
+        banner = self.query_one("#banner", Static)
+        banner.set_class(waiting is not None, "-visible")
+        if (self.table.frozen is not None) != (waiting is not None):
+            self.table.freeze(waiting is not None)
+        if waiting is not None:
+            s = "" if waiting == 1 else "s"
+            banner.update(f"PAUSED: {waiting} update{s} waiting · press p to apply them")
 
     def refresh_links(self) -> None:
         """Redraw the connection panel (and the link summary shown when it is hidden)."""
@@ -136,3 +154,46 @@ class DashboardScreen(Screen[None]):
 
     def action_open_detail(self) -> None:
         self.table.action_open()
+
+    # -- find and sort -------------------------------------------------------------------
+
+    def _query(self, query: ListQuery) -> None:
+        self.table.set_query(query)
+        self._update_note()
+
+    def action_start_filter(self) -> None:
+        """Show the find box; typing filters the list at once."""
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.focus()
+
+    def action_clear_filter(self) -> None:
+        """Clear the find text and the status filter; back to the list."""
+        box = self.query_one("#filter", Input)
+        box.value = ""
+        box.remove_class("-visible")
+        self._query(replace(self.table.list_query, text="", status=None))
+        self.table.focus()
+
+    def action_status_only(self, status: str) -> None:
+        """Show one coarse status only ('' for all); the same key again shows all."""
+        current = self.table.list_query
+        wanted = status or None
+        self._query(replace(current, status=None if current.status == wanted else wanted))
+
+    def action_sort(self, sort: str) -> None:
+        """Sort by a column; again to reverse."""
+        self._query(self.table.list_query.sorted_by(sort))
+
+    def action_toggle_errors_first(self) -> None:
+        """Keep ERROR conversations on top whatever the sort."""
+        q = self.table.list_query
+        self._query(replace(q, errors_first=not q.errors_first))
+
+    @on(Input.Changed, "#filter")
+    def _filter_changed(self, event: Input.Changed) -> None:
+        self._query(replace(self.table.list_query, text=event.value))
+
+    @on(Input.Submitted, "#filter")
+    def _filter_done(self, _event: Input.Submitted) -> None:
+        self.table.focus()

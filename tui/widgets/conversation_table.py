@@ -21,17 +21,10 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui.protocol import status as st
+from tui.state.query import ListQuery, order
 from tui.state.status_store import StatusStore
 from tui.state.view import ConversationView, Key
 from tui.widgets.columns import Column, layout
-
-STATUS_RANK = {st.ERROR: 0, st.STARTING: 1, st.RUNNING: 2, st.STOPPED: 3, st.ARCHIVED: 4}
-
-
-def default_order(v: ConversationView) -> tuple[int, float]:
-    """Errors first, then starting, running, stopped, archived; newest first within each."""
-    created = v.created_at.timestamp() if v.created_at else 0.0
-    return (STATUS_RANK.get(v.status, 5), -created)
 
 
 def _cell(text: str, width: int, right: bool) -> str:
@@ -79,7 +72,8 @@ class ConversationTable(ScrollView, can_focus=True):
     def __init__(self, store: StatusStore, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.store = store
-        self.order: Callable[[ConversationView], tuple[int, float]] = default_order
+        self.list_query = ListQuery()
+        self.frozen: dict[Key, ConversationView] | None = None  # the snapshot shown while paused
         self.rows: list[Key] = []
         self._index: dict[Key, int] = {}
         self.cursor_key: Key | None = None
@@ -88,10 +82,14 @@ class ConversationTable(ScrollView, can_focus=True):
 
     # -- data -----------------------------------------------------------------------------
 
+    def set_query(self, query: ListQuery) -> None:
+        """Show what `query` selects, in its order."""
+        self.list_query = query
+        self.apply_changes(None)
+
     def apply_changes(self, keys: frozenset[Key] | None = None) -> None:
         """Re-sort when membership or order changed, else repaint only the changed rows."""
-        views = [v for v in self.store]
-        new_rows = [v.key for v in sorted(views, key=self.order)]
+        new_rows = order(self.store, self.list_query, self.clock())
         if new_rows != self.rows:
             self.rows = new_rows
             self._index = {k: i for i, k in enumerate(new_rows)}
@@ -117,10 +115,20 @@ class ConversationTable(ScrollView, can_focus=True):
             self.cursor_key = key
             self.post_message(self.Highlighted(key))
 
+    def view_of(self, key: Key) -> ConversationView | None:
+        """The view shown for `key`: the paused snapshot if any, else the store's."""
+        if self.frozen is not None:
+            return self.frozen.get(key)
+        return self.store.get(key)
+
+    def freeze(self, on: bool) -> None:
+        """Pause: keep showing the rows as they are now; resume: back to the live store."""
+        self.frozen = {k: v for k in self.rows if (v := self.store.get(k))} if on else None
+
     @property
     def selected(self) -> ConversationView | None:
         """The conversation under the cursor."""
-        return self.store.get(self.cursor_key) if self.cursor_key else None
+        return self.view_of(self.cursor_key) if self.cursor_key else None
 
     # -- cursor ---------------------------------------------------------------------------
 
@@ -194,7 +202,7 @@ class ConversationTable(ScrollView, can_focus=True):
         base = self.rich_style
         if row >= len(self.rows):
             return Strip.blank(width, base)
-        view = self.store.get(self.rows[row])
+        view = self.view_of(self.rows[row])
         if view is None:
             return Strip.blank(width, base)
         row_style = base

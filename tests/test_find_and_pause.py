@@ -1,0 +1,136 @@
+"""Operators' keys: find as you type, quick status filters, sort, errors first, pause."""
+
+from __future__ import annotations
+
+import re
+from datetime import UTC, datetime
+
+from tests.helpers import wait_for
+from tests.test_app import _app, _frozen, _loaded, _row_text, _table
+from tui.demo.server import DemoServer
+from tui.state.query import ListQuery, order
+from tui.state.view import ConversationView, ErrorInfo
+from tui.widgets.status_indicator import StatusIndicator
+
+
+def _v(i: int, status: str, title: str, **kw: object) -> ConversationView:
+    created = datetime(2026, 1, 1, 0, i, tzinfo=UTC)
+    return ConversationView(
+        server="s",
+        id=f"{i:02d}" * 16,
+        kind="v1",
+        status=status,
+        title=title,
+        created_at=created,
+        **kw,
+    )  # type: ignore[arg-type]
+
+
+VIEWS = [
+    _v(1, "RUNNING", "Fix login", repository="acme/web"),
+    _v(2, "ERROR", "Bump deps", last_error=ErrorInfo("LLMAuthenticationError", "invalid API key")),
+    _v(3, "STARTING", "Write docs"),
+    _v(4, "ERROR", "Add retries", repository="acme/api"),
+]
+
+
+def _titles(q: ListQuery) -> list[str]:
+    by_key = {v.key: v.title for v in VIEWS}
+    return [by_key[k] for k in order(VIEWS, q, now=0.0)]
+
+
+def test_filter_words_search_title_repository_status_and_error_text() -> None:
+    assert _titles(ListQuery(text="acme")) == ["Add retries", "Fix login"]
+    assert _titles(ListQuery(text="invalid key")) == ["Bump deps"]  # every word, any field
+    assert _titles(ListQuery(text="authentication")) == ["Bump deps"]  # the error code
+    assert _titles(ListQuery(text="starting")) == ["Write docs"]
+    assert _titles(ListQuery(text="0303")) == ["Write docs"]  # part of the id
+    assert _titles(ListQuery(text="nothing-like-this")) == []
+
+
+def test_status_filter_sorts_and_reverse() -> None:
+    assert _titles(ListQuery(status="ERROR")) == ["Add retries", "Bump deps"]
+    assert _titles(ListQuery(sort="title")) == [
+        "Add retries",
+        "Bump deps",
+        "Fix login",
+        "Write docs",
+    ]
+    assert _titles(ListQuery(sort="title").sorted_by("title")) == [
+        "Write docs",
+        "Fix login",
+        "Bump deps",
+        "Add retries",
+    ]
+    assert _titles(ListQuery(sort="created")) == [
+        "Add retries",
+        "Write docs",
+        "Bump deps",
+        "Fix login",
+    ]
+    errors_first = ListQuery(sort="title", errors_first=True)
+    assert _titles(errors_first) == ["Add retries", "Bump deps", "Fix login", "Write docs"]
+    assert (
+        ListQuery(status="ERROR", text="x").describe() == "filter “x” · errors only · sort status ↓"
+    )
+
+
+async def test_every_error_in_two_keystrokes_and_find_as_you_type(demo: DemoServer) -> None:
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        table = _table(app)
+        errors = {v.key for v in app.stores.status if v.status == "ERROR"}
+        await pilot.press("e")  # one keystroke: errors only
+        assert set(table.rows) == errors and errors
+        indicator = app.screen.query_one(StatusIndicator).render().plain
+        assert (
+            f"{len(errors)} of {len(app.stores.status)} shown" in indicator
+            and "errors only" in indicator
+        )
+        await pilot.press("e")  # again: all
+        assert len(table.rows) == len(app.stores.status)
+        word = app.stores.status.get(table.rows[-1]).title.split()[-1].lower()  # type: ignore[union-attr]
+        await pilot.press("slash", *word)
+        expected = {v.key for v in app.stores.status if word in v.title.lower()}
+        await wait_for(lambda: set(table.rows) == expected)
+        assert app.focused is not None and app.focused.id == "filter"
+        await pilot.press("enter")  # keep the filter, back to the list
+        assert app.focused is table and set(table.rows) == expected
+        await pilot.press("escape")  # clears
+        assert len(table.rows) == len(app.stores.status)
+
+
+async def test_sort_keys_reverse_on_second_press(demo: DemoServer) -> None:
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        table = _table(app)
+        await pilot.press("T")
+        titles = [app.stores.status.get(k).title.lower() for k in table.rows]  # type: ignore[union-attr]
+        assert titles == sorted(titles)
+        await pilot.press("T")
+        titles = [app.stores.status.get(k).title.lower() for k in table.rows]  # type: ignore[union-attr]
+        assert titles == sorted(titles, reverse=True)
+
+
+async def test_pause_freezes_the_view_and_applies_on_resume(demo: DemoServer) -> None:
+    conv = _frozen(demo, "running")
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        table = _table(app)
+        key = ("demo", conv.hex)
+        await pilot.press("p")
+        conv.execution = "error"
+        await wait_for(lambda: app.stores.status.get(key).status == "ERROR")  # type: ignore[union-attr]
+        banner = app.screen.query_one("#banner")
+        await wait_for(lambda: key in app._held)
+        pattern = re.compile(r"PAUSED: [1-9]\d* updates? waiting")
+        await wait_for(lambda: pattern.search(str(banner.render())) is not None)
+        assert "RUNNING" in _row_text(table, key)  # frozen, although the store moved on
+        await pilot.press("j")  # moving around still shows the snapshot
+        assert "RUNNING" in _row_text(table, key)
+        await pilot.press("p")
+        await wait_for(lambda: "ERROR" in _row_text(table, key))
+        assert not banner.has_class("-visible")
