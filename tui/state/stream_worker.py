@@ -204,8 +204,13 @@ class StreamWorker:
             after_timestamp=self.cursor.timestamp,
             on_reject=self._on_reject,
         )
-        async with self._gate:
-            await stream.connect()
+        try:
+            async with self._gate:
+                await stream.connect()
+        except BaseException:
+            with contextlib.suppress(Exception):
+                await stream.close()  # release what a half-open attempt holds
+            raise
         up_since = self._up_since = self._clock()
         self.cursor.connected()
         self.connects += 1
