@@ -7,7 +7,8 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Sequence
+from collections.abc import Coroutine, Sequence
+from typing import Any
 
 from tui.client.config import ServerConfig
 
@@ -50,6 +51,17 @@ def build_parser() -> argparse.ArgumentParser:
     status = sub.add_parser("status", help="print every conversation once and exit")
     _server_options(status)
     status.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    watch = sub.add_parser("watch", help="print status transitions as JSON lines until interrupted")
+    _server_options(watch)
+    watch.add_argument("--jsonl", action="store_true", help="JSON lines (the only format)")
+    wait = sub.add_parser(
+        "wait",
+        help="follow one conversation until it settles (exit 0 done, 1 error/stuck, "
+        "2 unreachable/not found, 3 timeout)",
+    )
+    _server_options(wait)
+    wait.add_argument("conversation", help="conversation id (hex, dashed, or a unique prefix)")
+    wait.add_argument("--timeout", type=float, default=None, metavar="S")
     demo = sub.add_parser("demo-server", help="run the embedded demo server alone")
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--agent", action="store_true", help="act as one agent server at the root")
@@ -87,6 +99,34 @@ async def _status(args: argparse.Namespace) -> int:
             await demo.stop()
 
 
+async def _follow(args: argparse.Namespace) -> int:
+    from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
+    from tui.follow import wait_command, watch_command
+
+    configs = configs_from(args)
+    demo = DemoServer(flaky_every=DEMO_FLAKY_EVERY) if args.demo else None
+    if demo is not None:
+        configs.append(ServerConfig(await demo.start(), name="demo"))
+    try:
+        if args.command == "watch":
+            return await watch_command(configs)
+        return await wait_command(configs, args.conversation, args.timeout)
+    finally:
+        if demo is not None:
+            await demo.stop()
+
+
+def _run(coro: Coroutine[Any, Any, int]) -> int:
+    """Run a headless command; Ctrl+C ends it quietly."""
+    try:
+        return asyncio.run(coro)
+    except KeyboardInterrupt:
+        return 0
+    except BrokenPipeError:
+        os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
+        return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ohtop; returns the process exit code."""
     parser = build_parser()
@@ -99,6 +139,8 @@ def main(argv: Sequence[str] | None = None) -> int:
         return 0
     if not args.server and not args.demo:
         parser.error("give --server URL (repeatable) or --demo")
+    if args.command in ("watch", "wait"):
+        return _run(_follow(args))
     if args.command == "status":
         try:
             return asyncio.run(_status(args))

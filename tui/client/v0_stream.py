@@ -7,6 +7,7 @@ starts a stopped V0 conversation, so the manager connects only to RUNNING ones (
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import AsyncIterator, Callable
 from typing import Any
 from urllib.parse import urlencode, urlsplit
@@ -27,6 +28,7 @@ from tui.protocol.base import PayloadError
 from tui.protocol.v0_events import parse_v0_event, v0_event_id
 
 QUEUE_LIMIT = 1000
+CLOSE_TIMEOUT = 2.0
 
 
 class V0EventStream:
@@ -91,12 +93,16 @@ class V0EventStream:
             raise StreamError(kind, f"socket.io: {text}"[:160]) from exc
 
     async def close(self) -> None:
-        """Disconnect and release the HTTP session."""
-        if self._client is not None:
-            await self._client.disconnect()
-        if self._http is not None:
-            await self._http.close()
-            self._http = None
+        """Disconnect and release the HTTP session; never waits long for a dying server."""
+        client, http = self._client, self._http
+        self._client = self._http = None
+        try:
+            if client is not None:
+                with contextlib.suppress(Exception):
+                    await asyncio.wait_for(client.disconnect(), CLOSE_TIMEOUT)
+        finally:
+            if http is not None:
+                await http.close()
 
     async def _received(self, data: Any) -> None:
         if self._queue.full():

@@ -51,7 +51,8 @@ class DemoServer:
 
     async def start(self) -> str:
         """Bind and serve; returns the base URL."""
-        self._runner = web.AppRunner(self.app, access_log=None)
+        # A short grace: open websockets are closed by stop() itself.
+        self._runner = web.AppRunner(self.app, access_log=None, shutdown_timeout=2.0)
         await self._runner.setup()
         site = web.TCPSite(self._runner, HOST, self.port)
         await site.start()

@@ -9,6 +9,7 @@ conversation (counted in `starts_caused`, which a careful client keeps at zero).
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -176,7 +177,8 @@ class DemoV0:
     async def close(self) -> None:
         """Disconnect every client now (a server shutting down)."""
         for sid in list(self.sids):
-            await self.sio.disconnect(sid)
+            with contextlib.suppress(Exception):
+                await asyncio.wait_for(self.sio.disconnect(sid), 2.0)
         self.sids.clear()
 
     def _publish(self, c: DemoConversation, seq: int, event: dict[str, Any]) -> None:

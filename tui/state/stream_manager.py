@@ -8,7 +8,6 @@ named by `conversation_url` with the sandbox's key; an agent server is connected
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
@@ -86,9 +85,8 @@ class StreamManager:
             self._stop(key)
         for task in self._background:
             task.cancel()
-        for task in tasks:
-            with contextlib.suppress(asyncio.CancelledError, Exception):
-                await task
+        if tasks:  # cancelled workers close their links; a dead server must not hold us
+            await asyncio.wait(tasks, timeout=5.0)
 
     def select(self, key: Key | None) -> None:
         """The user's selection always streams."""

@@ -29,6 +29,7 @@ from tui.state.websocket_store import LinkState, WebSocketStore
 
 StreamFactory = Callable[..., "EventStream | V0EventStream"]
 SNAPSHOT_KIND = "ConversationStateUpdateEvent"
+CLOSE_TIMEOUT = 3.0
 Sleep = Callable[[float], Awaitable[None]]
 
 
@@ -208,8 +209,7 @@ class StreamWorker:
             async with self._gate:
                 await stream.connect()
         except BaseException:
-            with contextlib.suppress(Exception):
-                await stream.close()  # release what a half-open attempt holds
+            await _close(stream)  # release what a half-open attempt holds
             raise
         up_since = self._up_since = self._clock()
         self.cursor.connected()
@@ -225,8 +225,7 @@ class StreamWorker:
                 self.attempt = 0
             raise
         finally:
-            with contextlib.suppress(Exception):
-                await stream.close()
+            await _close(stream)
 
     def _handle(self, item: Incoming | SyncFrame | ErrorFrame) -> None:
         if isinstance(item, SyncFrame):
@@ -285,3 +284,9 @@ class StreamWorker:
 
     def _set(self, state: LinkState, **fields: object) -> None:
         self._links.set(self.link, state=state, **fields)
+
+
+async def _close(stream: EventStream | V0EventStream) -> None:
+    """Close a stream without letting a dying server hold the worker (or its cancellation)."""
+    with contextlib.suppress(Exception):
+        await asyncio.wait_for(asyncio.shield(stream.close()), CLOSE_TIMEOUT)
