@@ -49,6 +49,7 @@ DASHBOARD: tuple[UserAction, ...] = (
     UserAction("I", "sort('in_state')", "Sort by time in state", footer=False, group="Sort"),
     UserAction("E", "toggle_errors_first", "Errors first", footer=False, group="Sort"),
     UserAction("p", "app.toggle_pause", "Pause view"),
+    UserAction("exclamation_mark", "app.alerts", "Alerts"),
     UserAction("r", "app.refresh", "Refresh", group="Servers"),
     UserAction("question_mark", "app.help", "Help"),
     UserAction("q", "app.quit", "Quit"),
@@ -56,6 +57,7 @@ DASHBOARD: tuple[UserAction, ...] = (
 
 DETAIL: tuple[UserAction, ...] = (
     UserAction("escape,q", "close", "Back"),
+    UserAction("c", "copy_url", "Copy URL", group="Conversation"),
     UserAction("r", "app.refresh", "Refresh", group="Servers"),
     UserAction("question_mark", "app.help", "Help"),
 )

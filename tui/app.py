@@ -20,20 +20,24 @@ from collections.abc import Callable, Sequence
 from textual import on
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
+from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
 from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
+from tui.screens.alerts import AlertsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.state.alerts import Alert, AlertWatcher, Thresholds
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
 from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager
 from tui.state.view import Key
 from tui.styles import css_paths
+from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
 
 FLUSH_DELAY = 0.1  # coalesce store changes: at most ~10 repaints a second
@@ -54,6 +58,8 @@ class OhtopApp(App[None]):
         intervals: PollIntervals | None = None,
         stores: Stores | None = None,
         max_streams: int = DEFAULT_CAP,
+        thresholds: Thresholds | None = None,
+        bell: bool = False,
     ) -> None:
         super().__init__()
         self.servers = list(servers)
@@ -69,12 +75,16 @@ class OhtopApp(App[None]):
         self._links_dirty = False
         self._flush_pending = False
         self._unsubscribers: list[Callable[[], None]] = []
+        self.alerts = AlertWatcher(self.stores.status, thresholds)
+        self.ring_bell = bell
+        self.bells_rung = 0
         self.paused = False
         self._held: set[Key] = set()  # conversations changed while the view was paused
         self._held_events: set[Key] = set()
 
     async def on_mount(self) -> None:
         self._unsubscribers = [
+            self.alerts.raised.subscribe(self._alert),
             self.stores.status.changed.subscribe(self._status_changed),
             self.stores.links.changed.subscribe(self._link_changed),
             self.stores.events.added.subscribe(self._event_added),
@@ -159,7 +169,19 @@ class OhtopApp(App[None]):
         except ScreenStackError:
             return None
 
+    def _alert(self, alert: Alert) -> None:
+        """A toast naming the conversation (and the bell, if enabled)."""
+        title = clean(alert.title or alert.key[1][:8], 60)
+        detail = f"\n{clean(alert.detail, 160)}" if alert.detail else ""
+        severity: SeverityLevel = "warning" if alert.what == "starting too long" else "error"
+        text = f"{alert.what.upper()}: {title}{detail}"
+        self.notify(text, severity=severity, timeout=8, markup=False)
+        if self.ring_bell:
+            self.bells_rung += 1
+            self.bell()
+
     def _tick(self) -> None:
+        self.alerts.tick()
         screen = self._visible_screen()
         if screen is None or self.paused:
             return
@@ -192,13 +214,17 @@ class OhtopApp(App[None]):
             screen.show_paused(None)
         self._flush_changes()
 
+    def action_alerts(self) -> None:
+        """The alerts list."""
+        self.push_screen(AlertsScreen(list(self.alerts.alerts)))
+
     def action_help(self) -> None:
         """Show the keys."""
         self.push_screen(HelpScreen())
 
     def action_open_detail_for(self, key: Key) -> None:
         """Open the detail screen of one conversation."""
-        self.push_screen(DetailScreen(self.stores, key))
+        self.push_screen(DetailScreen(self.stores, key, self.alerts.thresholds))
 
     @on(ConversationTable.Highlighted)
     def _follow_selection(self, event: ConversationTable.Highlighted) -> None:

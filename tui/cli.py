@@ -29,6 +29,7 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cookie", default=None, help="a Cookie header value (e.g. keycloak_auth=...)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
     p.add_argument(
         "--demo", action="store_true", help="start the embedded demo server and watch it"
     )
@@ -149,7 +150,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             return 0
     from tui.app import OhtopApp
 
-    OhtopApp(configs_from(args), demo=args.demo, max_streams=args.max_streams).run()
+    OhtopApp(
+        configs_from(args), demo=args.demo, max_streams=args.max_streams, bell=args.bell
+    ).run()
     return 0
 
 

@@ -11,9 +11,13 @@ from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui.actions import DETAIL, bindings
+from tui.clipboard import copy
+from tui.state.alerts import Thresholds, warnings_for
 from tui.state.status_store import Transition
 from tui.state.stores import Stores
-from tui.state.view import Key
+from tui.state.stream_manager import link_name
+from tui.state.view import ConversationView, Key
+from tui.text import plain
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.event_tail import EventTail
 from tui.widgets.task_tracker import TaskTracker
@@ -36,14 +40,17 @@ class DetailScreen(Screen[None]):
 
     BINDINGS = bindings(DETAIL)
 
-    def __init__(self, stores: Stores, key: Key) -> None:
+    def __init__(self, stores: Stores, key: Key, thresholds: Thresholds | None = None) -> None:
         super().__init__()
         self.stores = stores
         self.key = key
+        self.thresholds = thresholds or Thresholds()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
+            yield Static(id="detail-warnings")
             yield DetailPane(id="detail-full")
+            yield Static(id="detail-url")
             yield TaskTracker(id="detail-tasks")
             yield Static(id="detail-timeline")
         yield EventTail(id="detail-events")
@@ -58,6 +65,7 @@ class DetailScreen(Screen[None]):
         if keys is None or self.key in keys:
             view = self.stores.status.get(self.key)
             self.query_one(DetailPane).show(view)
+            self._show_triage(view)
             self.query_one(TaskTracker).show(view.tasks if view else None)
             timeline = timeline_text(self.stores.status.timeline(self.key))
             self.query_one("#detail-timeline", Static).update(timeline)
@@ -67,9 +75,38 @@ class DetailScreen(Screen[None]):
         if self.key in keys:
             self.query_one(EventTail).show(self.stores.events.events(self.key))
 
+    def _show_triage(self, view: ConversationView | None) -> None:
+        """Warnings (silent RUNNING, long STARTING) and the conversation URL."""
+        warnings: list[str] = []
+        if view is not None:
+            link = self.stores.links.get(link_name(self.key))
+            warnings = warnings_for(
+                view, time.monotonic(), link.last_event_at, self.thresholds, time.time()
+            )
+        box = self.query_one("#detail-warnings", Static)
+        box.set_class(bool(warnings), "-visible")
+        box.update(Text("\n".join(f"⚠ {w}" for w in warnings), style="bold"))
+        url = view.conversation_url if view else None
+        line = Text("URL  ", style="bold")
+        line.append_text(plain(url or "(none: the sandbox is not running)", "", 300))
+        if url:
+            line.append("   c copies it", "dim")
+        self.query_one("#detail-url", Static).update(line)
+
     def tick(self) -> None:
         """Once a second: durations move on."""
-        self.query_one(DetailPane).show(self.stores.status.get(self.key))
+        view = self.stores.status.get(self.key)
+        self.query_one(DetailPane).show(view)
+        self._show_triage(view)
+
+    def action_copy_url(self) -> None:
+        """Copy the conversation URL (clipboard tool, else OSC 52)."""
+        view = self.stores.status.get(self.key)
+        if view is None or not view.conversation_url:
+            self.notify("No URL to copy: the sandbox is not running.", severity="warning")
+            return
+        how = copy(view.conversation_url, self.app.copy_to_clipboard)
+        self.notify(f"URL copied ({how}).", timeout=3)
 
     def action_close(self) -> None:
         self.dismiss()
