@@ -23,9 +23,12 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from tui.actions import DASHBOARD, DETAIL, remap, with_bindings
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
+from tui.config import THEMES
 from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
+from tui.palette import ActionCommands
 from tui.screens.alerts import AlertsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
@@ -49,6 +52,7 @@ class OhtopApp(App[None]):
     TITLE = "ohtop"
     CSS_PATH = css_paths()  # type: ignore[assignment]
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
+    COMMANDS = App.COMMANDS | {ActionCommands}
 
     def __init__(
         self,
@@ -60,6 +64,8 @@ class OhtopApp(App[None]):
         max_streams: int = DEFAULT_CAP,
         thresholds: Thresholds | None = None,
         bell: bool = False,
+        theme: str = "textual-dark",
+        keymap: dict[str, str] | None = None,
     ) -> None:
         super().__init__()
         self.servers = list(servers)
@@ -77,6 +83,9 @@ class OhtopApp(App[None]):
         self._unsubscribers: list[Callable[[], None]] = []
         self.alerts = AlertWatcher(self.stores.status, thresholds)
         self.ring_bell = bell
+        self.start_theme = theme
+        self.dashboard_actions = remap(DASHBOARD, keymap or {})
+        self.detail_actions = remap(DETAIL, keymap or {})
         self.bells_rung = 0
         self.paused = False
         self._held: set[Key] = set()  # conversations changed while the view was paused
@@ -89,7 +98,8 @@ class OhtopApp(App[None]):
             self.stores.links.changed.subscribe(self._link_changed),
             self.stores.events.added.subscribe(self._event_added),
         ]
-        await self.push_screen(DashboardScreen(self.stores))
+        self.theme = self.start_theme
+        await self.push_screen(with_bindings(DashboardScreen, self.dashboard_actions)(self.stores))
         if self.demo:
             self.demo_server = DemoServer(flaky_every=DEMO_FLAKY_EVERY)
             url = await self.demo_server.start()
@@ -220,11 +230,18 @@ class OhtopApp(App[None]):
 
     def action_help(self) -> None:
         """Show the keys."""
-        self.push_screen(HelpScreen())
+        self.push_screen(HelpScreen(self.dashboard_actions, self.detail_actions))
+
+    def action_next_theme(self) -> None:
+        """Cycle through the themes."""
+        at = THEMES.index(self.theme) if self.theme in THEMES else -1
+        self.theme = THEMES[(at + 1) % len(THEMES)]
+        self.notify(f"Theme: {self.theme}", timeout=2)
 
     def action_open_detail_for(self, key: Key) -> None:
         """Open the detail screen of one conversation."""
-        self.push_screen(DetailScreen(self.stores, key, self.alerts.thresholds))
+        screen = with_bindings(DetailScreen, self.detail_actions)
+        self.push_screen(screen(self.stores, key, self.alerts.thresholds))
 
     @on(ConversationTable.Highlighted)
     def _follow_selection(self, event: ConversationTable.Highlighted) -> None:

@@ -8,9 +8,19 @@ import contextlib
 import os
 import sys
 from collections.abc import Coroutine, Sequence
+from pathlib import Path
 from typing import Any
 
+from tui.actions import names
 from tui.client.config import ServerConfig
+from tui.config import (
+    Config,
+    ConfigError,
+    default_path,
+    load,
+    permission_warning,
+    resolve_servers,
+)
 
 
 def _server_options(p: argparse.ArgumentParser) -> None:
@@ -30,6 +40,13 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--cookie", default=None, help="a Cookie header value (e.g. keycloak_auth=...)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
+    p.add_argument(
+        "--config",
+        type=Path,
+        default=None,
+        metavar="PATH",
+        help="config file (default: %(default)s)",
+    )
     p.add_argument(
         "--demo", action="store_true", help="start the embedded demo server and watch it"
     )
@@ -63,12 +80,38 @@ def build_parser() -> argparse.ArgumentParser:
     _server_options(wait)
     wait.add_argument("conversation", help="conversation id (hex, dashed, or a unique prefix)")
     wait.add_argument("--timeout", type=float, default=None, metavar="S")
+    config = sub.add_parser("config", help="check the config file")
+    config.add_argument("action", choices=["check"])
+    config.add_argument("--config", type=Path, default=None, metavar="PATH")
     demo = sub.add_parser("demo-server", help="run the embedded demo server alone")
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--agent", action="store_true", help="act as one agent server at the root")
     demo.add_argument("--v0", action="store_true", help="act as a V0 app server (socket.io)")
     demo.add_argument("--api-key", default=None, help="require this bearer key")
     return parser
+
+
+class UsageError(Exception):
+    """Bad input from the command line or the config file, said in one line per problem."""
+
+
+def load_config(args: argparse.Namespace) -> Config:
+    """The config file named by --config, else the default one if it exists, else defaults."""
+    path = args.config or default_path()
+    if args.config is None and not path.exists():
+        return Config()
+    try:
+        return load(path, names())
+    except ConfigError as exc:
+        raise UsageError("\n".join(f"{exc.path}: {p}" for p in exc.problems)) from exc
+
+
+def servers_from(args: argparse.Namespace, config: Config) -> list[ServerConfig]:
+    """--server URLs (with the command line's credentials), then the config's servers."""
+    resolved, problems = resolve_servers(config)
+    if problems:
+        raise UsageError("\n".join(f"config: {p}" for p in problems))
+    return configs_from(args) + resolved
 
 
 def configs_from(args: argparse.Namespace) -> list[ServerConfig]:
@@ -89,7 +132,7 @@ async def _status(args: argparse.Namespace) -> int:
     from tui.demo.server import DemoServer
     from tui.headless import status_command
 
-    configs = configs_from(args)
+    configs = list(args.servers)
     demo = DemoServer() if args.demo else None
     if demo is not None:
         configs.append(ServerConfig(await demo.start(), name="demo"))
@@ -104,7 +147,7 @@ async def _follow(args: argparse.Namespace) -> int:
     from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
     from tui.follow import wait_command, watch_command
 
-    configs = configs_from(args)
+    configs = list(args.servers)
     demo = DemoServer(flaky_every=DEMO_FLAKY_EVERY) if args.demo else None
     if demo is not None:
         configs.append(ServerConfig(await demo.start(), name="demo"))
@@ -128,18 +171,53 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
         return 0
 
 
+def config_check(args: argparse.Namespace) -> int:
+    """`ohtop config check`: say exactly what is wrong and where, or that all is well."""
+    path = args.config or default_path()
+    if not path.exists():
+        print(f"ohtop: {path}: no such file (ohtop runs on defaults without one)")
+        return 1
+    try:
+        config = load(path, names())
+    except ConfigError as exc:
+        for problem in exc.problems:
+            print(f"{exc.path}: {problem}")
+        return 1
+    _, problems = resolve_servers(config)
+    for problem in problems:
+        print(f"{path}: {problem}")
+    if (warning := permission_warning(path)) is not None:
+        print(f"warning: {warning}")
+    if problems:
+        return 1
+    print(f"ok: {path}: {len(config.servers)} server(s), theme {config.theme}")
+    return 0
+
+
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ohtop; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "config":
+        return config_check(args)
+    try:
+        return _main(parser, args)
+    except UsageError as exc:
+        sys.stderr.write(f"ohtop: {exc}\n")
+        return 2
+
+
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "demo-server":
         from tui.demo.server import serve_forever
 
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_forever(args.port, args.api_key, args.agent, args.v0))
         return 0
-    if not args.server and not args.demo:
-        parser.error("give --server URL (repeatable) or --demo")
+    config = load_config(args)
+    args.servers = servers_from(args, config)
+    if not args.servers and not args.demo:
+        parser.error("give --server URL (repeatable), servers in the config file, or --demo")
     if args.command in ("watch", "wait"):
         return _run(_follow(args))
     if args.command == "status":
@@ -151,7 +229,14 @@ def main(argv: Sequence[str] | None = None) -> int:
     from tui.app import OhtopApp
 
     OhtopApp(
-        configs_from(args), demo=args.demo, max_streams=args.max_streams, bell=args.bell
+        args.servers,
+        demo=args.demo,
+        max_streams=args.max_streams if args.max_streams != 50 else config.streams.max,
+        bell=args.bell or config.alerts.bell,
+        intervals=config.polling.intervals(),
+        thresholds=config.alerts.thresholds(),
+        theme=config.theme,
+        keymap=config.keys,
     ).run()
     return 0
 

@@ -10,7 +10,7 @@ from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui.actions import DASHBOARD, bindings
+from tui.actions import DASHBOARD
 from tui.state.query import ListQuery
 from tui.state.stores import Stores
 from tui.state.view import Key
@@ -29,7 +29,7 @@ NARROW = 110
 class DashboardScreen(Screen[None]):
     """Every conversation at a glance; the selected one in detail."""
 
-    BINDINGS = bindings(DASHBOARD)
+    ACTIONS = DASHBOARD  # bound by tui.actions.with_bindings (keys may be remapped)
 
     def __init__(self, stores: Stores) -> None:
         super().__init__()

@@ -10,7 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
-from tui.actions import DETAIL, bindings
+from tui.actions import DETAIL
 from tui.clipboard import copy
 from tui.state.alerts import Thresholds, warnings_for
 from tui.state.status_store import Transition
@@ -38,7 +38,7 @@ def timeline_text(transitions: list[Transition]) -> Text:
 class DetailScreen(Screen[None]):
     """Everything known about the conversation opened with enter."""
 
-    BINDINGS = bindings(DETAIL)
+    ACTIONS = DETAIL  # bound by tui.actions.with_bindings (keys may be remapped)
 
     def __init__(self, stores: Stores, key: Key, thresholds: Thresholds | None = None) -> None:
         super().__init__()

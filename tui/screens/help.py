@@ -24,15 +24,25 @@ def help_table(title: str, actions: tuple[UserAction, ...]) -> Table:
 
 
 class HelpScreen(ModalScreen[None]):
-    """Keys of the dashboard and the detail screen."""
+    """Keys of the dashboard and the detail screen (as remapped by the config)."""
 
     BINDINGS = [Binding("escape,q,question_mark", "close", "Close")]
+
+    def __init__(
+        self,
+        dashboard: tuple[UserAction, ...] = DASHBOARD,
+        detail: tuple[UserAction, ...] = DETAIL,
+    ) -> None:
+        super().__init__()
+        self.dashboard = dashboard
+        self.detail = detail
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="help-body"):
             yield Static("ohtop: watch many OpenHands conversations", id="help-title")
-            yield Static(help_table("Dashboard", DASHBOARD))
-            yield Static(help_table("Detail", DETAIL))
+            yield Static(help_table("Dashboard", self.dashboard))
+            yield Static(help_table("Detail", self.detail))
+            yield Static("ctrl+p opens the command palette with the same actions.")
             yield Static("esc, q or ? closes this help.", id="help-foot")
 
     def action_close(self) -> None:

@@ -1,0 +1,222 @@
+"""The TOML config file: servers, key variables, polling, caps, theme, keymap, alerts.
+
+Keys never live in the file: a server names the environment variables that hold them.
+Unknown settings are errors (a typo must not be silently ignored). No Textual here.
+"""
+
+from __future__ import annotations
+
+import os
+import stat
+import sys
+import tomllib
+from pathlib import Path
+from typing import Annotated, Any
+
+from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
+
+from tui.client.config import ServerConfig
+from tui.state.alerts import Thresholds
+from tui.state.polling import PollIntervals
+
+THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula")
+Seconds = Annotated[float, Field(ge=0)]
+
+
+class ConfigError(Exception):
+    """The config cannot be used; `problems` says exactly what is wrong and where."""
+
+    def __init__(self, path: Path, problems: list[str]) -> None:
+        super().__init__(f"{path}: " + "; ".join(problems))
+        self.path = path
+        self.problems = problems
+
+
+class _Strict(BaseModel):
+    model_config = ConfigDict(extra="forbid")
+
+
+class ServerEntry(_Strict):
+    """A server to watch."""
+
+    name: str = Field(min_length=1)
+    url: str
+    api_key_env: str | None = None  # Authorization: Bearer
+    session_api_key_env: str | None = None  # X-Session-API-Key
+    cookie_env: str | None = None
+    insecure: bool = False
+
+    @field_validator("url")
+    @classmethod
+    def _http(cls, url: str) -> str:
+        if not url.startswith(("http://", "https://")):
+            raise ValueError("must start with http:// or https://")
+        return url
+
+
+class Polling(_Strict):
+    """Seconds between polls by status; 0 means never."""
+
+    starting: Seconds = 3
+    running: Seconds = 30
+    stopped: Seconds = 60
+    error: Seconds = 10
+    archived: Seconds = 0
+    discover: Seconds = 120
+    jitter: float = Field(default=0.1, ge=0, le=0.5)
+
+    def intervals(self) -> PollIntervals:
+        """As the monitor's PollIntervals."""
+
+        def never(x: float) -> float | None:
+            return x or None
+
+        return PollIntervals(
+            starting=never(self.starting),
+            running=never(self.running),
+            stopped=never(self.stopped),
+            error=never(self.error),
+            archived=never(self.archived),
+            discover=self.discover or 120,
+            jitter=self.jitter,
+        )
+
+
+class Streams(_Strict):
+    """Live streams besides the selected one (-1: none)."""
+
+    max: int = Field(default=50, ge=-1)
+
+
+class Alerts(_Strict):
+    """When to warn, and whether to ring the bell."""
+
+    starting_minutes: float = Field(default=5, gt=0)
+    silent_minutes: float = Field(default=10, gt=0)
+    bell: bool = False
+
+    def thresholds(self) -> Thresholds:
+        return Thresholds(self.starting_minutes, self.silent_minutes)
+
+
+class Config(_Strict):
+    """The whole file."""
+
+    theme: str = "textual-dark"
+    servers: list[ServerEntry] = Field(default_factory=list)
+    polling: Polling = Field(default_factory=Polling)
+    streams: Streams = Field(default_factory=Streams)
+    alerts: Alerts = Field(default_factory=Alerts)
+    keys: dict[str, str] = Field(default_factory=dict)  # action id -> keys ("f" or "f,ctrl+f")
+
+    @field_validator("theme")
+    @classmethod
+    def _theme(cls, theme: str) -> str:
+        if theme not in THEMES:
+            raise ValueError(f"unknown theme {theme!r}; choose one of {', '.join(THEMES)}")
+        return theme
+
+
+def default_path() -> Path:
+    """The platform's config directory: XDG on Linux, Application Support, or %APPDATA%."""
+    if sys.platform == "darwin":
+        base = Path.home() / "Library" / "Application Support"
+    elif os.name == "nt":
+        base = Path(os.environ.get("APPDATA", Path.home() / "AppData" / "Roaming"))
+    else:
+        base = Path(os.environ.get("XDG_CONFIG_HOME") or Path.home() / ".config")
+    return base / "ohtop" / "config.toml"
+
+
+def _where(loc: tuple[int | str, ...], data: dict[str, object]) -> str:
+    parts: list[str] = []
+    for item in loc:
+        if isinstance(item, int) and parts and parts[-1] == "servers":
+            servers = data.get("servers")
+            name = (
+                servers[item].get("name")
+                if isinstance(servers, list)
+                and item < len(servers)
+                and isinstance(servers[item], dict)
+                else None
+            )
+            parts[-1] = f"servers[{item}{f' {name!r}' if name else ''}]"
+        else:
+            parts.append(str(item))
+    return ".".join(parts) or "(top)"
+
+
+def _message(error: Any) -> str:
+    if error["type"] == "extra_forbidden":
+        return "unknown setting (a typo?)"
+    return str(error["msg"]).removeprefix("Value error, ")
+
+
+def load(path: Path, known_actions: set[str] | None = None) -> Config:
+    """Read and validate a config file; raises ConfigError with every problem found."""
+    try:
+        data = tomllib.loads(path.read_text())
+    except OSError as exc:
+        raise ConfigError(path, [f"cannot read: {exc.strerror or exc}"]) from exc
+    except tomllib.TOMLDecodeError as exc:
+        raise ConfigError(path, [f"not valid TOML: {exc}"]) from exc
+    try:
+        config = Config.model_validate(data)
+    except ValidationError as exc:
+        problems = [f"{_where(e['loc'], data)}: {_message(e)}" for e in exc.errors()]
+        raise ConfigError(path, problems) from exc
+    problems = []
+    if known_actions is not None:
+        problems += [
+            f"keys.{name}: no such action; known: {', '.join(sorted(known_actions))}"
+            for name in config.keys
+            if name not in known_actions
+        ]
+    names = [s.name for s in config.servers]
+    problems += [
+        f"servers: the name {n!r} is used twice" for n in sorted(set(names)) if names.count(n) > 1
+    ]
+    if problems:
+        raise ConfigError(path, problems)
+    return config
+
+
+def resolve_servers(
+    config: Config, env: dict[str, str] | None = None
+) -> tuple[list[ServerConfig], list[str]]:
+    """ServerConfigs with keys read from the environment; problems for unset variables."""
+    env = dict(os.environ) if env is None else env
+    out, problems = [], []
+    for i, s in enumerate(config.servers):
+        values: dict[str, str | None] = {}
+        for field in ("api_key_env", "session_api_key_env", "cookie_env"):
+            var = getattr(s, field)
+            if var is not None and not env.get(var):
+                problems.append(
+                    f"servers[{i} {s.name!r}].{field}: environment variable {var} is not set"
+                )
+            values[field] = env.get(var) if var else None
+        out.append(
+            ServerConfig(
+                url=s.url,
+                name=s.name,
+                api_key=values["api_key_env"],
+                session_api_key=values["session_api_key_env"],
+                cookie=values["cookie_env"],
+                verify_tls=not s.insecure,
+            )
+        )
+    return out, problems
+
+
+def permission_warning(path: Path) -> str | None:
+    """A warning when other users may write (or read) the config file."""
+    try:
+        mode = path.stat().st_mode
+    except OSError:
+        return None
+    if mode & (stat.S_IWGRP | stat.S_IWOTH):
+        return f"{path} is writable by other users: they could point ohtop at their server"
+    if mode & stat.S_IROTH:
+        return f"{path} is readable by other users (it names your servers; keys stay in env vars)"
+    return None
