@@ -23,6 +23,7 @@ from textual.binding import Binding
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
+from tui import bulk
 from tui.actions import DASHBOARD, DETAIL, remap, with_bindings
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
@@ -30,6 +31,7 @@ from tui.config import THEMES
 from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
 from tui.palette import ActionCommands
 from tui.screens.alerts import AlertsScreen
+from tui.screens.confirm import ConfirmScreen, ResultsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
@@ -66,6 +68,7 @@ class OhtopApp(App[None]):
         bell: bool = False,
         theme: str = "textual-dark",
         keymap: dict[str, str] | None = None,
+        allow_actions: bool = False,
     ) -> None:
         super().__init__()
         self.servers = list(servers)
@@ -83,6 +86,7 @@ class OhtopApp(App[None]):
         self._unsubscribers: list[Callable[[], None]] = []
         self.alerts = AlertWatcher(self.stores.status, thresholds)
         self.ring_bell = bell
+        self.read_only = not allow_actions
         self.start_theme = theme
         self.dashboard_actions = remap(DASHBOARD, keymap or {})
         self.detail_actions = remap(DETAIL, keymap or {})
@@ -223,6 +227,38 @@ class OhtopApp(App[None]):
         if isinstance(screen, DashboardScreen):
             screen.show_paused(None)
         self._flush_changes()
+
+    def action_bulk(self, action: str) -> None:
+        """Pause or resume the marked conversations (or the selected one), after confirming."""
+        screen = self._visible_screen()
+        if not isinstance(screen, DashboardScreen):
+            return
+        if self.read_only:
+            self.notify(
+                "Read-only: start ohtop with --allow-actions to pause or resume conversations.",
+                severity="warning",
+            )
+            return
+        keys, hidden = screen.targets()
+        if not keys:
+            self.notify("Nothing selected.", severity="warning")
+            return
+        question, detail = bulk.confirmation(action, keys, hidden, self.stores.status)
+
+        def answered(yes: bool | None) -> None:
+            if yes:
+                self.run_worker(self._act(action, keys), group="actions")
+
+        self.push_screen(ConfirmScreen(question, detail), answered)
+
+    async def _act(self, action: str, keys: list[Key]) -> None:
+        results = await bulk.run(action, keys, self.stores.status, self.monitors)
+        failed = sum(1 for _, outcome in results if not outcome.ok)
+        for key, outcome in results:
+            if not outcome.ok:
+                self.stores.errors.add(key[0], "action", f"{action}: {outcome.message}", key[1])
+        title = f"{action.capitalize()}: {len(results) - failed} done, {failed} failed"
+        await self.push_screen(ResultsScreen(title, bulk.report(results, self.stores.status)))
 
     def action_alerts(self) -> None:
         """The alerts list."""

@@ -41,6 +41,11 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
     p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
     p.add_argument(
+        "--allow-actions",
+        action="store_true",
+        help="allow pausing and resuming conversations (read-only without it)",
+    )
+    p.add_argument(
         "--config",
         type=Path,
         default=None,
@@ -237,6 +242,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         thresholds=config.alerts.thresholds(),
         theme=config.theme,
         keymap=config.keys,
+        allow_actions=args.allow_actions,
     ).run()
     return 0
 

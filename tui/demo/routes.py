@@ -161,6 +161,24 @@ class DemoRoutes:
             return error(request, 404, "Not Found")
         return json_response(request, _event_page(request, found[0], request.query.get("kind")))
 
+    async def agent_action(self, request: web.Request) -> web.StreamResponse:
+        """POST .../pause and .../run, as the agent server (409 when already running)."""
+        convs, denied = self._sandbox(request)
+        if denied is not None:
+            return denied
+        wanted = _hex(request.match_info["cid"])
+        found = [c for c in convs if c.hex == wanted]
+        if not found:
+            return error(request, 404, "Not Found")
+        c = found[0]
+        if request.match_info["action"] == "run":
+            if c.execution == "running":
+                return error(request, 409, "Conversation already running")
+            self.world.push_state(c, "running")
+        else:
+            self.world.push_state(c, "paused")
+        return json_response(request, {"success": True})
+
     async def agent_server_info(self, request: web.Request) -> web.StreamResponse:
         self._count(request)
         return json_response(request, server_info(self.world.now))
@@ -211,6 +229,7 @@ def add_routes(
         r.add_get(p + "/api/conversations", routes.agent_batch)
         r.add_get(p + "/api/conversations/{cid}", routes.agent_get)
         r.add_get(p + "/api/conversations/{cid}/events/search", routes.agent_events)
+        r.add_post(p + "/api/conversations/{cid}/{action:pause|run}", routes.agent_action)
         r.add_get(p + "/server_info", routes.agent_server_info)
         r.add_get(p + "/sockets/session/{cid}", sockets.session)
         r.add_get(p + "/sockets/events/{cid}", sockets.events)

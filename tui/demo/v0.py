@@ -104,6 +104,7 @@ class DemoV0:
         r.add_get("/api/conversations", self.search)
         r.add_get("/api/conversations/{cid}", self.get)
         r.add_get("/api/conversations/{cid}/events", self.events)
+        r.add_post("/api/conversations/{cid}/{verb:start|stop}", self.start_stop)
 
     def _denied(self, request: web.Request) -> web.StreamResponse | None:
         self.world.advance()
@@ -140,6 +141,21 @@ class DemoV0:
             items.reverse()
         limit = int(request.query.get("limit", "20"))
         return json_response(request, {"events": items[:limit], "has_more": len(items) > limit})
+
+    async def start_stop(self, request: web.Request) -> web.StreamResponse:
+        """POST /api/conversations/{id}/start and /stop (V0's resume and pause)."""
+        if (denied := self._denied(request)) is not None:
+            return denied
+        c = self.world.get(request.match_info["cid"])
+        if c is None:
+            return json_response(
+                request, {"status": "error", "conversation_id": request.match_info["cid"]}, 404
+            )
+        before = v0_info(c)["status"]
+        c.sandbox = "RUNNING" if request.match_info["verb"] == "start" else "PAUSED"
+        return json_response(
+            request, {"status": "ok", "conversation_id": c.hex, "conversation_status": before}
+        )
 
     async def _connect(self, sid: str, environ: dict[str, Any], auth: Any = None) -> None:
         self.world.advance()

@@ -71,6 +71,11 @@ class DashboardScreen(Screen[None]):
         links = sum(totals.values())
         table = self.table
         notes = [f"{len(table.rows)} of {len(self.stores.status)} shown"]
+        if table.marked:
+            hidden = len(table.marked - set(table.rows))
+            notes.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
+        if getattr(self.app, "read_only", False):
+            notes.append("read-only")
         if not self.has_class("-narrow"):
             notes.append(table.list_query.describe())
         elif links:
@@ -154,6 +159,30 @@ class DashboardScreen(Screen[None]):
 
     def action_open_detail(self) -> None:
         self.table.action_open()
+
+    # -- marks ---------------------------------------------------------------------------
+
+    def action_toggle_mark(self) -> None:
+        self.table.toggle_mark()
+        self._update_note()
+
+    def action_mark_all_shown(self) -> None:
+        self.table.mark_rows(set(self.table.rows))
+        self._update_note()
+
+    def action_clear_marks(self) -> None:
+        self.table.mark_rows(None)
+        self._update_note()
+
+    def targets(self) -> tuple[list[Key], int]:
+        """What a bulk action acts on: the marked conversations (else the selected one), and
+        how many of those the filter hides."""
+        table = self.table
+        if table.marked:
+            keys = [k for k in table.rows if k in table.marked]
+            hidden = [k for k in table.marked if k not in set(table.rows)]
+            return keys + hidden, len(hidden)
+        return ([table.cursor_key] if table.cursor_key else []), 0
 
     # -- find and sort -------------------------------------------------------------------
 

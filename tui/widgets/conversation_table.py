@@ -47,6 +47,7 @@ class ConversationTable(ScrollView, can_focus=True):
         "conversation-table--status-error",
         "conversation-table--status-unknown",
         "conversation-table--gone",
+        "conversation-table--marked",
     }
     BINDINGS = [
         Binding("pagedown", "page_down", show=False),
@@ -74,6 +75,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self.store = store
         self.list_query = ListQuery()
         self.frozen: dict[Key, ConversationView] | None = None  # the snapshot shown while paused
+        self.marked: set[Key] = set()
         self.rows: list[Key] = []
         self._index: dict[Key, int] = {}
         self.cursor_key: Key | None = None
@@ -175,6 +177,19 @@ class ConversationTable(ScrollView, can_focus=True):
     def action_cursor_last(self) -> None:
         self.move_to(len(self.rows) - 1)
 
+    def toggle_mark(self) -> None:
+        """Mark or unmark the cursor's conversation, then move down (as htop does)."""
+        if self.cursor_key is None:
+            return
+        self.marked ^= {self.cursor_key}
+        self.refresh_line(self.cursor)
+        self.move_to(self.cursor + 1)
+
+    def mark_rows(self, keys: set[Key] | None) -> None:
+        """Mark these keys too (None: clear every mark)."""
+        self.marked = set() if keys is None else self.marked | keys
+        self.refresh()
+
     def action_open(self) -> None:
         if self.cursor_key is not None:
             self.post_message(self.Opened(self.cursor_key))
@@ -210,17 +225,20 @@ class ConversationTable(ScrollView, can_focus=True):
             row_style += self.get_component_rich_style("conversation-table--error-row")
         if view.gone:
             row_style += self.get_component_rich_style("conversation-table--gone")
+        marked = view.key in self.marked
+        if marked:
+            row_style += self.get_component_rich_style("conversation-table--marked")
         if row == self.cursor:
             row_style += self.get_component_rich_style("conversation-table--cursor")
-        segments = self._segments(view, row_style)
+        segments = self._segments(view, row_style, marked)
         return Strip(segments).adjust_cell_length(width, row_style)
 
-    def _segments(self, view: ConversationView, row_style: Style) -> list[Segment]:
+    def _segments(self, view: ConversationView, row_style: Style, marked: bool) -> list[Segment]:
         now = self.clock()
         # Only the colour: the row's background (cursor, error tint) must show through.
         full = self.get_component_rich_style(_status_class(view.status))
         status_style = Style(color=full.color, bold=full.bold)
-        out: list[Segment] = [Segment(" ", row_style)]
+        out: list[Segment] = [Segment("*" if marked else " ", row_style)]
         for i, (column, width) in enumerate(self.columns()):
             text = _cell(column.cell(view, now), width, column.align_right)
             style = row_style + status_style if i == 0 else row_style

@@ -1,0 +1,68 @@
+"""Bulk actions: which conversations, the confirmation text, running them, the report."""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+
+from rich.text import Text
+
+from tui.client.actions import Outcome, Target, perform
+from tui.state.monitor import ServerMonitor
+from tui.state.status_store import StatusStore
+from tui.state.view import Key
+from tui.text import plain
+
+SHOWN_IN_CONFIRM = 12
+
+
+def confirmation(
+    action: str, keys: Sequence[Key], hidden: int, store: StatusStore
+) -> tuple[Text, Text]:
+    """The question (naming how many) and the detail (which ones; marked but hidden)."""
+    n = len(keys)
+    question = Text(f"{action.capitalize()} {n} conversation{'s' if n != 1 else ''}?", style="bold")
+    detail = Text()
+    if hidden:
+        verb = "is" if hidden == 1 else "are"
+        detail.append(f"⚠ {hidden} of them {verb} marked but hidden by the filter\n", "bold yellow")
+    for key in keys[:SHOWN_IN_CONFIRM]:
+        view = store.get(key)
+        detail.append("  • ")
+        detail.append_text(plain(view.title if view and view.title else key[1][:8], "", 70))
+        detail.append(f"  ({key[0]})\n", "dim")
+    if n > SHOWN_IN_CONFIRM:
+        detail.append(f"  … and {n - SHOWN_IN_CONFIRM} more\n", "dim")
+    return question, detail
+
+
+async def run(
+    action: str, keys: Sequence[Key], store: StatusStore, monitors: Sequence[ServerMonitor]
+) -> list[tuple[Key, Outcome]]:
+    """Act on each conversation through its own server's client; one outcome per key."""
+    results: list[tuple[Key, Outcome]] = []
+    for monitor in monitors:
+        mine = [k for k in keys if k[0] == monitor.name]
+        targets = []
+        for key in mine:
+            view = store.get(key)
+            targets.append(
+                Target(key[1], view.kind if view else "?", view.sandbox_id if view else None)
+            )
+        if targets:
+            outcomes = await perform(monitor.rest, targets, action)
+            results += list(zip(mine, outcomes, strict=True))
+            for key in mine:
+                monitor.poll_soon(key)
+    return results
+
+
+def report(results: Sequence[tuple[Key, Outcome]], store: StatusStore) -> Text:
+    """One line per conversation: ✔ or ✖, its title, what the server said."""
+    out = Text()
+    for key, outcome in results:
+        view = store.get(key)
+        out.append("✔ " if outcome.ok else "✖ ", "green" if outcome.ok else "bold red")
+        out.append_text(plain(view.title if view and view.title else key[1][:8], "", 60))
+        out.append_text(plain(f"  {outcome.message}", "dim", 160))
+        out.append("\n")
+    return out
