@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-import time
 from datetime import UTC, datetime
 
+from tui import clock
 from tui.protocol import status as st
 
 STATUS_GLYPHS = {
@@ -41,7 +41,7 @@ def duration(seconds: float) -> str:
 
 def age(when: datetime, now: float | None = None) -> str:
     """How long ago `when` was (naive datetimes are taken as UTC)."""
-    now = time.time() if now is None else now
+    now = clock.wall() if now is None else now
     stamp = when if when.tzinfo else when.replace(tzinfo=UTC)
     return duration(now - stamp.timestamp())
 

@@ -10,6 +10,7 @@ from textual.containers import VerticalScroll
 from textual.screen import Screen
 from textual.widgets import Footer, Static
 
+from tui import clock
 from tui.actions import DETAIL
 from tui.clipboard import copy
 from tui.state.alerts import Thresholds, warnings_for
@@ -81,7 +82,7 @@ class DetailScreen(Screen[None]):
         if view is not None:
             link = self.stores.links.get(link_name(self.key))
             warnings = warnings_for(
-                view, time.monotonic(), link.last_event_at, self.thresholds, time.time()
+                view, clock.mono(), link.last_event_at, self.thresholds, clock.wall()
             )
         box = self.query_one("#detail-warnings", Static)
         box.set_class(bool(warnings), "-visible")

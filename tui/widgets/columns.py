@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui import clock
 from tui.format import age, duration, status_glyph
 from tui.state.view import ConversationView
 from tui.text import clean
@@ -31,7 +31,7 @@ def _tasks(v: ConversationView, _now: float) -> str:
 
 
 def _updated(v: ConversationView, _now: float) -> str:
-    return age(v.updated_at, time.time()) if v.updated_at else "-"
+    return age(v.updated_at, clock.wall()) if v.updated_at else "-"
 
 
 def _state(v: ConversationView, _now: float) -> str:

@@ -6,11 +6,10 @@ last close code and reason, the time of its last event and how many it received;
 
 from __future__ import annotations
 
-import time
-
 from rich.text import Text
 from textual.widgets import Static
 
+from tui import clock
 from tui.format import duration
 from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore
 from tui.text import plain
@@ -55,7 +54,7 @@ class ConnectionPanel(Static):
         """The panel's text."""
         if not links:
             return Text("No servers yet.", style="dim")
-        now, wall = time.monotonic(), time.time()
+        now, wall = clock.mono(), clock.wall()
         out = Text()
         servers = [link for link in links if not link.group]
         streams = sorted((lk for lk in links if lk.group), key=lambda lk: PROBLEMS_FIRST[lk.state])

@@ -6,7 +6,6 @@ the StatusStore; `apply_changes` is called with the changed keys (coalesced by t
 
 from __future__ import annotations
 
-import time
 from collections.abc import Callable
 
 from rich.cells import set_cell_size
@@ -20,6 +19,7 @@ from textual.reactive import reactive
 from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
+from tui import clock
 from tui.protocol import status as st
 from tui.state.query import ListQuery, order
 from tui.state.status_store import StatusStore
@@ -80,7 +80,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self._index: dict[Key, int] = {}
         self.cursor_key: Key | None = None
         self.show_server = False
-        self.clock: Callable[[], float] = time.monotonic
+        self.clock: Callable[[], float] = clock.mono
 
     # -- data -----------------------------------------------------------------------------
 

@@ -2,13 +2,12 @@
 
 from __future__ import annotations
 
-import time
-
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
 from textual.widgets import Static
 
+from tui import clock
 from tui.format import age, count, duration, money, status_glyph
 from tui.state.view import ConversationView
 from tui.text import clean, plain
@@ -78,7 +77,7 @@ class DetailPane(Static):
             return Text("No conversation selected.", style="dim")
         parts: list[Table | Text] = [
             plain(view.title or "(untitled)", "bold", 200),
-            _field_table(view, time.monotonic()),
+            _field_table(view, clock.mono()),
         ]
         if (err := _error(view)) is not None:
             parts += [Text(""), err]
