@@ -14,7 +14,7 @@ from typing import TextIO
 
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
-from tui.client.errors import ApiError
+from tui.headless import snapshot
 from tui.protocol import status as st
 from tui.protocol.ids import normalize_id
 from tui.state.monitor import ServerMonitor
@@ -124,15 +124,7 @@ async def wait_command(
     err = sys.stderr
     deadline = clock() + timeout if timeout is not None else None
     stores = Stores()
-    monitors = [ServerMonitor(c, stores, intervals) for c in configs]
-    failures = []
-    for m in monitors:
-        try:
-            await m.snapshot()
-        except ApiError as exc:
-            failures.append(f"{m.name}: {exc.message}")
-        finally:
-            await m.rest.aclose()
+    failures = await snapshot(configs, stores, intervals)
     keys = find(stores, conversation)
     if len(keys) != 1:
         for line in failures:

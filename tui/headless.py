@@ -13,6 +13,7 @@ from tui.client.errors import ApiError
 from tui.format import age, status_glyph
 from tui.serialize import view_to_dict
 from tui.state.monitor import ServerMonitor
+from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
 
@@ -20,9 +21,11 @@ EXIT_OK = 0
 EXIT_UNREACHABLE = 2
 
 
-async def snapshot(configs: Sequence[ServerConfig], stores: Stores) -> list[str]:
+async def snapshot(
+    configs: Sequence[ServerConfig], stores: Stores, intervals: PollIntervals | None = None
+) -> list[str]:
     """Load every server once; returns one line per server that failed."""
-    monitors = [ServerMonitor(c, stores) for c in configs]
+    monitors = [ServerMonitor(c, stores, intervals) for c in configs]
     failures: list[str] = []
 
     async def one(m: ServerMonitor) -> None:

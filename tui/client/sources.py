@@ -104,97 +104,89 @@ def latest_tasks(events: list[Event]) -> list[TaskItem] | None:
     return None
 
 
-class _EventSearch:
-    """Shared by V1 and the agent server: both page `events/search` newest first."""
+class _PagedSource:
+    """V1 app server and agent server: paged search, `?ids=` batches, `events/search`.
 
+    Subclasses name their paths, model, id form and the event-kind parameter.
+    """
+
+    kind: str
     rest: RestClient
+    search_path: str
+    batch_path: str
+    events_path: str  # with {id}
+    kind_param: str
+    model: type[AppConversation] | type[AgentConversation]
 
-    def _events_path(self, conversation_id: str) -> str:
-        raise NotImplementedError
+    def __init__(self, rest: RestClient) -> None:
+        self.rest = rest
 
-    def _kind_param(self) -> str:
-        raise NotImplementedError
+    def wire_id(self, conversation_id: str) -> str:
+        """The id form this server expects in paths and `?ids=`."""
+        return conversation_id
+
+    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
+        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+        if page_id:
+            params["page_id"] = page_id
+        raw = await self.rest.get_json(self.search_path, params, False)
+        return _page(raw, self.model)
+
+    async def fetch(self, ids: Sequence[str]) -> Fetched:
+        raw = await self.rest.get_json(self.batch_path, [("ids", self.wire_id(i)) for i in ids])
+        return _batch(raw, ids, self.model)
 
     async def _search(self, cid: str, kind: str, limit: int, page_id: str | None) -> Any:
         params: dict[str, Any] = {
-            self._kind_param(): kind,
+            self.kind_param: kind,
             "sort_order": "TIMESTAMP_DESC",
             "limit": limit,
         }
         if page_id:
             params["page_id"] = page_id
-        return await self.rest.get_json(self._events_path(cid), params, conditional=False)
+        path = self.events_path.format(id=self.wire_id(cid))
+        return await self.rest.get_json(path, params, conditional=False)
 
     async def details(self, conversation_id: str, want_error: bool) -> Details:
         """Latest task list (a few pages of observations at most) and, if asked, last error."""
         out = Details()
         page_id: str | None = None
         for _ in range(TASK_PAGES):
-            events, page_id = _events(
-                await self._search(conversation_id, "ObservationEvent", PAGE_LIMIT, page_id)
-            )
+            raw = await self._search(conversation_id, "ObservationEvent", PAGE_LIMIT, page_id)
+            events, page_id = _events(raw)
             out.tasks = latest_tasks(events)
             if out.tasks is not None or not page_id:
                 break
         if want_error:
-            events, _ = _events(
-                await self._search(conversation_id, "ConversationErrorEvent", 1, None)
-            )
-            errors = [e for e in events if isinstance(e, ConversationErrorEvent)]
+            raw = await self._search(conversation_id, "ConversationErrorEvent", 1, None)
+            errors = [e for e in _events(raw)[0] if isinstance(e, ConversationErrorEvent)]
             out.error = errors[0] if errors else None
         return out
 
 
-class V1AppSource(_EventSearch):
+class V1AppSource(_PagedSource):
     """OpenHands app server V1 (`/api/v1`, openhands-ai >= 1.0)."""
 
     kind = "v1"
-
-    def __init__(self, rest: RestClient) -> None:
-        self.rest = rest
-
-    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
-        params: dict[str, Any] = {"limit": PAGE_LIMIT}
-        if page_id:
-            params["page_id"] = page_id
-        raw = await self.rest.get_json("api/v1/app-conversations/search", params, False)
-        return _page(raw, AppConversation)
-
-    async def fetch(self, ids: Sequence[str]) -> Fetched:
-        raw = await self.rest.get_json("api/v1/app-conversations", [("ids", i) for i in ids])
-        return _batch(raw, ids, AppConversation)
-
-    def _events_path(self, conversation_id: str) -> str:
-        return f"api/v1/conversation/{conversation_id}/events/search"
-
-    def _kind_param(self) -> str:
-        return "kind__eq"
+    search_path = "api/v1/app-conversations/search"
+    batch_path = "api/v1/app-conversations"
+    events_path = "api/v1/conversation/{id}/events/search"  # singular "conversation"
+    kind_param = "kind__eq"
+    model = AppConversation
 
 
-class AgentSource(_EventSearch):
+class AgentSource(_PagedSource):
     """An agent server (inside a sandbox, or run alone)."""
 
     kind = "agent"
+    search_path = "api/conversations/search"
+    batch_path = "api/conversations"
+    events_path = "api/conversations/{id}/events/search"
+    kind_param = "kind"
+    model = AgentConversation
 
-    def __init__(self, rest: RestClient) -> None:
-        self.rest = rest
-
-    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
-        params: dict[str, Any] = {"limit": PAGE_LIMIT}
-        if page_id:
-            params["page_id"] = page_id
-        raw = await self.rest.get_json("api/conversations/search", params, False)
-        return _page(raw, AgentConversation)
-
-    async def fetch(self, ids: Sequence[str]) -> Fetched:
-        raw = await self.rest.get_json("api/conversations", [("ids", dashed(i)) for i in ids])
-        return _batch(raw, ids, AgentConversation)
-
-    def _events_path(self, conversation_id: str) -> str:
-        return f"api/conversations/{dashed(conversation_id)}/events/search"
-
-    def _kind_param(self) -> str:
-        return "kind"
+    def wire_id(self, conversation_id: str) -> str:
+        return dashed(conversation_id)
 
 
 class V0AppSource:

@@ -110,15 +110,20 @@ class DemoRoutes:
 
     # -- agent server (one per sandbox, or the whole world at the root) ---------------------
 
-    async def agent_get(self, request: web.Request) -> web.StreamResponse:
+    def _one(self, request: web.Request) -> DemoConversation | web.StreamResponse:
+        """The conversation named in the path, in the path's sandbox (or why not)."""
         convs, denied = self._sandbox(request)
         if denied is not None:
             return denied
         wanted = _hex(request.match_info["cid"])
         found = [c for c in convs if c.hex == wanted]
-        if not found:
-            return error(request, 404, "Not Found")
-        return json_response(request, agent_conversation(self.world, found[0]))
+        return found[0] if found else error(request, 404, "Not Found")
+
+    async def agent_get(self, request: web.Request) -> web.StreamResponse:
+        c = self._one(request)
+        if not isinstance(c, DemoConversation):
+            return c
+        return json_response(request, agent_conversation(self.world, c))
 
     async def agent_batch(self, request: web.Request) -> web.StreamResponse:
         convs, denied = self._sandbox(request)
@@ -152,25 +157,16 @@ class DemoRoutes:
         return json_response(request, len(convs))
 
     async def agent_events(self, request: web.Request) -> web.StreamResponse:
-        convs, denied = self._sandbox(request)
-        if denied is not None:
-            return denied
-        wanted = _hex(request.match_info["cid"])
-        found = [c for c in convs if c.hex == wanted]
-        if not found:
-            return error(request, 404, "Not Found")
-        return json_response(request, _event_page(request, found[0], request.query.get("kind")))
+        c = self._one(request)
+        if not isinstance(c, DemoConversation):
+            return c
+        return json_response(request, _event_page(request, c, request.query.get("kind")))
 
     async def agent_action(self, request: web.Request) -> web.StreamResponse:
         """POST .../pause and .../run, as the agent server (409 when already running)."""
-        convs, denied = self._sandbox(request)
-        if denied is not None:
-            return denied
-        wanted = _hex(request.match_info["cid"])
-        found = [c for c in convs if c.hex == wanted]
-        if not found:
-            return error(request, 404, "Not Found")
-        c = found[0]
+        c = self._one(request)
+        if not isinstance(c, DemoConversation):
+            return c
         if request.match_info["action"] == "run":
             if c.execution == "running":
                 return error(request, 409, "Conversation already running")

@@ -83,15 +83,7 @@ class EventSink:
     def _error(
         self, key: Key, event: ConversationErrorEvent, fields: dict[str, object], replay: bool
     ) -> None:
-        c = event.classification
-        fields["last_error"] = ErrorInfo(
-            code=event.code,
-            detail=event.detail,
-            timestamp=event.timestamp,
-            kind=c.kind if c else None,
-            retryable=c.retryable if c else None,
-            user_action=c.user_action if c else None,
-        )
+        fields["last_error"] = ErrorInfo.from_event(event)
         view = self.stores.status.get(key)
         if view is not None and not replay and self._newer(key, event):
             fields["execution_status"] = "error"

@@ -225,16 +225,7 @@ class ServerMonitor:
             if details.tasks is not None:
                 fields["tasks"] = tuple(details.tasks)
             if details.error is not None:
-                e = details.error
-                c = e.classification
-                fields["last_error"] = ErrorInfo(
-                    code=e.code,
-                    detail=e.detail,
-                    timestamp=e.timestamp,
-                    kind=c.kind if c else None,
-                    retryable=c.retryable if c else None,
-                    user_action=c.user_action if c else None,
-                )
+                fields["last_error"] = ErrorInfo.from_event(details.error)
             if fields:
                 self.stores.status.update(key, reason="details", **fields)
 

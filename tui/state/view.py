@@ -5,7 +5,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
-from tui.protocol.events import TaskItem
+from tui.protocol.events import ConversationErrorEvent, TaskItem
 
 # (server name, canonical conversation id)
 Key = tuple[str, str]
@@ -21,6 +21,19 @@ class ErrorInfo:
     kind: str | None = None
     retryable: bool | None = None
     user_action: str | None = None
+
+    @classmethod
+    def from_event(cls, e: ConversationErrorEvent) -> ErrorInfo:
+        """From a `ConversationErrorEvent` (REST history or a live stream)."""
+        c = e.classification
+        return cls(
+            code=e.code,
+            detail=e.detail,
+            timestamp=e.timestamp,
+            kind=c.kind if c else None,
+            retryable=c.retryable if c else None,
+            user_action=c.user_action if c else None,
+        )
 
 
 @dataclass(frozen=True, slots=True)
