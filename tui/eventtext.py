@@ -21,7 +21,7 @@ from tui.text import clean
 def clock_of(event: Event) -> str:
     """HH:MM:SS of the event's timestamp (server-local), or blanks."""
     stamp = event.timestamp
-    return stamp[11:19] if len(stamp) >= 19 else " " * 8
+    return clean(stamp[11:19], 8) if len(stamp) >= 19 else " " * 8
 
 
 def _first_text(payload: dict[str, object]) -> str:

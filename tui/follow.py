@@ -23,6 +23,7 @@ from tui.state.status_store import Transition
 from tui.state.stores import Stores
 from tui.state.stream_manager import DirectServer, StreamManager
 from tui.state.view import ConversationView, Key
+from tui.text import clean
 
 EXIT_DONE, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_TIMEOUT = 0, 1, 2, 3
 
@@ -137,7 +138,8 @@ async def wait_command(
 
     def show(view: ConversationView) -> None:
         stamp = time.strftime("%H:%M:%S")
-        out.write(f"{stamp} {view.status} {view.execution_status or '-'}  {view.title}\n")
+        state = f"{clean(view.status, 24)} {clean(view.execution_status or '-', 40)}"
+        out.write(f"{stamp} {state}  {clean(view.title, 200)}\n")
         out.flush()
         code = verdict(view)
         if code is not None and not settled.done():

@@ -16,6 +16,7 @@ from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
+from tui.text import clean
 
 EXIT_OK = 0
 EXIT_UNREACHABLE = 2
@@ -51,8 +52,9 @@ def print_table(views: list[ConversationView], out: TextIO) -> None:
     for v in views:
         tasks = f"{v.tasks_done}/{v.tasks_total}" if v.tasks_total else "-"
         updated = age(v.updated_at) if v.updated_at else "-"
-        title = v.title.replace("\n", " ")[:60]
-        line = f"{status_glyph(v.status)} {v.status:<8} {v.state_label[:24]:<24} {tasks:>5}"
+        title = clean(v.title, 60)
+        state = f"{clean(v.status, 8):<8} {clean(v.state_label, 24):<24}"
+        line = f"{status_glyph(v.status)} {state} {tasks:>5}"
         out.write(f"{line} {updated:>8}  {v.id[:8]:<8}  {title}\n")
     out.write(f"{len(views)} conversations\n")
 
