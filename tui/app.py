@@ -87,6 +87,7 @@ class OhtopApp(App[None]):
         self.alerts = AlertWatcher(self.stores.status, thresholds)
         self.ring_bell = bell
         self.read_only = not allow_actions
+        self.insecure = any(not c.verify_tls for c in servers)
         self.start_theme = theme
         self.dashboard_actions = remap(DASHBOARD, keymap or {})
         self.detail_actions = remap(DETAIL, keymap or {})

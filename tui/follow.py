@@ -17,13 +17,13 @@ from tui.client.detect import agent_version
 from tui.headless import snapshot
 from tui.protocol import status as st
 from tui.protocol.ids import normalize_id
+from tui.sanitize import clean
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.status_store import Transition
 from tui.state.stores import Stores
 from tui.state.stream_manager import DirectServer, StreamManager
 from tui.state.view import ConversationView, Key
-from tui.text import clean
 
 EXIT_DONE, EXIT_FAILED, EXIT_UNREACHABLE, EXIT_TIMEOUT = 0, 1, 2, 3
 

@@ -11,12 +11,12 @@ from typing import TextIO
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError
 from tui.format import age, status_glyph
+from tui.sanitize import clean
 from tui.serialize import view_to_dict
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
-from tui.text import clean
 
 EXIT_OK = 0
 EXIT_UNREACHABLE = 2

@@ -172,7 +172,8 @@ def parse_event(data: Any) -> Event:
     if not isinstance(data, dict):
         raise PayloadError(f"an event must be a JSON object, got {type(data).__name__}")
     kind = data.get("kind")
-    model = _KINDS.get(kind) if isinstance(kind, str) else None
+    kind = kind if isinstance(kind, str) else None  # a list or object is no kind at all
+    model = _KINDS.get(kind) if kind is not None else None
     try:
         if model is not None:
             return model.model_validate(data)

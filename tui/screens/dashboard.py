@@ -48,7 +48,7 @@ class DashboardScreen(Screen[None]):
                 yield DetailPane(id="detail")
                 yield TaskTracker(id="tasks")
                 with VerticalScroll(id="connections-scroll"):
-                    yield ConnectionPanel(self.stores.links, id="connections")
+                    yield ConnectionPanel(self.stores.links, self.stores.errors, id="connections")
         yield Footer()
 
     @property
@@ -76,6 +76,8 @@ class DashboardScreen(Screen[None]):
             notes.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
         if getattr(self.app, "read_only", False):
             notes.append("read-only")
+        if getattr(self.app, "insecure", False):
+            notes.append("INSECURE TLS")
         if not self.has_class("-narrow"):
             notes.append(table.list_query.describe())
         elif links:

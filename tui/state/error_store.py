@@ -30,6 +30,7 @@ class ErrorStore:
         self._records: deque[ErrorRecord] = deque(maxlen=cap)
         self._wall = wall
         self.counts: Counter[str] = Counter()
+        self.rejected = 0  # payload items dropped for their shape
         self.added: Signal[ErrorRecord] = Signal()
 
     def add(self, server: str, kind: str, message: str, conversation: str | None = None) -> None:
@@ -42,6 +43,7 @@ class ErrorStore:
     def count_rejected(self, server: str, n: int, what: str) -> None:
         """Count payload items that could not be read (they are dropped, the rest is kept)."""
         if n > 0:
+            self.rejected += n
             self.add(server, "payload", f"{n} {what} rejected: not the expected shape")
 
     def recent(self, n: int = 50) -> list[ErrorRecord]:

@@ -186,7 +186,7 @@ class StreamManager:
             rng=random.Random(self._rng.random()),
             on_reconnected=self.request_poll,
             on_fatal=self.request_poll,
-            on_reject=lambda reason: self.stores.errors.add(key[0], "payload", reason, key[1]),
+            on_reject=lambda reason: self.stores.errors.count_rejected(key[0], 1, reason),
         )
         view = self.stores.status.get(key)
         self.stores.links.set(worker.link, group=key[0], title=view.title if view else "")

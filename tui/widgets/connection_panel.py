@@ -11,6 +11,7 @@ from textual.widgets import Static
 
 from tui import clock
 from tui.format import duration
+from tui.state.error_store import ErrorStore
 from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore
 from tui.text import plain
 
@@ -35,9 +36,12 @@ class ConnectionPanel(Static):
 
     COMPONENT_CLASSES = {f"connection-panel--{s.value.lower()}" for s in LinkState}
 
-    def __init__(self, store: WebSocketStore, *, id: str | None = None) -> None:
+    def __init__(
+        self, store: WebSocketStore, errors: ErrorStore | None = None, *, id: str | None = None
+    ) -> None:
         super().__init__(id=id)
         self.store = store
+        self.errors = errors
 
     def on_mount(self) -> None:
         self.redraw()
@@ -92,6 +96,9 @@ class ConnectionPanel(Static):
             f"reconnecting, {totals[LinkState.FAILED]} failed",
             "dim",
         )
+        rejected = self.errors.rejected if self.errors is not None else 0
+        if rejected:
+            out.append(f"\n{rejected} payload item(s) rejected (wrong shape)", "yellow")
         return out
 
     @staticmethod
