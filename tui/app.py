@@ -28,7 +28,7 @@ from tui.actions import DASHBOARD, DETAIL, remap, with_bindings
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
 from tui.config import THEMES
-from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
+from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
 from tui.palette import ActionCommands
 from tui.screens.alerts import AlertsScreen
 from tui.screens.confirm import ConfirmScreen, ResultsScreen
@@ -108,7 +108,8 @@ class OhtopApp(App[None]):
         if self.demo:
             self.demo_server = DemoServer(flaky_every=DEMO_FLAKY_EVERY)
             url = await self.demo_server.start()
-            self.servers.append(ServerConfig(url, name="demo"))
+            # Our own demo server has no rate limiter to stay under.
+            self.servers.append(ServerConfig(url, name="demo", rate=DEMO_RATE))
         for config in self.servers:
             monitor = ServerMonitor(config, self.stores, self.intervals)
             self.monitors.append(monitor)

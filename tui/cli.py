@@ -12,6 +12,7 @@ from pathlib import Path
 from typing import Any
 
 from tui.actions import names
+from tui.client.budget import parse_rate
 from tui.client.config import ServerConfig
 from tui.config import (
     Config,
@@ -21,6 +22,14 @@ from tui.config import (
     permission_warning,
     resolve_servers,
 )
+
+
+def _rate(spec: str) -> str:
+    try:
+        parse_rate(spec)
+    except ValueError as exc:
+        raise argparse.ArgumentTypeError(str(exc)) from exc
+    return spec
 
 
 def _server_options(p: argparse.ArgumentParser) -> None:
@@ -39,6 +48,12 @@ def _server_options(p: argparse.ArgumentParser) -> None:
     )
     p.add_argument("--cookie", default=None, help="a Cookie header value (e.g. keycloak_auth=...)")
     p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
+    p.add_argument(
+        "--rate",
+        default="8/s",
+        type=_rate,
+        help="request budget per server: N/s, N/min, or 'hosted' (100/min) (default 8/s)",
+    )
     p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
     p.add_argument(
         "--allow-actions",
@@ -128,19 +143,20 @@ def configs_from(args: argparse.Namespace) -> list[ServerConfig]:
             session_api_key=args.session_api_key,
             cookie=args.cookie,
             verify_tls=not args.insecure,
+            rate=args.rate,
         )
         for url in args.server
     ]
 
 
 async def _status(args: argparse.Namespace) -> int:
-    from tui.demo.server import DemoServer
+    from tui.demo.server import DEMO_RATE, DemoServer
     from tui.headless import status_command
 
     configs = list(args.servers)
     demo = DemoServer() if args.demo else None
     if demo is not None:
-        configs.append(ServerConfig(await demo.start(), name="demo"))
+        configs.append(ServerConfig(await demo.start(), name="demo", rate=DEMO_RATE))
     try:
         return await status_command(configs, args.json)
     finally:
@@ -149,13 +165,13 @@ async def _status(args: argparse.Namespace) -> int:
 
 
 async def _follow(args: argparse.Namespace) -> int:
-    from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
+    from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
     from tui.follow import wait_command, watch_command
 
     configs = list(args.servers)
     demo = DemoServer(flaky_every=DEMO_FLAKY_EVERY) if args.demo else None
     if demo is not None:
-        configs.append(ServerConfig(await demo.start(), name="demo"))
+        configs.append(ServerConfig(await demo.start(), name="demo", rate=DEMO_RATE))
     try:
         if args.command == "watch":
             return await watch_command(configs)

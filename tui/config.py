@@ -15,6 +15,7 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
+from tui.client.budget import parse_rate
 from tui.client.config import ServerConfig
 from tui.state.alerts import Thresholds
 from tui.state.polling import PollIntervals
@@ -45,6 +46,13 @@ class ServerEntry(_Strict):
     session_api_key_env: str | None = None  # X-Session-API-Key
     cookie_env: str | None = None
     insecure: bool = False
+    rate: str = "8/s"  # N/s, N/min, or "hosted" (100/min)
+
+    @field_validator("rate")
+    @classmethod
+    def _rate(cls, rate: str) -> str:
+        parse_rate(rate)
+        return rate
 
     @field_validator("url")
     @classmethod
@@ -204,6 +212,7 @@ def resolve_servers(
                 session_api_key=values["session_api_key_env"],
                 cookie=values["cookie_env"],
                 verify_tls=not s.insecure,
+                rate=s.rate,
             )
         )
     return out, problems

@@ -16,6 +16,7 @@ class ServerConfig:
     session_api_key: str | None = field(default=None, repr=False)  # X-Session-API-Key
     cookie: str | None = field(default=None, repr=False)  # a raw Cookie header value
     verify_tls: bool = True
+    rate: str = "8/s"  # request budget: N/s, N/min, or a preset (hosted = 100/min)
 
     @property
     def label(self) -> str:

@@ -13,6 +13,7 @@ from urllib.parse import urljoin, urlsplit
 
 import httpx
 
+from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError, ErrorKind
 
@@ -34,7 +35,10 @@ class RestClient:
     """JSON over HTTP for one server. Every failure becomes an `ApiError`."""
 
     def __init__(
-        self, config: ServerConfig, transport: httpx.AsyncBaseTransport | None = None
+        self,
+        config: ServerConfig,
+        transport: httpx.AsyncBaseTransport | None = None,
+        budget: RequestBudget | None = None,
     ) -> None:
         self.config = config
         self._base = config.url.rstrip("/") + "/"
@@ -47,6 +51,7 @@ class RestClient:
             transport=transport,
         )
         self._cache: dict[str, _Cached] = {}
+        self.budget = budget or RequestBudget(config.rate)
         self.requests_sent = 0
         self.not_modified = 0
 
@@ -85,6 +90,7 @@ class RestClient:
 
     async def _send(self, request: httpx.Request) -> httpx.Response:
         for _ in range(MAX_REDIRECTS + 1):
+            await self.budget.acquire()
             self.requests_sent += 1
             try:
                 response = await self._http.send(request)

@@ -14,6 +14,7 @@ from tui.demo.world import DemoWorld
 
 HOST = "127.0.0.1"
 DEMO_FLAKY_EVERY = 20.0  # seconds between dropped links in the interactive demo
+DEMO_RATE = "100/s"  # the request budget ohtop uses against its own demo server
 
 
 class DemoServer:

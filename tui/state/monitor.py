@@ -135,7 +135,13 @@ class ServerMonitor:
                     self.schedule.set(key, self._clock())
                 raise
         await self._load_details(limit=DETAILS_PER_CYCLE)
-        self._link(LinkState.CONNECTED, last_ok_at=time.time(), attempt=0, next_retry_at=None)
+        self._link(
+            LinkState.CONNECTED,
+            last_ok_at=time.time(),
+            attempt=0,
+            next_retry_at=None,
+            budget=self.rest.budget.describe(),
+        )
 
     async def _discover(self) -> None:
         assert self.source is not None

@@ -34,6 +34,7 @@ class LinkInfo:
     received: int = 0
     last_event_at: float | None = None  # wall clock
     group: str = ""  # the server a stream belongs to ("" for server links)
+    budget: str = ""  # a server's request budget and its use
     title: str = ""
 
 

@@ -69,6 +69,8 @@ class ConnectionPanel(Static):
             if link.detail:
                 out.append("\n  ")
                 out.append_text(plain(link.detail, "dim", 80))
+            if link.budget:
+                out.append(f"\n  {link.budget}", "dim")
             self._retry(out, link, now)
             out.append("\n")
             own = [s for s in streams if s.group == name]
