@@ -256,7 +256,12 @@ class ServerMonitor:
 
     async def _failed(self, exc: ApiError, attempt: int) -> None:
         self.stores.errors.add(self.name, str(exc.kind), exc.message)
-        if exc.fatal:
+        # "Not an API" is final while detecting; once detected, an HTML page is most likely an
+        # ingress's maintenance page, so it is retried like a 503.
+        fatal = exc.kind is ErrorKind.AUTH or (
+            exc.kind is ErrorKind.NOT_API and self.source is None
+        )
+        if fatal:
             # Retrying with the same credentials or URL cannot help; wait for a reload (`r`).
             self._link(LinkState.FAILED, last_error=exc.message, next_retry_at=None)
             self.source = None

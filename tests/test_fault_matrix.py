@@ -1,0 +1,136 @@
+"""The HTTP error matrix (protocol doc §7) against a misbehaving server on loopback: each fault
+is visible in the connection state and the error store, survived, and recovered from."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator
+from contextlib import asynccontextmanager
+
+import pytest
+from aiohttp import web
+
+from tests.helpers import wait_for
+from tests.test_monitor import FAST
+from tui.client.config import ServerConfig
+from tui.state.backoff import Backoff
+from tui.state.monitor import ServerMonitor
+from tui.state.stores import Stores
+from tui.state.websocket_store import LinkState
+
+ITEM = {"id": "ab" * 16, "title": "t", "sandbox_status": "RUNNING", "execution_status": "running"}
+
+
+class FaultServer:
+    """A V1 app server whose answers are chosen by `mode`."""
+
+    def __init__(self) -> None:
+        self.mode = "ok"
+        self.hits = 0
+
+    async def handle(self, request: web.Request) -> web.StreamResponse:
+        self.hits += 1
+        path = request.path
+        mode = self.mode
+        if mode == "ok" or path.endswith("/count"):
+            if path.endswith("/count"):
+                return web.json_response(1)
+            if path.endswith("/search"):
+                return web.json_response({"items": [ITEM], "next_page_id": None})
+            return web.json_response([ITEM])
+        if mode.isdigit():
+            headers = {"Retry-After": "2"} if mode == "429" else {}
+            return web.json_response({"detail": f"fault {mode}"}, status=int(mode), headers=headers)
+        if mode == "ratelimit_reset":
+            return web.json_response(
+                {"error": "Rate limit exceeded: 100/minute"},
+                status=429,
+                headers={"X-RateLimit-Reset": str(int(time.time()) + 3)},
+            )
+        if mode == "html":
+            return web.Response(
+                text="<!doctype html><title>OpenHands</title>", content_type="text/html"
+            )
+        if mode == "truncated":
+            return web.Response(text='{"items": [{"id": "ab', content_type="application/json")
+        if mode == "wrong_shape":
+            return web.json_response(
+                {"conversations": "nope"} if path.endswith("/search") else {"not": "a list"}
+            )
+        if mode == "slow":
+            await asyncio.sleep(3)
+            return web.json_response([ITEM])
+        raise AssertionError(mode)
+
+
+@asynccontextmanager
+async def fault_server() -> AsyncIterator[tuple[FaultServer, str]]:
+    fault = FaultServer()
+    app = web.Application()
+    app.router.add_route("*", "/{tail:.*}", fault.handle)
+    runner = web.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield fault, f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()
+
+
+MATRIX: list[tuple[str, LinkState, str, str]] = [
+    ("400", LinkState.RECONNECTING, "client", "HTTP 400: fault 400"),
+    ("422", LinkState.RECONNECTING, "client", "HTTP 422: fault 422"),
+    ("401", LinkState.FAILED, "auth", "HTTP 401: fault 401"),
+    ("403", LinkState.FAILED, "auth", "HTTP 403: fault 403"),
+    ("429", LinkState.RECONNECTING, "rate_limited", "HTTP 429"),
+    ("ratelimit_reset", LinkState.RECONNECTING, "rate_limited", "Rate limit exceeded"),
+    ("500", LinkState.RECONNECTING, "server", "HTTP 500: fault 500"),
+    ("502", LinkState.RECONNECTING, "server", "HTTP 502"),
+    ("503", LinkState.RECONNECTING, "server", "HTTP 503"),
+    ("504", LinkState.RECONNECTING, "server", "HTTP 504"),
+    ("slow", LinkState.RECONNECTING, "network", "timed out"),
+    ("html", LinkState.RECONNECTING, "not_api", "not JSON"),  # after detection: a maintenance page
+    ("truncated", LinkState.RECONNECTING, "bad_payload", "invalid JSON"),
+    ("wrong_shape", LinkState.RECONNECTING, "bad_payload", "expected a JSON list"),
+]
+
+
+@pytest.mark.parametrize(("mode", "state", "kind", "text"), MATRIX, ids=[m[0] for m in MATRIX])
+async def test_each_fault_is_shown_survived_and_recovered_from(
+    mode: str, state: LinkState, kind: str, text: str, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    import httpx
+
+    monkeypatch.setattr("tui.client.rest.TIMEOUT", httpx.Timeout(1.0, connect=1.0))
+    async with fault_server() as (fault, url):
+        stores = Stores()
+        monitor = ServerMonitor(
+            ServerConfig(url, name="f", rate="1000/s"), stores, FAST, backoff=Backoff(0.05, 0.2)
+        )
+        task = asyncio.create_task(monitor.run())
+        try:
+            await wait_for(lambda: len(stores.status) == 1)
+            fault.mode = mode
+            await wait_for(lambda: stores.links.get("server f").state is state)
+            link = stores.links.get("server f")
+            assert text in (link.last_error or ""), link.last_error
+            assert stores.errors.counts[kind] >= 1
+            assert len(stores.status) == 1  # nothing known is dropped
+            if mode == "429":  # Retry-After is honoured rather than the 0.2 s backoff cap
+                assert (
+                    link.next_retry_at is not None and link.next_retry_at - time.monotonic() > 1.0
+                )
+            fault.mode = "ok"
+            if state is LinkState.FAILED:  # fatal for this credential: only a reload retries
+                hits = fault.hits
+                await asyncio.sleep(0.3)
+                assert fault.hits == hits
+                monitor.refresh_now()
+            await wait_for(lambda: stores.links.get("server f").state is LinkState.CONNECTED)
+            assert not task.done()
+        finally:
+            task.cancel()
+            await asyncio.gather(task, return_exceptions=True)
