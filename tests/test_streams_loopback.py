@@ -296,3 +296,62 @@ async def test_handshakes_are_capped_across_many_streams() -> None:
     finally:
         await manager.stop()
         await server.stop()
+
+
+async def test_fifty_streams_dropped_at_once_all_come_back_spread_and_lossless() -> None:
+    world = DemoWorld(n=120, seed=17, spawn_every=1e9, max_visible=None)
+    for c in world.conversations.values():
+        c.born, c.deleted = -1.0, False
+        c.script.steps.clear()
+        c.sandbox, c.execution = "RUNNING", "running"
+    server = DemoServer(world)
+    await server.start()
+    stores = Stores()
+    gate = HandshakeGate(limit=8)
+    policy = StreamPolicy(backoff=Backoff(0.2, 2.0), stagger=0.0)
+    manager = StreamManager(stores, cap=50, gate=gate, policy=policy)
+    convs = list(world.conversations.values())[:50]
+    handshake_times: list[float] = []
+    original = server.sockets._serve
+
+    async def timed(request: web.Request, session: bool) -> web.StreamResponse:
+        handshake_times.append(asyncio.get_running_loop().time())
+        return await original(request, session)
+
+    server.sockets._serve = timed  # type: ignore[method-assign]
+    try:
+        for c in convs:
+            stores.status.upsert(
+                ConversationView(
+                    server="demo",
+                    id=c.hex,
+                    kind="v1",
+                    status="RUNNING",
+                    execution_status="running",
+                    sandbox_status="RUNNING",
+                    conversation_url=f"{server.url}/runtime/{c.sandbox_id}/api/conversations/{c.hex}",
+                    session_api_key=c.session_api_key,
+                )
+            )
+        manager.start()
+        await wait_for(lambda: stores.links.totals()[LinkState.CONNECTED] == 50, timeout=30)
+        handshake_times.clear()
+        gate.peak = 0
+        assert await server.sockets.drop_all() == 50
+        for c in convs[:10]:  # events while the links are down
+            world.push_state(c, "paused")
+        await wait_for(lambda: len(handshake_times) >= 50, timeout=30)
+        await wait_for(lambda: stores.links.totals()[LinkState.CONNECTED] == 50, timeout=30)
+        for c in convs[:10]:
+            world.push_state(c, "running")
+        for c in convs:
+            await wait_for(
+                lambda c=c: _persisted_ids(stores, ("demo", c.hex)) == [e["id"] for e in c.events],
+                timeout=10,
+            )
+        assert gate.peak <= 8
+        spread = max(handshake_times) - min(handshake_times)
+        assert spread > 0.1  # full jitter spreads the reconnects instead of one stampede
+    finally:
+        await manager.stop()
+        await server.stop()
