@@ -98,6 +98,7 @@ DASHBOARD: tuple[UserAction, ...] = (
     ),
     UserAction("p", "app.toggle_pause", "Pause view"),
     UserAction("exclamation_mark", "app.alerts", "Alerts"),
+    UserAction("L", "app.errors", "Recent errors", footer=False, id="recent_errors"),
     UserAction("ctrl+t", "app.next_theme", "Next theme", footer=False),
     UserAction("r", "app.refresh", "Refresh", group="Servers"),
     UserAction("question_mark", "app.help", "Help"),

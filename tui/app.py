@@ -34,6 +34,7 @@ from tui.screens.alerts import AlertsScreen
 from tui.screens.confirm import ConfirmScreen, ResultsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
+from tui.screens.errors import ErrorsScreen
 from tui.screens.help import HelpScreen
 from tui.state.alerts import Alert, AlertWatcher, Thresholds
 from tui.state.monitor import ServerMonitor
@@ -69,6 +70,7 @@ class OhtopApp(App[None]):
         theme: str = "textual-dark",
         keymap: dict[str, str] | None = None,
         allow_actions: bool = False,
+        log_path: str | None = None,
     ) -> None:
         super().__init__()
         self.servers = list(servers)
@@ -87,6 +89,7 @@ class OhtopApp(App[None]):
         self.alerts = AlertWatcher(self.stores.status, thresholds)
         self.ring_bell = bell
         self.read_only = not allow_actions
+        self.log_path = log_path
         self.insecure = any(not c.verify_tls for c in servers)
         self.start_theme = theme
         self.dashboard_actions = remap(DASHBOARD, keymap or {})
@@ -261,6 +264,10 @@ class OhtopApp(App[None]):
                 self.stores.errors.add(key[0], "action", f"{action}: {outcome.message}", key[1])
         title = f"{action.capitalize()}: {len(results) - failed} done, {failed} failed"
         await self.push_screen(ResultsScreen(title, bulk.report(results, self.stores.status)))
+
+    def action_errors(self) -> None:
+        """Recent errors of every server and stream."""
+        self.push_screen(ErrorsScreen(self.stores.errors.recent(200), self.log_path))
 
     def action_alerts(self) -> None:
         """The alerts list."""

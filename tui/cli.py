@@ -11,6 +11,7 @@ from collections.abc import Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
+from tui import logs
 from tui.actions import names
 from tui.client.budget import parse_rate
 from tui.client.config import ServerConfig
@@ -22,6 +23,7 @@ from tui.config import (
     permission_warning,
     resolve_servers,
 )
+from tui.logs import LEVELS
 
 
 def _rate(spec: str) -> str:
@@ -55,6 +57,12 @@ def _server_options(p: argparse.ArgumentParser) -> None:
         help="request budget per server: N/s, N/min, or 'hosted' (100/min) (default 8/s)",
     )
     p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
+    p.add_argument(
+        "--log-level",
+        choices=LEVELS,
+        default="warning",
+        help="log to a file in the state directory at this level (default warning)",
+    )
     p.add_argument(
         "--allow-actions",
         action="store_true",
@@ -237,6 +245,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 0
     config = load_config(args)
     args.servers = servers_from(args, config)
+    log_path = logs.setup(args.log_level)
     if not args.servers and not args.demo:
         parser.error("give --server URL (repeatable), servers in the config file, or --demo")
     if args.command in ("watch", "wait"):
@@ -259,6 +268,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         theme=config.theme,
         keymap=config.keys,
         allow_actions=args.allow_actions,
+        log_path=str(log_path),
     ).run()
     return 0
 

@@ -256,6 +256,7 @@ class ServerMonitor:
 
     async def _failed(self, exc: ApiError, attempt: int) -> None:
         self.stores.errors.add(self.name, str(exc.kind), exc.message)
+        log.warning("server %s: %s (%s), attempt %d", self.name, exc.message, exc.kind, attempt)
         # "Not an API" is final while detecting; once detected, an HTML page is most likely an
         # ingress's maintenance page, so it is retried like a 503.
         fatal = exc.kind is ErrorKind.AUTH or (

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import dataclasses
+import logging
 import random
 import time
 from collections.abc import Awaitable, Callable
@@ -29,6 +30,7 @@ from tui.state.websocket_store import LinkState, WebSocketStore
 
 StreamFactory = Callable[..., "EventStream | V0EventStream"]
 SNAPSHOT_KIND = "ConversationStateUpdateEvent"
+log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 3.0
 Sleep = Callable[[float], Awaitable[None]]
 
@@ -260,6 +262,7 @@ class StreamWorker:
 
     async def _back_off(self, exc: StreamError) -> None:
         self.attempt += 1
+        log.info("%s: %s; attempt %d", self.link, exc.message, self.attempt)
         scale = self.policy.busy_backoff if exc.kind is CloseKind.TRY_LATER else self.policy.backoff
         delay = scale.delay(self.attempt, self._rng)
         self.delays.append(delay)

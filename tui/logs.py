@@ -1,0 +1,33 @@
+"""Logging to a file in the platform's state directory (never the terminal the TUI owns)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import sys
+from logging.handlers import RotatingFileHandler
+from pathlib import Path
+
+LEVELS = ("debug", "info", "warning", "error")
+
+
+def state_dir() -> Path:
+    """XDG state dir on Linux, Logs on macOS, %LOCALAPPDATA% on Windows."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / "ohtop"
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "ohtop"
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "ohtop"
+
+
+def setup(level: str, path: Path | None = None) -> Path:
+    """Send ohtop's log records to a rotating file; returns its path."""
+    path = path or state_dir() / "ohtop.log"
+    path.parent.mkdir(parents=True, exist_ok=True)
+    handler = RotatingFileHandler(path, maxBytes=2_000_000, backupCount=2, encoding="utf-8")
+    handler.setFormatter(logging.Formatter("%(asctime)s %(levelname)s %(name)s: %(message)s"))
+    root = logging.getLogger("tui")
+    root.handlers[:] = [handler]
+    root.setLevel(level.upper())
+    root.propagate = False
+    return path
