@@ -30,6 +30,9 @@ from tui.protocol.session import (
 
 HANDSHAKE_TIMEOUT = 10.0
 MAX_FRAME = 8 * 1024 * 1024  # the server sends frames of at most 4 MiB
+# Keepalive: an unanswered ping closes a half-open link (1011) and the worker reconnects.
+PING_INTERVAL = 20.0
+PING_TIMEOUT = 20.0
 
 
 class Endpoint(StrEnum):
@@ -173,8 +176,8 @@ class EventStream:
                 open_timeout=HANDSHAKE_TIMEOUT,
                 max_size=MAX_FRAME,
                 max_queue=64,
-                ping_interval=20,
-                ping_timeout=20,
+                ping_interval=PING_INTERVAL,
+                ping_timeout=PING_TIMEOUT,
                 close_timeout=2,
             )
         except InvalidStatus as exc:
@@ -245,7 +248,8 @@ def _refused(status: int) -> StreamError:
 
 
 def _closed(exc: ConnectionClosed) -> StreamError:
-    frame = exc.rcvd
+    # The server's close frame; else ours (e.g. 1009 when ohtop refused an oversized frame).
+    frame = exc.rcvd or exc.sent
     if frame is None:
         return StreamError(CloseKind.DROPPED, "connection lost (no close frame)", 1006)
     code, reason = frame.code, frame.reason[:120]
