@@ -47,10 +47,15 @@ async def test_rows_and_counts_appear(demo: DemoServer) -> None:
     app = _app(demo)
     async with app.run_test(size=(160, 45)):
         await _loaded(app, demo)
-        indicator = app.screen.query_one(StatusIndicator).render().plain
-        assert f"{len(demo.world.visible())} conversations" in indicator
-        running = sum(1 for v in app.stores.status if v.status == "RUNNING")
-        assert f"RUNNING {running}" in indicator
+
+        def agrees() -> bool:  # the indicator repaints at most every 100 ms: wait for it
+            indicator = app.screen.query_one(StatusIndicator).render().plain
+            running = sum(1 for v in app.stores.status if v.status == "RUNNING")
+            total = f"{len(app.stores.status)} conversations"
+            return f"RUNNING {running}" in indicator and total in indicator
+
+        await wait_for(agrees)
+        assert len(app.stores.status) == len(demo.world.visible())
 
 
 async def test_keys_move_the_cursor_and_the_detail_pane_follows(demo: DemoServer) -> None:

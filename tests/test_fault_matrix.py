@@ -134,3 +134,45 @@ async def test_each_fault_is_shown_survived_and_recovered_from(
         finally:
             task.cancel()
             await asyncio.gather(task, return_exceptions=True)
+
+
+async def test_ctrl_r_reloads_keys_and_a_failed_server_recovers() -> None:
+    from tui.app import OhtopApp
+    from tui.demo.server import DemoServer
+    from tui.demo.world import DemoWorld
+
+    server = DemoServer(DemoWorld(n=5), api_key="new-key")
+    await server.start()
+    current = {"key": "old-key"}
+    app = OhtopApp(
+        [ServerConfig(server.url, name="s", api_key="old-key")],
+        intervals=FAST,
+        max_streams=-1,
+        reload=lambda: [ServerConfig(server.url, name="s", api_key=current["key"])],
+    )
+    try:
+        async with app.run_test(size=(160, 45)) as pilot:
+            await wait_for(lambda: app.stores.links.get("server s").state is LinkState.FAILED)
+            assert "401" in (app.stores.links.get("server s").last_error or "")
+            current["key"] = "new-key"  # the operator fixed the environment variable
+            await pilot.press("ctrl+r")
+            await wait_for(lambda: app.stores.links.get("server s").state is LinkState.CONNECTED)
+            await wait_for(lambda: len(app.stores.status) > 0)
+    finally:
+        await server.stop()
+
+
+def test_tls_failures_are_classified() -> None:
+    import ssl
+
+    import httpx
+
+    from tui.client.errors import ErrorKind
+    from tui.client.rest import _connect_error
+
+    exc = httpx.ConnectError("failed")
+    exc.__cause__ = ssl.SSLCertVerificationError(
+        1, "certificate verify failed: self-signed certificate"
+    )
+    error = _connect_error(exc)
+    assert error.kind is ErrorKind.TLS and "TLS failure" in error.message

@@ -101,6 +101,7 @@ DASHBOARD: tuple[UserAction, ...] = (
     UserAction("L", "app.errors", "Recent errors", footer=False, id="recent_errors"),
     UserAction("ctrl+t", "app.next_theme", "Next theme", footer=False),
     UserAction("r", "app.refresh", "Refresh", group="Servers"),
+    UserAction("ctrl+r", "app.reload", "Reload config and keys", footer=False, group="Servers"),
     UserAction("question_mark", "app.help", "Help"),
     UserAction("q", "app.quit", "Quit"),
 )

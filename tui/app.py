@@ -71,6 +71,7 @@ class OhtopApp(App[None]):
         keymap: dict[str, str] | None = None,
         allow_actions: bool = False,
         log_path: str | None = None,
+        reload: Callable[[], list[ServerConfig]] | None = None,
     ) -> None:
         super().__init__()
         self.servers = list(servers)
@@ -90,6 +91,7 @@ class OhtopApp(App[None]):
         self.ring_bell = bell
         self.read_only = not allow_actions
         self.log_path = log_path
+        self.reload_servers = reload
         self.insecure = any(not c.verify_tls for c in servers)
         self.start_theme = theme
         self.dashboard_actions = remap(DASHBOARD, keymap or {})
@@ -113,10 +115,7 @@ class OhtopApp(App[None]):
             url = await self.demo_server.start()
             # Our own demo server has no rate limiter to stay under.
             self.servers.append(ServerConfig(url, name="demo", rate=DEMO_RATE))
-        for config in self.servers:
-            monitor = ServerMonitor(config, self.stores, self.intervals)
-            self.monitors.append(monitor)
-            self.run_worker(monitor.run(), group="monitors", name=monitor.name)
+        self._start_monitors()
         if self.max_streams >= 0:
             self.streams = StreamManager(
                 self.stores,
@@ -127,6 +126,33 @@ class OhtopApp(App[None]):
             )
             self.streams.start()
         self.set_interval(1.0, self._tick)
+
+    def _start_monitors(self) -> None:
+        for config in self.servers:
+            monitor = ServerMonitor(config, self.stores, self.intervals)
+            self.monitors.append(monitor)
+            self.run_worker(monitor.run(), group="monitors", name=monitor.name)
+
+    def action_reload(self) -> None:
+        """Re-read the config file and the key variables; restart the server monitors."""
+        if self.reload_servers is None:
+            self.notify("Nothing to reload: servers came from the command line.", timeout=4)
+            return
+        try:
+            fresh = self.reload_servers()
+        except Exception as exc:  # a broken config must not end the session
+            self.notify(f"Config not reloaded: {exc}", severity="error", timeout=10, markup=False)
+            return
+        demo = [c for c in self.servers if c.name == "demo" and self.demo_server is not None]
+        self.servers = fresh + demo
+        self.workers.cancel_group(self, "monitors")
+        self.monitors = []
+        self._start_monitors()
+        if self.streams is not None:
+            self.streams.direct = {
+                c.label: DirectServer(c.url, c.session_api_key) for c in self.servers
+            }
+        self.notify(f"Reloaded: {len(self.servers)} server(s).", timeout=3)
 
     def _poll_soon(self, key: Key) -> None:
         for monitor in self.monitors:

@@ -269,6 +269,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         keymap=config.keys,
         allow_actions=args.allow_actions,
         log_path=str(log_path),
+        reload=lambda: servers_from(args, load_config(args)),
     ).run()
     return 0
 
