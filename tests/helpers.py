@@ -3,9 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
 
 import httpx
+from aiohttp import web
 
 
 async def wait_for(
@@ -37,3 +39,17 @@ class RecordingTransport(httpx.AsyncBaseTransport):
     def paths(self, contains: str) -> list[httpx.Request]:
         """Requests whose path contains `contains`."""
         return [r for r in self.requests if contains in r.url.path]
+
+
+@asynccontextmanager
+async def serve(app: web.Application) -> AsyncIterator[str]:
+    """Serve an aiohttp app on a free 127.0.0.1 port for the block; yields its base URL."""
+    runner = web.AppRunner(app, shutdown_timeout=1)
+    await runner.setup()
+    site = web.TCPSite(runner, "127.0.0.1", 0)
+    await site.start()
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    try:
+        yield f"http://127.0.0.1:{port}"
+    finally:
+        await runner.cleanup()

@@ -10,7 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import WSMsgType, web
 
-from tests.helpers import wait_for
+from tests.helpers import serve, wait_for
 from tests.test_streams_loopback import FAST, running
 from tui.app import OhtopApp
 from tui.client.config import ServerConfig
@@ -58,15 +58,8 @@ async def ws_server(behaviour: str) -> AsyncIterator[tuple[str, list[int]]]:
 
     app = web.Application()
     app.router.add_get("/sockets/events/{cid}", handler)
-    runner = web.AppRunner(app, shutdown_timeout=1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}", handshakes
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield url, handshakes
 
 
 def _worker(url: str, stores: Stores) -> StreamWorker:

@@ -11,7 +11,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import web
 
-from tests.helpers import wait_for
+from tests.helpers import serve, wait_for
 from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
 from tui.state.backoff import Backoff
@@ -69,15 +69,8 @@ async def fault_server() -> AsyncIterator[tuple[FaultServer, str]]:
     fault = FaultServer()
     app = web.Application()
     app.router.add_route("*", "/{tail:.*}", fault.handle)
-    runner = web.AppRunner(app, shutdown_timeout=1)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield fault, f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield fault, url
 
 
 MATRIX: list[tuple[str, LinkState, str, str]] = [

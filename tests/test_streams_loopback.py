@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from aiohttp import web
 
-from tests.helpers import wait_for
+from tests.helpers import serve, wait_for
 from tui.client.stream import AuthStyle, Endpoint, StreamTarget
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation, DemoWorld
@@ -195,15 +195,8 @@ async def interleaving_server(frames: list[dict[str, object]]) -> AsyncIterator[
 
     app = web.Application()
     app.router.add_get("/sockets/events/{cid}", events)
-    runner = web.AppRunner(app)
-    await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
-    await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
-    try:
-        yield f"http://127.0.0.1:{port}"
-    finally:
-        await runner.cleanup()
+    async with serve(app) as url:
+        yield url
 
 
 def _state(
