@@ -348,3 +348,31 @@ async def test_fifty_streams_dropped_at_once_all_come_back_spread_and_lossless()
     finally:
         await manager.stop()
         await server.stop()
+
+
+async def test_a_burst_of_1013_closes_backs_off_longer_and_loses_nothing() -> None:
+    world = DemoWorld(n=12, seed=23, spawn_every=1e9)
+    server = DemoServer(world)
+    await server.start()
+    conv = _frozen(world)
+    stores, key = _stores_with(conv)
+    target = _target(server, conv)
+    busy = StreamPolicy(backoff=Backoff(0.01, 0.02), busy_backoff=Backoff(0.3, 0.6), stagger=0.0)
+    worker = StreamWorker(
+        key, "s", lambda: target, EventSink(stores), stores.links, HandshakeGate(), policy=busy
+    )
+    try:
+        async with running(worker):
+            for i in range(3):  # "Too many connections", three times in a row
+                await wait_for(lambda: stores.links.get("s").state is LinkState.CONNECTED)
+                world.push_state(conv, "paused" if i % 2 else "running")
+                server.sockets.drop(conv.hex, 1013)
+                await wait_for(lambda i=i: len(worker.delays) == i + 1)
+                assert stores.links.get("s").last_close_code == 1013
+            await wait_for(lambda: stores.links.get("s").state is LinkState.CONNECTED)
+            await wait_for(lambda: _persisted_ids(stores, key) == [e["id"] for e in conv.events])
+        assert len(worker.delays) >= 3
+        assert all(d <= 2.4 for d in worker.delays)  # the busy scale (0.3 s, 0.6 s cap), not 0.02 s
+        assert sum(worker.delays) > 3 * 0.02  # longer than the normal scale could give
+    finally:
+        await server.stop()
