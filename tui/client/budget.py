@@ -73,4 +73,4 @@ class RequestBudget:
 
     def describe(self) -> str:
         """For the connection panel: the budget and its current use."""
-        return f"budget {self.label} · {self.used_last_minute()} req in the last minute"
+        return f"budget {self.label} · used {self.used_last_minute()}/min"
