@@ -15,6 +15,7 @@ screen to refresh. The table's highlight tells the StreamManager which conversat
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Callable, Sequence
 
 from textual import on
@@ -47,6 +48,7 @@ from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
 
 FLUSH_DELAY = 0.1  # coalesce store changes: at most ~10 repaints a second
+ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
 
 
 class OhtopApp(App[None]):
@@ -98,6 +100,7 @@ class OhtopApp(App[None]):
         self.detail_actions = remap(DETAIL, keymap or {})
         self.bells_rung = 0
         self.paused = False
+        self._pending_alerts: list[Alert] = []
         self._held: set[Key] = set()  # conversations changed while the view was paused
         self._held_events: set[Key] = set()
 
@@ -215,15 +218,36 @@ class OhtopApp(App[None]):
             return None
 
     def _alert(self, alert: Alert) -> None:
-        """A toast naming the conversation (and the bell, if enabled)."""
+        """Collect alerts; one toast per burst (thousands can fire at once on a big fleet)."""
+        self._pending_alerts.append(alert)
+        if len(self._pending_alerts) == 1:
+            self.set_timer(ALERT_WINDOW, self._flush_alerts)
+
+    def _flush_alerts(self) -> None:
+        alerts, self._pending_alerts = self._pending_alerts, []
+        if not alerts:
+            return
+        if len(alerts) == 1:
+            self._toast(alerts[0])
+        else:
+            kinds = Counter(a.what for a in alerts)
+            summary = ", ".join(f"{n} {what}" for what, n in kinds.most_common())
+            self.notify(
+                f"{len(alerts)} alerts: {summary}. Press ! to list them.",
+                severity="error",
+                timeout=8,
+            )
+        if self.ring_bell:
+            self.bells_rung += 1
+            self.bell()
+
+    def _toast(self, alert: Alert) -> None:
+        """A toast naming the conversation."""
         title = clean(alert.title or alert.key[1][:8], 60)
         detail = f"\n{clean(alert.detail, 160)}" if alert.detail else ""
         severity: SeverityLevel = "warning" if alert.what == "starting too long" else "error"
         text = f"{alert.what.upper()}: {title}{detail}"
         self.notify(text, severity=severity, timeout=8, markup=False)
-        if self.ring_bell:
-            self.bells_rung += 1
-            self.bell()
 
     def _tick(self) -> None:
         self.alerts.tick()

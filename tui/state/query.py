@@ -95,6 +95,16 @@ def _primary(v: ConversationView, sort: str, now: float) -> Any:
     return STATUS_RANK.get(v.status, 5)
 
 
+def signature(v: ConversationView, q: ListQuery, now: float) -> tuple[Any, ...]:
+    """What decides `v`'s place in the list: if this did not change, neither did the order.
+
+    Sorting by time in state moves with the clock, so it has no stable signature (None).
+    """
+    created = v.created_at.timestamp() if v.created_at else 0.0
+    primary = None if q.sort == "in_state" else _primary(v, q.sort, now)
+    return (matches(v, q), primary, created, v.status == st.ERROR)
+
+
 def order(views: Iterable[ConversationView], q: ListQuery, now: float) -> list[Key]:
     """Keys of the views that match, in the query's order (ties: newest created first)."""
     shown = [v for v in views if matches(v, q)]

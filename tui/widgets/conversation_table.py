@@ -21,7 +21,7 @@ from textual.strip import Strip
 
 from tui import clock
 from tui.protocol import status as st
-from tui.state.query import ListQuery, order
+from tui.state.query import ListQuery, order, signature
 from tui.state.status_store import StatusStore
 from tui.state.view import ConversationView, Key
 from tui.widgets.columns import Column, layout
@@ -78,6 +78,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self.marked: set[Key] = set()
         self.rows: list[Key] = []
         self._index: dict[Key, int] = {}
+        self._signatures: dict[Key, tuple[object, ...]] = {}  # as of the last full ordering
         self.cursor_key: Key | None = None
         self.show_server = False
         self.clock: Callable[[], float] = clock.mono
@@ -89,9 +90,28 @@ class ConversationTable(ScrollView, can_focus=True):
         self.list_query = query
         self.apply_changes(None)
 
+    def _moved(self, keys: frozenset[Key]) -> bool:
+        """True when any changed conversation may have a new place (or is new, or gone)."""
+        if self.list_query.sort == "in_state":
+            return True
+        now = self.clock()
+        for key in keys:
+            view = self.store.get(key)
+            old = self._signatures.get(key)
+            if view is None or old is None or signature(view, self.list_query, now) != old:
+                return True
+        return False
+
     def apply_changes(self, keys: frozenset[Key] | None = None) -> None:
         """Re-sort when membership or order changed, else repaint only the changed rows."""
-        new_rows = order(self.store, self.list_query, self.clock())
+        if keys is not None and self.rows and not self._moved(keys):
+            for key in keys:
+                if (i := self._index.get(key)) is not None:
+                    self.refresh_line(i)
+            return
+        now = self.clock()
+        new_rows = order(self.store, self.list_query, now)
+        self._signatures = {v.key: signature(v, self.list_query, now) for v in self.store}
         if new_rows != self.rows:
             self.rows = new_rows
             self._index = {k: i for i, k in enumerate(new_rows)}
