@@ -15,12 +15,14 @@ screen to refresh. The table's highlight tells the StreamManager which conversat
 
 from __future__ import annotations
 
+import contextlib
 from collections import Counter
 from collections.abc import Callable, Sequence
 
 from textual import on
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
+from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
 from textual.screen import Screen
 
@@ -190,6 +192,11 @@ class OhtopApp(App[None]):
             self.set_timer(FLUSH_DELAY, self._flush_changes)
 
     def _flush_changes(self) -> None:
+        # Timers can fire while the app tears its widgets down; nothing is left to update then.
+        with contextlib.suppress(NoMatches):
+            self._apply_changes()
+
+    def _apply_changes(self) -> None:
         self._flush_pending = False
         keys, self._dirty = frozenset(self._dirty), set()
         events, self._events_dirty = frozenset(self._events_dirty), set()
@@ -250,6 +257,10 @@ class OhtopApp(App[None]):
         self.notify(text, severity=severity, timeout=8, markup=False)
 
     def _tick(self) -> None:
+        with contextlib.suppress(NoMatches):  # see _flush_changes
+            self._tick_screens()
+
+    def _tick_screens(self) -> None:
         self.alerts.tick()
         screen = self._visible_screen()
         if screen is None or self.paused:
