@@ -14,9 +14,12 @@ from aiohttp import web
 from tests.helpers import serve, wait_for
 from tui.client.stream import AuthStyle, Endpoint, StreamTarget
 from tui.demo.server import DemoServer
+from tui.demo.shapes import app_conversation
 from tui.demo.world import DemoConversation, DemoWorld
+from tui.protocol.conversations import AppConversation
 from tui.state.backoff import Backoff
 from tui.state.ingest import EventSink
+from tui.state.mapping import from_v1
 from tui.state.stores import Stores
 from tui.state.stream_manager import StreamManager
 from tui.state.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
@@ -40,6 +43,13 @@ def _target(
 ) -> StreamTarget:
     return StreamTarget(
         f"{server.url}/runtime/{c.sandbox_id}", c.hex, key or c.session_api_key, auth
+    )
+
+
+def demo_view(server: DemoServer, c: DemoConversation) -> ConversationView:
+    """How ohtop sees a demo conversation: its V1 shape through the project's own mapping."""
+    return from_v1(
+        "demo", AppConversation.model_validate(app_conversation(server.world, c, server.url))
     )
 
 
@@ -271,18 +281,7 @@ async def test_handshakes_are_capped_across_many_streams() -> None:
             and c.execution in ("running", "idle", "paused", "waiting_for_confirmation")
         ]
         for c in running_convs:
-            stores.status.upsert(
-                ConversationView(
-                    server="demo",
-                    id=c.hex,
-                    kind="v1",
-                    status="RUNNING",
-                    execution_status=c.execution,
-                    sandbox_status="RUNNING",
-                    conversation_url=f"{server.url}/runtime/{c.sandbox_id}/api/conversations/{c.hex}",
-                    session_api_key=c.session_api_key,
-                )
-            )
+            stores.status.upsert(demo_view(server, c))
         manager.start()
         await wait_for(lambda: stores.links.totals()[LinkState.CONNECTED] == len(running_convs))
         assert len(running_convs) > 3 and gate.peak <= 3
@@ -314,18 +313,7 @@ async def test_fifty_streams_dropped_at_once_all_come_back_spread_and_lossless()
     server.sockets._serve = timed  # type: ignore[method-assign]
     try:
         for c in convs:
-            stores.status.upsert(
-                ConversationView(
-                    server="demo",
-                    id=c.hex,
-                    kind="v1",
-                    status="RUNNING",
-                    execution_status="running",
-                    sandbox_status="RUNNING",
-                    conversation_url=f"{server.url}/runtime/{c.sandbox_id}/api/conversations/{c.hex}",
-                    session_api_key=c.session_api_key,
-                )
-            )
+            stores.status.upsert(demo_view(server, c))
         manager.start()
         await wait_for(lambda: stores.links.totals()[LinkState.CONNECTED] == 50, timeout=30)
         handshake_times.clear()

@@ -46,7 +46,6 @@ class RequestBudget:
         self._tokens = self.burst
         self._at = clock()
         self._sent: deque[float] = deque(maxlen=10_000)
-        self.waited = 0.0  # seconds spent waiting for budget, in total
 
     def _refill(self) -> None:
         now = self._clock()
@@ -58,7 +57,6 @@ class RequestBudget:
         self._refill()
         while self._tokens < 1 - EPSILON:  # float refills land a hair under 1
             wait = (1 - self._tokens) * self.per / self.rate
-            self.waited += wait
             await self._sleep(wait)
             self._refill()
         self._tokens = max(0.0, self._tokens - 1)

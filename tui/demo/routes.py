@@ -4,7 +4,6 @@ from __future__ import annotations
 
 import uuid
 from collections import Counter
-from collections.abc import Callable
 from typing import Any
 
 from aiohttp import web
@@ -15,8 +14,6 @@ from tui.demo.sockets import DemoSockets
 from tui.demo.world import DemoConversation, DemoWorld
 
 BATCH_MAX = 99
-
-Handler = Callable[[web.Request], Any]
 
 
 class DemoRoutes:

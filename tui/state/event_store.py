@@ -45,8 +45,3 @@ class EventStore:
     def total(self) -> int:
         """How many events are kept overall."""
         return sum(len(d) for d in self._events.values())
-
-    def forget(self, key: Key) -> None:
-        """Drop everything about one conversation."""
-        self._events.pop(key, None)
-        self._seen.pop(key, None)

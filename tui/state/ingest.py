@@ -88,7 +88,3 @@ class EventSink:
         if view is not None and not replay and self._newer(key, event):
             fields["execution_status"] = "error"
             fields["status"] = st.ERROR
-
-    def forget(self, key: Key) -> None:
-        """Drop the ordering state of one conversation."""
-        self._state_at.pop(key, None)

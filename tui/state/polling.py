@@ -63,10 +63,6 @@ class PollSchedule:
         """Stop polling `key`."""
         self._due.pop(key, None)
 
-    def due_at(self, key: Key) -> float | None:
-        """When `key` is next due, if scheduled."""
-        return self._due.get(key)
-
     def next_time(self) -> float | None:
         """The earliest due time, or None when nothing is scheduled."""
         while self._heap:

@@ -102,12 +102,6 @@ class StatusStore:
             return False
         return self._put(old, dataclasses.replace(old, **fields), reason)
 
-    def remove(self, key: Key) -> None:
-        """Forget a conversation entirely."""
-        if self._views.pop(key, None) is not None:
-            self._timelines.pop(key, None)
-            self._mark(key)
-
     def _put(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
         state_changed = old is None or (old.status, old.execution_status) != (
             new.status,
