@@ -8,18 +8,26 @@ from pathlib import Path
 import pytest
 
 from tests.conftest import AGENT, APP, FIXTURES, frames, load
+from tui.client.stream import Endpoint, Incoming, decode_frame
 from tui.protocol.base import validate_items
 from tui.protocol.conversations import AgentConversation, AppConversation, Page
 from tui.protocol.events import (
+    TEXT_KEPT,
     ActionEvent,
     ConversationErrorEvent,
-    Event,
     ObservationEvent,
+    PlainEvent,
     StateUpdateEvent,
     UnknownEvent,
     parse_event,
 )
-from tui.protocol.session import DurableFrame, SyncFrame, TransientFrame, parse_envelope
+from tui.protocol.session import (
+    DurableFrame,
+    SyncFrame,
+    TransientFrame,
+    decode_envelope,
+    parse_envelope,
+)
 from tui.protocol.status import EXECUTION_STATUSES
 
 SHARED = FIXTURES.parent.parent.parent / "shared" / "fixtures"
@@ -173,4 +181,35 @@ def test_session_socket_capture_envelopes() -> None:
 
 def test_plain_kinds_keep_their_base_fields() -> None:
     event = parse_event(load(AGENT / "event_paused_PauseEvent.json"))
-    assert type(event) is Event and event.kind == "PauseEvent" and event.timestamp
+    assert type(event) is PlainEvent and event.kind == "PauseEvent" and event.timestamp
+
+
+def test_stream_frames_decode_like_the_dict_path() -> None:
+    """The stream's JSON reader gives the same events as `json.loads` + `parse_event`."""
+    for path in sorted(AGENT.glob("ws_events_*.jsonl")):
+        for line in path.read_text().splitlines():
+            item = decode_frame(line, Endpoint.EVENTS)
+            assert isinstance(item, Incoming)
+            assert item.event == parse_event(json.loads(line))
+    for line in (AGENT / "ws_session_finish_after_seq_-1.jsonl").read_text().splitlines():
+        assert decode_envelope(line) == parse_envelope(json.loads(line))
+
+
+def test_full_state_snapshot_keeps_only_what_ohtop_reads() -> None:
+    """A 50 KB snapshot (agent config, system prompt, tools) is retained as a few fields."""
+    path = AGENT / "ws_events_running_live_no_resend.jsonl"
+    line = max(path.read_text().splitlines(), key=len)
+    event = parse_event(json.loads(line))
+    assert isinstance(event, StateUpdateEvent) and event.key == "full_state"
+    assert event.execution_status in EXECUTION_STATUSES and event.stats is not None
+    kept = event.model_dump_json()
+    assert len(line) > 40_000 and len(kept) < 2_000
+    assert "system_prompt" in line and "system_prompt" not in kept
+
+
+def test_long_observation_text_is_cut() -> None:
+    data = load(AGENT / "event_ObservationEvent_terminal.json")
+    data["observation"]["content"] = [{"type": "text", "text": "x" * 100_000}]
+    event = parse_event(data)
+    assert isinstance(event, ObservationEvent)
+    assert event.observation.text == "x" * TEXT_KEPT

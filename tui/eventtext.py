@@ -14,7 +14,6 @@ from tui.protocol.events import (
     StateUpdateEvent,
     UnknownEvent,
 )
-from tui.protocol.metrics import usage_from_stats
 from tui.text import clean
 
 
@@ -24,21 +23,12 @@ def clock_of(event: Event) -> str:
     return clean(stamp[11:19], 8) if len(stamp) >= 19 else " " * 8
 
 
-def _first_text(payload: dict[str, object]) -> str:
-    content = payload.get("content")
-    if isinstance(content, list):
-        for part in content:
-            if isinstance(part, dict) and isinstance(part.get("text"), str):
-                return str(part["text"])
-    return ""
-
-
 def _state(e: StateUpdateEvent) -> str:
     if e.key == "full_state":
         return f"state snapshot: {e.execution_status or '?'}"
     if e.execution_status is not None:
         return f"status -> {e.execution_status}"
-    if e.key == "stats" and (usage := usage_from_stats(e.value)) is not None:
+    if e.key == "stats" and e.stats is not None and (usage := e.stats.usage) is not None:
         return f"usage {money(usage.cost)}, {usage.tokens} tokens"
     return f"state {e.key}"
 
@@ -47,12 +37,10 @@ def _action(e: ActionEvent) -> str:
     kind = e.action_kind or "action"
     tool = e.tool_name or "?"
     if kind == "TaskTrackerAction":
-        items = e.action.get("task_list")
-        n = len(items) if isinstance(items, list) else 0
-        return f"{tool}: {e.action.get('command', 'view')} {n} tasks"
-    for field in ("command", "message", "path", "thought"):
-        value = e.action.get(field)
-        if isinstance(value, str) and value:
+        n = len(e.action.task_list or ())
+        return f"{tool}: {e.action.command or 'view'} {n} tasks"
+    for value in (e.action.command, e.action.message, e.action.path, e.action.thought):
+        if value:
             return f"{tool}: {value}"
     return f"{tool}: {kind}"
 
@@ -73,7 +61,7 @@ def describe(event: Event) -> tuple[str, str]:
         tool = event.tool_name or "?"
         return (
             "other",
-            f"{tool} -> {_first_text(event.observation) or event.observation.get('kind', '')}",
+            f"{tool} -> {event.observation.text or event.observation.kind or ''}",
         )
     if isinstance(event, MessageEvent):
         return "agent", f"{event.source or '?'} says: {event.text}"

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import socket
 import ssl
 import time
@@ -12,6 +11,7 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import httpx
+from pydantic_core import from_json
 
 from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
@@ -205,7 +205,7 @@ def _decode(response: httpx.Response) -> Any:
             response.status_code,
         )
     try:
-        return json.loads(response.content)
+        return from_json(response.content)  # pydantic-core's reader: about 2x json.loads
     except (ValueError, UnicodeDecodeError) as exc:
         raise ApiError(
             ErrorKind.BAD_PAYLOAD, f"invalid JSON from {response.request.url.path}: {exc}"

@@ -10,14 +10,13 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
-from typing import Any
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
 from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
 
 from tui.protocol.base import PayloadError
-from tui.protocol.events import Event, parse_event
+from tui.protocol.events import Event, StateUpdateEvent, decode_event
 from tui.protocol.ids import dashed
 from tui.protocol.session import (
     DurableFrame,
@@ -25,7 +24,7 @@ from tui.protocol.session import (
     OtherFrame,
     SyncFrame,
     TransientFrame,
-    parse_envelope,
+    decode_envelope,
 )
 
 HANDSHAKE_TIMEOUT = 10.0
@@ -215,26 +214,31 @@ class EventStream:
 
     def _parse(self, raw: str | bytes) -> StreamItem | None:
         try:
-            data: Any = json.loads(raw)
-            if self.endpoint is Endpoint.EVENTS:
-                event = parse_event(data)
-                synthetic = event.kind == "StreamingDeltaEvent" or (
-                    event.kind == "ConversationStateUpdateEvent"
-                    and isinstance(data, dict)
-                    and data.get("key") == "full_state"
-                )
-                return Incoming(event, persisted=not synthetic)
-            frame = parse_envelope(data)
+            return decode_frame(raw, self.endpoint)
         except (ValueError, PayloadError) as exc:
             self._on_reject(f"unreadable frame: {exc}")
             return None
-        if isinstance(frame, DurableFrame):
-            return Incoming(frame.event, seq=frame.seq)
-        if isinstance(frame, TransientFrame):
-            return Incoming(frame.event, persisted=False)
-        if isinstance(frame, OtherFrame):
-            return None  # token streams and frame types not known yet
-        return frame
+
+
+def decode_frame(raw: str | bytes, endpoint: Endpoint) -> StreamItem | None:
+    """One websocket frame as a stream item (None for frames ohtop ignores).
+
+    Raises ValueError for text that is not JSON and PayloadError for JSON of the wrong shape.
+    """
+    if endpoint is Endpoint.EVENTS:
+        event = decode_event(raw)
+        synthetic = event.kind == "StreamingDeltaEvent" or (
+            isinstance(event, StateUpdateEvent) and event.key == "full_state"
+        )
+        return Incoming(event, persisted=not synthetic)
+    frame = decode_envelope(raw)
+    if isinstance(frame, DurableFrame):
+        return Incoming(frame.event, seq=frame.seq)
+    if isinstance(frame, TransientFrame):
+        return Incoming(frame.event, persisted=False)
+    if isinstance(frame, OtherFrame):
+        return None  # token streams and frame types not known yet
+    return frame
 
 
 def _refused(status: int) -> StreamError:

@@ -1,21 +1,37 @@
-"""Agent-server events, dispatched on `kind`. Unknown kinds are kept as raw data (§3.4)."""
+"""Agent-server events, dispatched on `kind`. Unknown kinds are kept as raw data (§3.4).
+
+The models declare only what ohtop shows or acts on, so the parts it never reads (an agent's
+full configuration in a `full_state` snapshot, tool-call arguments, metric histories) are neither
+built as Python objects (`decode_event`) nor kept for every retained event.
+"""
 
 from __future__ import annotations
 
-from typing import Annotated, Any
+from typing import Annotated, Any, Literal
 
-from pydantic import BeforeValidator, Field, ValidationError
+from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
+from pydantic_core import from_json
 
 from tui.protocol.base import AnyDict, OpenStr, PayloadError, WireModel
+from tui.protocol.metrics import MetricsSnapshot, Stats
 from tui.protocol.status import EXECUTION_STATUS_KEYS
 
 # The server normalises these aliases; older servers may still send them (§3.5).
 _TASK_STATUS_ALIASES = {"pending": "todo", "to_do": "todo", "completed": "done", "complete": "done"}
+# Observation and message text is shown as one line: keep a bounded prefix, not whole outputs.
+TEXT_KEPT = 2000
 
 
 def _task_status(value: Any) -> str:
     text = str(value) if value is not None else "todo"
     return _TASK_STATUS_ALIASES.get(text, text)
+
+
+def _prefix(value: Any) -> str | None:
+    return value[:TEXT_KEPT] if isinstance(value, str) else None
+
+
+ShortText = Annotated[str | None, BeforeValidator(_prefix)]
 
 
 class TaskItem(WireModel):
@@ -34,6 +50,27 @@ class ErrorClassification(WireModel):
     user_action: OpenStr = None
 
 
+class ContentPart(WireModel):
+    """One part of a message or observation `content` list (text parts are the ones shown)."""
+
+    text: ShortText = None
+
+
+def _first_text(content: list[ContentPart] | None) -> str:
+    for part in content or ():
+        if part.text is not None:
+            return part.text
+    return ""
+
+
+class StateValue(WireModel):
+    """An object-valued state update: a `full_state` snapshot or `stats`, narrowed."""
+
+    execution_status: OpenStr = None
+    stats: Stats | None = None
+    usage_to_metrics: dict[str, MetricsSnapshot] | None = None  # when the key is `stats`
+
+
 class Event(WireModel):
     """Base event: `kind` discriminator, dashed `id`, naive server-local `timestamp` string."""
 
@@ -47,27 +84,30 @@ class Event(WireModel):
 class StateUpdateEvent(Event):
     """`ConversationStateUpdateEvent`: one key of the conversation state changed."""
 
+    kind: Literal["ConversationStateUpdateEvent"] = "ConversationStateUpdateEvent"
     key: str = ""
-    value: Any = None
+    # Tried in order: an object is a StateValue at once (its unread fields skipped unparsed).
+    value: Annotated[
+        StateValue | str | float | bool | list[Any] | None, Field(union_mode="left_to_right")
+    ] = None
 
     @property
     def execution_status(self) -> str | None:
         """The execution status this update carries, if any (`full_state` or the plain keys)."""
-        if self.key == "full_state" and isinstance(self.value, dict):
-            status = self.value.get("execution_status")
-            return status if isinstance(status, str) else None
+        if self.key == "full_state" and isinstance(self.value, StateValue):
+            return self.value.execution_status
         if self.key in EXECUTION_STATUS_KEYS and isinstance(self.value, str):
             return self.value
         return None
 
     @property
-    def stats(self) -> Any:
+    def stats(self) -> Stats | None:
         """The `stats` payload this update carries, if any."""
+        if not isinstance(self.value, StateValue):
+            return None
         if self.key == "stats":
-            return self.value
-        if self.key == "full_state" and isinstance(self.value, dict):
-            return self.value.get("stats")
-        return None
+            return Stats(usage_to_metrics=self.value.usage_to_metrics)
+        return self.value.stats if self.key == "full_state" else None
 
 
 class _ToolEvent(Event):
@@ -75,42 +115,60 @@ class _ToolEvent(Event):
     tool_call_id: OpenStr = None
 
 
-def _task_list(payload: dict[str, Any]) -> list[TaskItem] | None:
-    items = payload.get("task_list")
-    if not isinstance(items, list):
-        return None
-    return [TaskItem.model_validate(i) for i in items if isinstance(i, dict)]
+class ActionBody(WireModel):
+    """The fields of an `action` that the event tail shows."""
+
+    kind: OpenStr = None
+    command: OpenStr = None
+    message: ShortText = None
+    path: OpenStr = None
+    thought: ShortText = None
+    task_list: list[Any] | None = None
 
 
 class ActionEvent(_ToolEvent):
     """An agent action; `action.kind` names the tool's action class."""
 
-    action: AnyDict = Field(default_factory=dict)
+    kind: Literal["ActionEvent"] = "ActionEvent"
+    action: ActionBody = Field(default_factory=ActionBody)
 
     @property
     def action_kind(self) -> str:
         """The nested action class name, e.g. `TerminalAction`."""
-        return str(self.action.get("kind", ""))
+        return self.action.kind or ""
+
+
+class ObservationBody(WireModel):
+    """The fields of an `observation` that ohtop reads: its class, first text, task list."""
+
+    kind: OpenStr = None
+    content: list[ContentPart] | None = None
+    task_list: list[TaskItem] | None = None
+
+    @property
+    def text(self) -> str:
+        """The first text part, if any."""
+        return _first_text(self.content)
 
 
 class ObservationEvent(_ToolEvent):
     """A tool's observation; task-tracker observations carry the full task list."""
 
-    observation: AnyDict = Field(default_factory=dict)
+    kind: Literal["ObservationEvent"] = "ObservationEvent"
+    observation: ObservationBody = Field(default_factory=ObservationBody)
 
     @property
     def task_list(self) -> list[TaskItem] | None:
         """The authoritative task list, when this is a task-tracker observation."""
-        if self.observation.get("kind") != "TaskTrackerObservation" and self.tool_name != (
-            "task_tracker"
-        ):
+        if self.observation.kind != "TaskTrackerObservation" and self.tool_name != "task_tracker":
             return None
-        return _task_list(self.observation)
+        return self.observation.task_list
 
 
 class ConversationErrorEvent(Event):
     """The run loop died: the conversation is in error."""
 
+    kind: Literal["ConversationErrorEvent"] = "ConversationErrorEvent"
     code: str = ""
     detail: str = ""
     classification: ErrorClassification | None = None
@@ -119,6 +177,7 @@ class ConversationErrorEvent(Event):
 class AgentErrorEvent(_ToolEvent):
     """A tool or scaffold error; the conversation can continue."""
 
+    kind: Literal["AgentErrorEvent"] = "AgentErrorEvent"
     error: str = ""
     classification: ErrorClassification | None = None
 
@@ -126,24 +185,36 @@ class AgentErrorEvent(_ToolEvent):
 class ServerErrorEvent(Event):
     """An infrastructure error reported by the agent server (MCP, websocket)."""
 
+    kind: Literal["ServerErrorEvent"] = "ServerErrorEvent"
     code: str = ""
     detail: str = ""
+
+
+class MessageBody(WireModel):
+    """`llm_message`: who spoke and the content parts."""
+
+    role: OpenStr = None
+    content: list[ContentPart] | None = None
 
 
 class MessageEvent(Event):
     """A user or agent message."""
 
-    llm_message: AnyDict = Field(default_factory=dict)
+    kind: Literal["MessageEvent"] = "MessageEvent"
+    llm_message: MessageBody = Field(default_factory=MessageBody)
 
     @property
     def text(self) -> str:
         """The message's text parts joined."""
-        content = self.llm_message.get("content")
-        if not isinstance(content, list):
-            return ""
-        return " ".join(
-            str(p.get("text", "")) for p in content if isinstance(p, dict) and "text" in p
-        )
+        return " ".join(p.text for p in self.llm_message.content or () if p.text is not None)
+
+
+class PlainEvent(Event):
+    """Kinds that need nothing beyond the base fields."""
+
+    kind: Literal[
+        "PauseEvent", "InterruptEvent", "SystemPromptEvent", "Condensation", "StreamingDeltaEvent"
+    ]
 
 
 class UnknownEvent(Event):
@@ -152,34 +223,39 @@ class UnknownEvent(Event):
     raw: AnyDict = Field(default_factory=dict)
 
 
-_KINDS: dict[str, type[Event]] = {
-    "ConversationStateUpdateEvent": StateUpdateEvent,
-    "ActionEvent": ActionEvent,
-    "ObservationEvent": ObservationEvent,
-    "ConversationErrorEvent": ConversationErrorEvent,
-    "AgentErrorEvent": AgentErrorEvent,
-    "ServerErrorEvent": ServerErrorEvent,
-    "MessageEvent": MessageEvent,
-}
-# Kinds that need nothing beyond the base fields.
-_PLAIN_KINDS = frozenset(
-    {"PauseEvent", "InterruptEvent", "SystemPromptEvent", "Condensation", "StreamingDeltaEvent"}
-)
+KnownEvent = Annotated[
+    StateUpdateEvent
+    | ActionEvent
+    | ObservationEvent
+    | ConversationErrorEvent
+    | AgentErrorEvent
+    | ServerErrorEvent
+    | MessageEvent
+    | PlainEvent,
+    Field(discriminator="kind"),
+]
+_KNOWN: TypeAdapter[Event] = TypeAdapter(KnownEvent)
+
+
+def decode_event(text: str | bytes) -> Event:
+    """One event from a frame's JSON text. Raises ValueError when it is not JSON at all.
+
+    Known kinds are validated straight from the text (the unread parts are skipped without
+    becoming Python objects, several times faster than `json.loads`); anything else takes the
+    lenient path.
+    """
+    try:
+        return _KNOWN.validate_json(text)
+    except ValidationError:
+        return parse_event(from_json(text))
 
 
 def parse_event(data: Any) -> Event:
     """Turn one decoded JSON event into a model. Raises PayloadError only for non-objects."""
     if not isinstance(data, dict):
         raise PayloadError(f"an event must be a JSON object, got {type(data).__name__}")
-    kind = data.get("kind")
-    kind = kind if isinstance(kind, str) else None  # a list or object is no kind at all
-    model = _KINDS.get(kind) if kind is not None else None
     try:
-        if model is not None:
-            return model.model_validate(data)
-        if kind in _PLAIN_KINDS:
-            return Event.model_validate(data)
-        return UnknownEvent.model_validate({**_base_fields(data), "raw": data})
+        return _KNOWN.validate_python(data)
     except ValidationError:
         return UnknownEvent.model_validate({**_base_fields(data), "raw": data})
 

@@ -60,8 +60,20 @@ class Usage:
         return cls(sum(s.accumulated_cost for s in snapshots), sum(s.tokens for s in snapshots))
 
 
+class Stats(WireModel):
+    """Agent-server `stats`: accumulated metrics per usage id (histories are not read)."""
+
+    usage_to_metrics: dict[str, MetricsSnapshot] | None = None
+
+    @property
+    def usage(self) -> Usage | None:
+        """Cost and tokens summed over usage ids; None when the server sent no metrics."""
+        per_usage = self.usage_to_metrics
+        return None if per_usage is None else Usage.total(list(per_usage.values()))
+
+
 def usage_from_stats(stats: Any) -> Usage | None:
-    """Read `{"usage_to_metrics": {id: MetricsSnapshot}}` (agent-server `stats`)."""
+    """Read `{"usage_to_metrics": {id: MetricsSnapshot}}` (agent-server `stats`) from a dict."""
     if not isinstance(stats, dict):
         return None
     per_usage = stats.get("usage_to_metrics")

@@ -5,8 +5,11 @@ from __future__ import annotations
 from dataclasses import dataclass
 from typing import Any
 
-from tui.protocol.base import PayloadError
-from tui.protocol.events import Event, parse_event
+from pydantic import StrictInt, TypeAdapter, ValidationError
+from pydantic_core import from_json
+
+from tui.protocol.base import PayloadError, WireModel
+from tui.protocol.events import Event, KnownEvent, parse_event
 
 
 @dataclass(frozen=True, slots=True)
@@ -71,3 +74,41 @@ def parse_envelope(data: Any) -> Envelope:
     if kind == "error":
         return ErrorFrame(str(data.get("code", "")), str(data.get("detail", "")))
     return OtherFrame(str(kind))
+
+
+class _Wire(WireModel):
+    """Every envelope field at once, for validation straight from the frame's text."""
+
+    type: str = ""
+    seq: StrictInt | None = None
+    from_seq: StrictInt | None = None
+    through_seq: StrictInt | None = None
+    code: str = ""
+    detail: str = ""
+    event: KnownEvent | None = None
+
+
+_WIRE = TypeAdapter(_Wire)
+
+
+def decode_envelope(text: str | bytes) -> Envelope:
+    """Decode one frame's JSON text. Raises ValueError (not JSON) or PayloadError (unusable).
+
+    The common frames are validated straight from the text; the rest (unknown event kinds,
+    odd shapes) take the lenient dict path, so both give the same answer.
+    """
+    try:
+        wire = _WIRE.validate_json(text)
+    except ValidationError:
+        return parse_envelope(from_json(text))
+    if wire.type == "sync":
+        return SyncFrame(wire.from_seq, wire.through_seq)
+    if wire.type == "error":
+        return ErrorFrame(wire.code, wire.detail)
+    if wire.type == "transient" and wire.event is not None:
+        return TransientFrame(wire.event)
+    if wire.type == "durable" and wire.event is not None and wire.seq is not None:
+        return DurableFrame(wire.seq, wire.event)
+    if wire.type not in ("durable", "transient"):
+        return OtherFrame(wire.type)
+    return parse_envelope(from_json(text))

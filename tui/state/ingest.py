@@ -12,7 +12,6 @@ from tui.protocol.events import (
     ObservationEvent,
     StateUpdateEvent,
 )
-from tui.protocol.metrics import usage_from_stats
 from tui.state.mapping import seed_for
 from tui.state.stores import Stores
 from tui.state.view import ErrorInfo, Key
@@ -69,7 +68,8 @@ class EventSink:
     def _state(
         self, key: Key, event: StateUpdateEvent, fields: dict[str, object], replay: bool
     ) -> None:
-        usage = usage_from_stats(event.stats)
+        stats = event.stats
+        usage = stats.usage if stats is not None else None
         if usage is not None and not replay:
             fields["cost"], fields["tokens"] = usage.cost, usage.tokens
         execution = event.execution_status

@@ -89,43 +89,43 @@ class StatusStore:
     def upsert(self, view: ConversationView, reason: str = "poll") -> bool:
         """Merge a REST snapshot into the store. Returns True when anything changed."""
         old = self._views.get(view.key)
-        if old is not None:
-            fields = _EVENT_FIELDS + (("execution_status",) if view.kind == "v0" else ())
-            keep = {f: getattr(old, f) for f in fields if getattr(view, f) is None}
-            view = dataclasses.replace(view, **keep) if keep else view
-        return self._put(old, view, reason)
+        if old is None:
+            since = self._since(view)
+            return self._commit(None, dataclasses.replace(view, status_since=since), reason)
+        fields = _EVENT_FIELDS + (("execution_status",) if view.kind == "v0" else ())
+        changes: dict[str, Any] = {f: getattr(old, f) for f in fields if getattr(view, f) is None}
+        execution = changes.get("execution_status", view.execution_status)
+        moved = (view.status, execution) != (old.status, old.execution_status)
+        changes["status_since"] = self._clock() if moved else old.status_since
+        new = dataclasses.replace(view, **changes)  # one copy per snapshot: polls are frequent
+        return new != old and self._commit(old, new, reason)
 
     def update(self, key: Key, reason: str = "event", **fields: Any) -> bool:
         """Change some fields of a known conversation (events, enrichment)."""
         old = self._views.get(key)
-        if old is None:
+        if old is None or all(getattr(old, name) == value for name, value in fields.items()):
             return False
-        return self._put(old, dataclasses.replace(old, **fields), reason)
+        status = fields.get("status", old.status)
+        execution = fields.get("execution_status", old.execution_status)
+        if (status, execution) != (old.status, old.execution_status):
+            fields["status_since"] = self._clock()
+        return self._commit(old, dataclasses.replace(old, **fields), reason)
 
-    def _put(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
-        state_changed = old is None or (old.status, old.execution_status) != (
+    def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
+        self._views[new.key] = new
+        if old is None or (old.status, old.execution_status) != (
             new.status,
             new.execution_status,
-        )
-        if state_changed:
-            new = dataclasses.replace(new, status_since=self._since(old, new))
-        else:
-            assert old is not None
-            new = dataclasses.replace(new, status_since=old.status_since)
-        if old == new:
-            return False
-        self._views[new.key] = new
-        if state_changed:
+        ):
             self._record(old, new, reason)
         self._mark(new.key)
         return True
 
-    def _since(self, old: ConversationView | None, new: ConversationView) -> float:
-        """When the current state began; on first sight, estimated from `updated_at`."""
+    def _since(self, view: ConversationView) -> float:
+        """When a conversation seen for the first time entered its state, from `updated_at`."""
         now = self._clock()
-        if old is None and new.updated_at is not None and new.updated_at.tzinfo is not None:
-            age = self._wall() - new.updated_at.timestamp()
-            return now - max(0.0, age)
+        if view.updated_at is not None and view.updated_at.tzinfo is not None:
+            return now - max(0.0, self._wall() - view.updated_at.timestamp())
         return now
 
     def _record(self, old: ConversationView | None, new: ConversationView, reason: str) -> None:
