@@ -1,19 +1,34 @@
-"""The list at 10,000 conversations: first paint, keypress-to-repaint under churn, memory."""
+"""The list at 10,000 conversations: first paint, keypress-to-repaint under churn, memory.
+
+The app runs headless under a pilot. A repaint is the moment Textual hands a compositor update
+to the driver (`App._display`), so the figures include everything between a key and the
+screen: the coalesced store flush that may be running when the key arrives, re-sorting, and
+rendering the visible rows.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import contextlib
+import random
 import resource
 import statistics
 import time
 from datetime import UTC, datetime
+from typing import Any
 
+from textual import events
+
+from bench.parse import frames
 from tui.app import OhtopApp
-from tui.protocol.events import Event
+from tui.client.stream import Endpoint, Incoming, decode_frame
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
 from tui.widgets.conversation_table import ConversationTable
 
 N = 10_000
+CHURN = 100  # conversations changing status every second
+PRESSES = 120
 STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED"]
 
 
@@ -35,42 +50,96 @@ def _views(n: int) -> list[ConversationView]:
     ]
 
 
+class Repaints:
+    """Records when the app hands a frame to its driver."""
+
+    def __init__(self, app: OhtopApp) -> None:
+        self.last = 0.0
+        display = app._display
+
+        def timed(*args: Any) -> None:
+            display(*args)
+            self.last = time.perf_counter()
+
+        app._display = timed  # type: ignore[method-assign]
+
+
+async def _churn(stores: Stores, views: list[ConversationView], stop: asyncio.Event) -> None:
+    """Every second, 100 conversations change status (and so their place in the list)."""
+    rng = random.Random(7)
+    while not stop.is_set():
+        with stores.status.batch():
+            for v in rng.sample(views, CHURN):
+                old = stores.status.get(v.key)
+                running = old is not None and old.status == "RUNNING"
+                status, execution = ("STOPPED", "finished") if running else ("RUNNING", "running")
+                stores.status.update(v.key, status=status, execution_status=execution)
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(stop.wait(), 1.0)
+
+
+async def _key_latency(app: OhtopApp, table: ConversationTable, repaints: Repaints) -> float:
+    """Send one key as the terminal would; wait for the frame showing the moved cursor."""
+    before = table.cursor
+    key = "j" if before < 40 else "k"
+    sent = time.perf_counter()
+    assert app._driver is not None
+    app._driver.send_message(events.Key(key, key))
+    while table.cursor == before or repaints.last < sent:
+        await asyncio.sleep(0.0005)
+    return repaints.last - sent
+
+
+def _retain_real_events(stores: Stores, views: list[ConversationView]) -> None:
+    """Ten captured frames per conversation, each decoded on its own as a stream would."""
+    lines = [line for line in frames() if len(line) < 10_000]  # snapshots are not retained
+    for n, v in enumerate(views):
+        for j in range(10):
+            line = lines[(n * 10 + j) % len(lines)]
+            item = decode_frame(line.replace('"id":"', f'"id":"{n}-', 1), Endpoint.EVENTS)
+            assert isinstance(item, Incoming)
+            stores.events.add(v.key, item.event)
+
+
 async def run() -> None:
     stores = Stores()
     views = _views(N)
     app = OhtopApp([], stores=stores, max_streams=-1)
     async with app.run_test(size=(160, 45)) as pilot:
         table = app.screen.query_one(ConversationTable)
+        repaints = Repaints(app)
         start = time.perf_counter()
         with stores.status.batch():
             for v in views:
                 stores.status.upsert(v)
-        while len(table.rows) < N:
-            await pilot.pause(0.01)
+        while len(table.rows) < N or repaints.last < start:
+            await asyncio.sleep(0.001)
+        first_paint = repaints.last - start
         await pilot.pause()
-        first_paint = time.perf_counter() - start
+        stop = asyncio.Event()
+        churn = asyncio.create_task(_churn(stores, views, stop))
+        rng = random.Random(3)
         latencies = []
-        for i in range(100):
-            with stores.status.batch():  # 100 conversations change status every round
-                for v in views[i * 100 : i * 100 + 100]:
-                    stores.status.update(v.key, execution_status="finished" if i % 2 else "running")
-            t = time.perf_counter()
-            await pilot.press("j")
-            latencies.append(time.perf_counter() - t)
-        p95 = statistics.quantiles(latencies, n=20)[-1]
-        for v in views:  # 10 events each: 100,000 retained
-            for j in range(10):
-                stores.events.add(
-                    v.key, Event(kind="X", id=f"{v.id}-{j}", timestamp="2026-01-01T00:00:00")
-                )
+        for _ in range(PRESSES):  # keys at human-ish intervals, whatever the churn is doing
+            await asyncio.sleep(rng.uniform(0.03, 0.15))
+            latencies.append(await _key_latency(app, table, repaints))
+        stop.set()
+        await churn
+        _retain_real_events(stores, views)
         rss_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    p50 = statistics.median(latencies)
+    p95 = statistics.quantiles(latencies, n=20)[-1]
+    worst = max(latencies)
     print(f"\n3. The list at {N:,} conversations (headless, 160x45)")
     print(
-        f"   first paint after the data arrived   {first_paint * 1000:8.0f} ms   (target < 500 ms)"
+        f"   first paint after the data arrived   {first_paint * 1000:6.0f} ms   (target < 500 ms)"
     )
+    print(f"   keypress to repaint, {CHURN} changing status a second, {PRESSES} keys:")
     print(
-        f"   keypress to repaint, p95 (100 changing/round) {p95 * 1000:5.1f} ms   (target < 50 ms)"
+        f"     p50 {p50 * 1000:5.1f} ms   p95 {p95 * 1000:5.1f} ms   max {worst * 1000:6.1f} ms",
+        end="",
     )
-    events = stores.events.total()
-    print(f"4. Peak RSS, {N:,} conversations + {events:,} events  {rss_mb:6.0f} MB", end="")
+    print("   (target p95 < 50 ms)")
+    kept = stores.events.total()
+    print(f"4. Peak RSS, {N:,} conversations + {kept:,} real events  {rss_mb:5.0f} MB", end="")
     print("   (target < 150 MB)")

@@ -36,7 +36,7 @@ VIEWS = [
 
 def _titles(q: ListQuery) -> list[str]:
     by_key = {v.key: v.title for v in VIEWS}
-    return [by_key[k] for k in order(VIEWS, q, now=0.0)]
+    return [by_key[k] for k in order(VIEWS, q)]
 
 
 def test_filter_words_search_title_repository_status_and_error_text() -> None:

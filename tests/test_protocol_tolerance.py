@@ -6,7 +6,7 @@ from typing import Any
 
 import pytest
 
-from tui.protocol.base import PayloadError, validate_items
+from tui.protocol.base import PayloadError, validate, validate_items
 from tui.protocol.conversations import AgentConversation, AppConversation, Page, V0Conversation
 from tui.protocol.events import StateUpdateEvent, TaskItem, UnknownEvent, parse_event
 from tui.protocol.ids import dashed, is_uuid, normalize_id
@@ -95,7 +95,7 @@ def test_legacy_agent_status_key_is_read() -> None:
     ],
 )
 def test_task_status_aliases(raw: str, expected: str) -> None:
-    assert TaskItem.model_validate({"title": "t", "status": raw}).status == expected
+    assert validate(TaskItem, {"title": "t", "status": raw}).status == expected
 
 
 def test_session_envelopes_unknown_types_are_ignored() -> None:

@@ -18,6 +18,7 @@ from __future__ import annotations
 import contextlib
 from collections import Counter
 from collections.abc import Callable, Sequence
+from typing import TYPE_CHECKING
 
 from textual import on
 from textual.app import App, ScreenStackError
@@ -31,7 +32,6 @@ from tui.actions import DASHBOARD, DETAIL, remap, with_bindings
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
 from tui.config import THEMES
-from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
 from tui.palette import ActionCommands
 from tui.screens.alerts import AlertsScreen
 from tui.screens.confirm import ConfirmScreen, ResultsScreen
@@ -48,6 +48,9 @@ from tui.state.view import Key
 from tui.styles import css_paths
 from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
+
+if TYPE_CHECKING:
+    from tui.demo.server import DemoServer
 
 FLUSH_DELAY = 0.1  # coalesce store changes: at most ~10 repaints a second
 ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
@@ -115,7 +118,9 @@ class OhtopApp(App[None]):
         ]
         self.theme = self.start_theme
         await self.push_screen(with_bindings(DashboardScreen, self.dashboard_actions)(self.stores))
-        if self.demo:
+        if self.demo:  # imported here: the demo's web server costs ~25 MB when unused
+            from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
+
             self.demo_server = DemoServer(flaky_every=DEMO_FLAKY_EVERY)
             url = await self.demo_server.start()
             # Our own demo server has no rate limiter to stay under.

@@ -9,7 +9,7 @@ from typing import Any, Protocol
 
 from tui.client.errors import ApiError, ErrorKind
 from tui.client.rest import RestClient
-from tui.protocol.base import PayloadError, WireModel, validate_items
+from tui.protocol.base import PayloadError, WireModel, validate, validate_items
 from tui.protocol.conversations import AgentConversation, AppConversation, Page, V0Conversation
 from tui.protocol.events import ConversationErrorEvent, Event, TaskItem, parse_event
 from tui.protocol.ids import dashed
@@ -236,6 +236,6 @@ class V0AppSource:
                 items = extras.get("task_list")
                 if isinstance(items, list):
                     return Details(
-                        tasks=[TaskItem.model_validate(i) for i in items if isinstance(i, dict)]
+                        tasks=[validate(TaskItem, i) for i in items if isinstance(i, dict)]
                     )
         return Details()

@@ -9,11 +9,8 @@ from __future__ import annotations
 import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Callable
-from typing import Any
+from typing import TYPE_CHECKING, Any
 from urllib.parse import urlencode, urlsplit
-
-import aiohttp
-import socketio
 
 from tui.client.stream import (
     HANDSHAKE_TIMEOUT,
@@ -26,6 +23,10 @@ from tui.client.stream import (
 )
 from tui.protocol.base import PayloadError
 from tui.protocol.v0_events import parse_v0_event, v0_event_id
+
+if TYPE_CHECKING:  # imported on first use: most sessions never meet a V0 server (~25 MB)
+    import aiohttp
+    import socketio
 
 QUEUE_LIMIT = 1000
 CLOSE_TIMEOUT = 2.0
@@ -67,6 +68,9 @@ class V0EventStream:
 
     async def connect(self) -> None:
         """Connect over the websocket transport; a refusal is an auth failure."""
+        import aiohttp
+        import socketio
+
         self._http = aiohttp.ClientSession()
         self._client = socketio.AsyncClient(
             reconnection=False,  # the worker owns reconnects (backoff, cursor)

@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import dataclasses
 from datetime import datetime
-from typing import Annotated, Any, TypeVar
+from typing import Annotated, Any, TypeVar, cast, dataclass_transform
 
-from pydantic import BaseModel, BeforeValidator, ConfigDict, ValidationError
+import pydantic.dataclasses
+from pydantic import BaseModel, BeforeValidator, ConfigDict, Field, TypeAdapter, ValidationError
 
 from tui.protocol.ids import normalize_id
 
@@ -18,6 +20,39 @@ class WireModel(BaseModel):
     """Base for server payloads: unknown fields are dropped, everything has a default."""
 
     model_config = ConfigDict(extra="ignore", frozen=True)
+
+
+T = TypeVar("T")
+
+
+@dataclass_transform(frozen_default=True, field_specifiers=(dataclasses.field, Field))
+def record(cls: type[T]) -> type[T]:
+    """A wire model kept in bulk (events and their parts): a slotted, frozen pydantic dataclass.
+
+    Validated like a `WireModel` (unknown fields dropped) but about a fifth of the memory per
+    instance: no `__dict__`, no per-instance set of the fields that were set.
+    """
+    made = pydantic.dataclasses.dataclass(frozen=True, slots=True, config=_RECORD)(cls)
+    return cast(type[T], made)
+
+
+_RECORD = ConfigDict(extra="ignore")
+
+
+@record
+class Ignored:
+    """Any JSON object, validated to nothing: list items of which only the count is read."""
+
+
+_ADAPTERS: dict[type[Any], TypeAdapter[Any]] = {}
+
+
+def validate(model: type[T], data: Any) -> T:
+    """Validate Python data into a `record` class (raises pydantic's ValidationError)."""
+    adapter = _ADAPTERS.get(model)
+    if adapter is None:
+        adapter = _ADAPTERS[model] = TypeAdapter(model)
+    return cast(T, adapter.validate_python(data))
 
 
 def _lenient_datetime(value: Any) -> datetime | None:

@@ -7,19 +7,20 @@ built as Python objects (`decode_event`) nor kept for every retained event.
 
 from __future__ import annotations
 
+from dataclasses import field
 from typing import Annotated, Any, Literal
 
 from pydantic import BeforeValidator, Field, TypeAdapter, ValidationError
 from pydantic_core import from_json
 
-from tui.protocol.base import AnyDict, OpenStr, PayloadError, WireModel
+from tui.protocol.base import AnyDict, Ignored, OpenStr, PayloadError, record, validate
 from tui.protocol.metrics import MetricsSnapshot, Stats
 from tui.protocol.status import EXECUTION_STATUS_KEYS
 
 # The server normalises these aliases; older servers may still send them (§3.5).
 _TASK_STATUS_ALIASES = {"pending": "todo", "to_do": "todo", "completed": "done", "complete": "done"}
 # Observation and message text is shown as one line: keep a bounded prefix, not whole outputs.
-TEXT_KEPT = 2000
+TEXT_KEPT = 500
 
 
 def _task_status(value: Any) -> str:
@@ -34,7 +35,8 @@ def _prefix(value: Any) -> str | None:
 ShortText = Annotated[str | None, BeforeValidator(_prefix)]
 
 
-class TaskItem(WireModel):
+@record
+class TaskItem:
     """One task of the task tracker: `todo`, `in_progress` or `done` (kept open)."""
 
     title: str = ""
@@ -42,7 +44,8 @@ class TaskItem(WireModel):
     status: Annotated[str, BeforeValidator(_task_status)] = "todo"
 
 
-class ErrorClassification(WireModel):
+@record
+class ErrorClassification:
     """`classification` of error events: what kind, retryable, what the user should do."""
 
     kind: OpenStr = None
@@ -50,7 +53,8 @@ class ErrorClassification(WireModel):
     user_action: OpenStr = None
 
 
-class ContentPart(WireModel):
+@record
+class ContentPart:
     """One part of a message or observation `content` list (text parts are the ones shown)."""
 
     text: ShortText = None
@@ -63,7 +67,8 @@ def _first_text(content: list[ContentPart] | None) -> str:
     return ""
 
 
-class StateValue(WireModel):
+@record
+class StateValue:
     """An object-valued state update: a `full_state` snapshot or `stats`, narrowed."""
 
     execution_status: OpenStr = None
@@ -71,7 +76,8 @@ class StateValue(WireModel):
     usage_to_metrics: dict[str, MetricsSnapshot] | None = None  # when the key is `stats`
 
 
-class Event(WireModel):
+@record
+class Event:
     """Base event: `kind` discriminator, dashed `id`, naive server-local `timestamp` string."""
 
     kind: str = ""
@@ -81,6 +87,7 @@ class Event(WireModel):
     source: OpenStr = None
 
 
+@record
 class StateUpdateEvent(Event):
     """`ConversationStateUpdateEvent`: one key of the conversation state changed."""
 
@@ -110,12 +117,14 @@ class StateUpdateEvent(Event):
         return self.value.stats if self.key == "full_state" else None
 
 
+@record
 class _ToolEvent(Event):
     tool_name: OpenStr = None
     tool_call_id: OpenStr = None
 
 
-class ActionBody(WireModel):
+@record
+class ActionBody:
     """The fields of an `action` that the event tail shows."""
 
     kind: OpenStr = None
@@ -123,14 +132,15 @@ class ActionBody(WireModel):
     message: ShortText = None
     path: OpenStr = None
     thought: ShortText = None
-    task_list: list[Any] | None = None
+    task_list: list[Ignored] | None = None  # only the count is shown
 
 
+@record
 class ActionEvent(_ToolEvent):
     """An agent action; `action.kind` names the tool's action class."""
 
     kind: Literal["ActionEvent"] = "ActionEvent"
-    action: ActionBody = Field(default_factory=ActionBody)
+    action: ActionBody = field(default_factory=ActionBody)
 
     @property
     def action_kind(self) -> str:
@@ -138,7 +148,8 @@ class ActionEvent(_ToolEvent):
         return self.action.kind or ""
 
 
-class ObservationBody(WireModel):
+@record
+class ObservationBody:
     """The fields of an `observation` that ohtop reads: its class, first text, task list."""
 
     kind: OpenStr = None
@@ -151,11 +162,12 @@ class ObservationBody(WireModel):
         return _first_text(self.content)
 
 
+@record
 class ObservationEvent(_ToolEvent):
     """A tool's observation; task-tracker observations carry the full task list."""
 
     kind: Literal["ObservationEvent"] = "ObservationEvent"
-    observation: ObservationBody = Field(default_factory=ObservationBody)
+    observation: ObservationBody = field(default_factory=ObservationBody)
 
     @property
     def task_list(self) -> list[TaskItem] | None:
@@ -165,6 +177,7 @@ class ObservationEvent(_ToolEvent):
         return self.observation.task_list
 
 
+@record
 class ConversationErrorEvent(Event):
     """The run loop died: the conversation is in error."""
 
@@ -174,6 +187,7 @@ class ConversationErrorEvent(Event):
     classification: ErrorClassification | None = None
 
 
+@record
 class AgentErrorEvent(_ToolEvent):
     """A tool or scaffold error; the conversation can continue."""
 
@@ -182,6 +196,7 @@ class AgentErrorEvent(_ToolEvent):
     classification: ErrorClassification | None = None
 
 
+@record
 class ServerErrorEvent(Event):
     """An infrastructure error reported by the agent server (MCP, websocket)."""
 
@@ -190,18 +205,20 @@ class ServerErrorEvent(Event):
     detail: str = ""
 
 
-class MessageBody(WireModel):
+@record
+class MessageBody:
     """`llm_message`: who spoke and the content parts."""
 
     role: OpenStr = None
     content: list[ContentPart] | None = None
 
 
+@record
 class MessageEvent(Event):
     """A user or agent message."""
 
     kind: Literal["MessageEvent"] = "MessageEvent"
-    llm_message: MessageBody = Field(default_factory=MessageBody)
+    llm_message: MessageBody = field(default_factory=MessageBody)
 
     @property
     def text(self) -> str:
@@ -209,6 +226,7 @@ class MessageEvent(Event):
         return " ".join(p.text for p in self.llm_message.content or () if p.text is not None)
 
 
+@record
 class PlainEvent(Event):
     """Kinds that need nothing beyond the base fields."""
 
@@ -217,10 +235,11 @@ class PlainEvent(Event):
     ]
 
 
+@record
 class UnknownEvent(Event):
     """A kind ohtop does not model (or a known kind of the wrong shape): kept as raw data."""
 
-    raw: AnyDict = Field(default_factory=dict)
+    raw: AnyDict = field(default_factory=dict)
 
 
 KnownEvent = Annotated[
@@ -257,7 +276,7 @@ def parse_event(data: Any) -> Event:
     try:
         return _KNOWN.validate_python(data)
     except ValidationError:
-        return UnknownEvent.model_validate({**_base_fields(data), "raw": data})
+        return validate(UnknownEvent, {**_base_fields(data), "raw": data})
 
 
 def _base_fields(data: dict[str, Any]) -> dict[str, Any]:

@@ -6,7 +6,7 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from tui.protocol.base import OpenStr, WireModel
+from tui.protocol.base import record, validate
 
 
 def _number(value: Any) -> float:
@@ -21,20 +21,18 @@ Number = Annotated[float, BeforeValidator(_number)]
 Count = Annotated[int, BeforeValidator(_count)]
 
 
-class TokenUsage(WireModel):
-    """Accumulated token usage of one model."""
+@record
+class TokenUsage:
+    """Accumulated token usage of one model (the counts ohtop shows; the rest are skipped)."""
 
     prompt_tokens: Count = 0
     completion_tokens: Count = 0
-    cache_read_tokens: Count = 0
-    cache_write_tokens: Count = 0
-    reasoning_tokens: Count = 0
 
 
-class MetricsSnapshot(WireModel):
+@record
+class MetricsSnapshot:
     """`MetricsSnapshot`: accumulated cost and tokens."""
 
-    model_name: OpenStr = None
     accumulated_cost: Number = 0.0
     accumulated_token_usage: TokenUsage | None = None
 
@@ -60,7 +58,8 @@ class Usage:
         return cls(sum(s.accumulated_cost for s in snapshots), sum(s.tokens for s in snapshots))
 
 
-class Stats(WireModel):
+@record
+class Stats:
     """Agent-server `stats`: accumulated metrics per usage id (histories are not read)."""
 
     usage_to_metrics: dict[str, MetricsSnapshot] | None = None
@@ -79,5 +78,5 @@ def usage_from_stats(stats: Any) -> Usage | None:
     per_usage = stats.get("usage_to_metrics")
     if not isinstance(per_usage, dict):
         return None
-    snaps = [MetricsSnapshot.model_validate(v) for v in per_usage.values() if isinstance(v, dict)]
+    snaps = [validate(MetricsSnapshot, v) for v in per_usage.values() if isinstance(v, dict)]
     return Usage.total(snaps)

@@ -8,7 +8,9 @@ from __future__ import annotations
 
 from typing import Any
 
-from tui.protocol.base import PayloadError
+from pydantic import ValidationError
+
+from tui.protocol.base import PayloadError, validate
 from tui.protocol.events import (
     ActionEvent,
     ConversationErrorEvent,
@@ -39,38 +41,38 @@ def parse_v0_event(data: Any) -> Event:
     extras: dict[str, Any] = data["extras"] if isinstance(data.get("extras"), dict) else {}
     args: dict[str, Any] = data["args"] if isinstance(data.get("args"), dict) else {}
     message = str(data.get("message") or "")
+    observation = data.get("observation")
+    fallback = f"V0:{observation or data.get('action') or 'event'}"
+    model, fields = _shape(data, message, extras, args)
+    try:
+        return validate(model, {**base, **fields})
+    except ValidationError:  # a known shape with odd contents: keep it raw
+        return validate(UnknownEvent, {**base, "kind": fallback, "raw": data})
+
+
+def _shape(
+    data: dict[str, Any], message: str, extras: dict[str, Any], args: dict[str, Any]
+) -> tuple[type[Event], dict[str, Any]]:
+    """Which model an `oh_event` becomes, and its fields beyond the base ones."""
+    observation = data.get("observation")
     if data.get("status_update"):
         if data.get("type") == "error":
             code = str(data.get("id") or "STATUS$ERROR")
-            return ConversationErrorEvent(
-                kind="ConversationErrorEvent", code=code, detail=message, **{**base, "id": ""}
-            )
-        return UnknownEvent(kind="V0StatusUpdate", raw=data, **{**base, "id": ""})
+            return ConversationErrorEvent, {"id": "", "code": code, "detail": message}
+        return UnknownEvent, {"id": "", "kind": "V0StatusUpdate", "raw": data}
     if data.get("error"):
-        return ServerErrorEvent(kind="ServerErrorEvent", code="error", detail=message, **base)
-    observation = data.get("observation")
+        return ServerErrorEvent, {"code": "error", "detail": message}
     if observation == "agent_state_changed" and isinstance(extras.get("agent_state"), str):
-        return StateUpdateEvent(
-            kind="ConversationStateUpdateEvent",
-            key="execution_status",
-            value=extras["agent_state"],
-            **base,
-        )
+        return StateUpdateEvent, {"key": "execution_status", "value": extras["agent_state"]}
     if observation == "task_tracking":
-        payload = {
-            "kind": "TaskTrackerObservation",
-            "command": extras.get("command"),
-            "task_list": extras.get("task_list"),
-        }
-        return ObservationEvent(
-            kind="ObservationEvent", tool_name="task_tracker", observation=payload, **base
-        )
+        body = {"kind": "TaskTrackerObservation", "task_list": extras.get("task_list")}
+        return ObservationEvent, {"tool_name": "task_tracker", "observation": body}
     if data.get("action") == "task_tracking":
-        payload = {
+        body = {
             "kind": "TaskTrackerAction",
             "command": args.get("command"),
             "task_list": args.get("task_list"),
         }
-        return ActionEvent(kind="ActionEvent", tool_name="task_tracker", action=payload, **base)
+        return ActionEvent, {"tool_name": "task_tracker", "action": body}
     kind = f"V0:{observation or data.get('action') or 'event'}"
-    return UnknownEvent(kind=kind, raw=data, **base)
+    return UnknownEvent, {"kind": kind, "raw": data}

@@ -88,8 +88,7 @@ class DashboardScreen(Screen[None]):
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Bring every widget up to date with the stores (keys: what changed, if known)."""
         table = self.table
-        servers = {k[0] for k in self.stores.status.all_keys()}
-        show_server = len(servers) > 1
+        show_server = len(self.stores.status.servers()) > 1
         if show_server != table.show_server:
             table.show_server = show_server
             self.query_one(TableHeader).show_server = show_server

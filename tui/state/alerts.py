@@ -70,6 +70,8 @@ class AlertWatcher:
         self.alerts: deque[Alert] = deque(maxlen=cap)
         self.raised: Signal[Alert] = Signal()
         self._starting_flagged: set[Key] = set()
+        # Checked each tick instead of every conversation; kept up to date by transitions.
+        self._starting = {v.key for v in store if v.status == st.STARTING}
         store.transitions.subscribe(self._transition)
 
     def _raise(self, view: ConversationView, what: str, detail: str = "") -> None:
@@ -78,6 +80,10 @@ class AlertWatcher:
         self.raised.emit(alert)
 
     def _transition(self, t: Transition) -> None:
+        if t.new_status == st.STARTING:
+            self._starting.add(t.key)
+        else:
+            self._starting.discard(t.key)
         if t.old_status is None:
             return  # first sight is not news; the indicator already counts errors
         view = self.store.get(t.key)
@@ -95,9 +101,10 @@ class AlertWatcher:
         """Raise 'starting too long' once per spell."""
         limit = self.thresholds.starting_minutes * 60
         now = self._clock()
-        for view in self.store:
-            since = view.status_since
-            if view.status != st.STARTING or since is None or view.key in self._starting_flagged:
+        for key in list(self._starting):
+            view = self.store.get(key)
+            since = view.status_since if view is not None else None
+            if view is None or since is None or key in self._starting_flagged:
                 continue
             if now - since > limit:
                 self._starting_flagged.add(view.key)

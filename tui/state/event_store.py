@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections import OrderedDict, deque
-
 from tui.protocol.events import Event
 from tui.state.signal import Signal
 from tui.state.view import Key
@@ -16,21 +14,27 @@ class EventStore:
 
     def __init__(self, cap: int = DEFAULT_EVENT_CAP) -> None:
         self.cap = cap
-        self._events: dict[Key, deque[Event]] = {}
-        # Ids remembered for dedupe; larger than the kept window so a replay is recognised.
-        self._seen: dict[Key, OrderedDict[str, None]] = {}
+        # Plain lists and dicts, not deques and OrderedDicts: at 10,000 conversations their
+        # fixed overhead (a deque block is 64 slots) was tens of megabytes.
+        self._events: dict[Key, list[Event]] = {}
+        # Ids remembered for dedupe (oldest first); more than the kept window, so a replay is
+        # recognised.
+        self._seen: dict[Key, dict[str, None]] = {}
         self.added: Signal[Key] = Signal()
 
     def add(self, key: Key, event: Event) -> bool:
         """Store `event` unless its id was seen. Returns True when it was new."""
-        seen = self._seen.setdefault(key, OrderedDict())
+        seen = self._seen.setdefault(key, {})
         if event.id:
             if event.id in seen:
                 return False
             seen[event.id] = None
-            while len(seen) > self.cap * 4:
-                seen.popitem(last=False)
-        self._events.setdefault(key, deque(maxlen=self.cap)).append(event)
+            if len(seen) > self.cap * 4:
+                del seen[next(iter(seen))]
+        kept = self._events.setdefault(key, [])
+        kept.append(event)
+        if len(kept) > self.cap:
+            del kept[0]
         self.added.emit(key)
         return True
 

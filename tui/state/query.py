@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
 from typing import Any
@@ -83,34 +84,40 @@ def matches(v: ConversationView, q: ListQuery) -> bool:
     return all(w in text for w in words)
 
 
-def _primary(v: ConversationView, sort: str, now: float) -> Any:
-    if sort == "updated":
-        return v.updated_at.timestamp() if v.updated_at else 0.0
-    if sort == "created":
-        return v.created_at.timestamp() if v.created_at else 0.0
-    if sort == "title":
-        return v.title.lower()
-    if sort == "in_state":
-        return now - v.status_since if v.status_since is not None else 0.0
-    return STATUS_RANK.get(v.status, 5)
+def _descending_text(text: str) -> tuple[int, ...]:
+    """A key that orders strings backwards (a longer string after its own prefix)."""
+    return (*(-ord(c) for c in text), 1)
 
 
-def signature(v: ConversationView, q: ListQuery, now: float) -> tuple[Any, ...]:
-    """What decides `v`'s place in the list: if this did not change, neither did the order.
+def sort_key(v: ConversationView, q: ListQuery) -> tuple[Any, ...]:
+    """`v`'s place in the query's order, as one comparable tuple (ties: newest created, key).
 
-    Sorting by time in state moves with the clock, so it has no stable signature (None).
+    Total and independent of the clock (time in state orders by when the state began), so a
+    changed conversation can be moved by bisection instead of sorting the whole list again.
     """
-    created = v.created_at.timestamp() if v.created_at else 0.0
-    primary = None if q.sort == "in_state" else _primary(v, q.sort, now)
-    return (matches(v, q), primary, created, v.status == st.ERROR)
-
-
-def order(views: Iterable[ConversationView], q: ListQuery, now: float) -> list[Key]:
-    """Keys of the views that match, in the query's order (ties: newest created first)."""
-    shown = [v for v in views if matches(v, q)]
     descending = (q.sort in _DESCENDING) != q.reverse
-    shown.sort(key=lambda v: -(v.created_at.timestamp() if v.created_at else 0.0))
-    shown.sort(key=lambda v: _primary(v, q.sort, now), reverse=descending)
-    if q.errors_first:
-        shown.sort(key=lambda v: v.status != st.ERROR)  # stable: keeps the order within groups
-    return [v.key for v in shown]
+    primary: Any
+    if q.sort == "title":
+        title = v.title.lower()
+        primary = _descending_text(title) if descending else title
+    elif q.sort == "in_state":  # longest in state first = earliest start first
+        since = v.status_since if v.status_since is not None else math.inf
+        primary = since if descending else -since
+    else:
+        if q.sort == "updated":
+            value = v.updated_at.timestamp() if v.updated_at else 0.0
+        elif q.sort == "created":
+            value = v.created_at.timestamp() if v.created_at else 0.0
+        else:
+            value = float(STATUS_RANK.get(v.status, 5))
+        primary = -value if descending else value
+    created = v.created_at.timestamp() if v.created_at else 0.0
+    group = q.errors_first and v.status != st.ERROR
+    return (group, primary, -created, v.key)
+
+
+def order(views: Iterable[ConversationView], q: ListQuery) -> list[Key]:
+    """Keys of the views that match, in the query's order."""
+    return [
+        v.key for v in sorted((v for v in views if matches(v, q)), key=lambda v: sort_key(v, q))
+    ]

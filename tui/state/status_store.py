@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter, deque
+from collections import Counter
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -43,8 +43,10 @@ class StatusStore:
         self._clock = clock
         self._wall = wall
         self._views: dict[Key, ConversationView] = {}
-        self._timelines: dict[Key, deque[Transition]] = {}
+        self._timelines: dict[Key, list[Transition]] = {}  # lists: a deque's block is 0.5 KB
         self._pending: set[Key] = set()
+        self._counts: Counter[str] = Counter()  # kept as views change: read on every repaint
+        self._servers: set[str] = set()
         self._depth = 0
         self.changed: Signal[frozenset[Key]] = Signal()
         self.transitions: Signal[Transition] = Signal()
@@ -69,7 +71,11 @@ class StatusStore:
 
     def counts(self) -> Counter[str]:
         """How many conversations are in each coarse status."""
-        return Counter(v.status for v in self._views.values())
+        return +self._counts  # a copy without zero counts
+
+    def servers(self) -> set[str]:
+        """The servers that have conversations here."""
+        return set(self._servers)
 
     def timeline(self, key: Key) -> list[Transition]:
         """The recorded transitions of one conversation, oldest first."""
@@ -113,6 +119,11 @@ class StatusStore:
 
     def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
         self._views[new.key] = new
+        if old is None:
+            self._servers.add(new.server)
+        else:
+            self._counts[old.status] -= 1
+        self._counts[new.status] += 1
         if old is None or (old.status, old.execution_status) != (
             new.status,
             new.execution_status,
@@ -138,7 +149,10 @@ class StatusStore:
             at=self._wall(),
             reason=reason,
         )
-        self._timelines.setdefault(new.key, deque(maxlen=TIMELINE_LENGTH)).append(t)
+        timeline = self._timelines.setdefault(new.key, [])
+        timeline.append(t)
+        if len(timeline) > TIMELINE_LENGTH:
+            del timeline[0]
         self.transitions.emit(t)
 
     def _mark(self, key: Key) -> None:

@@ -21,7 +21,8 @@ from textual.strip import Strip
 
 from tui import clock
 from tui.protocol import status as st
-from tui.state.query import ListQuery, order, signature
+from tui.state.query import ListQuery
+from tui.state.rows import RowOrder
 from tui.state.status_store import StatusStore
 from tui.state.view import ConversationView, Key
 from tui.widgets.columns import Column, layout
@@ -76,9 +77,8 @@ class ConversationTable(ScrollView, can_focus=True):
         self.list_query = ListQuery()
         self.frozen: dict[Key, ConversationView] | None = None  # the snapshot shown while paused
         self.marked: set[Key] = set()
+        self._order = RowOrder()
         self.rows: list[Key] = []
-        self._index: dict[Key, int] = {}
-        self._signatures: dict[Key, tuple[object, ...]] = {}  # as of the last full ordering
         self.cursor_key: Key | None = None
         self.show_server = False
         self.clock: Callable[[], float] = clock.mono
@@ -90,42 +90,26 @@ class ConversationTable(ScrollView, can_focus=True):
         self.list_query = query
         self.apply_changes(None)
 
-    def _moved(self, keys: frozenset[Key]) -> bool:
-        """True when any changed conversation may have a new place (or is new, or gone)."""
-        if self.list_query.sort == "in_state":
-            return True
-        now = self.clock()
-        for key in keys:
-            view = self.store.get(key)
-            old = self._signatures.get(key)
-            if view is None or old is None or signature(view, self.list_query, now) != old:
-                return True
-        return False
-
     def apply_changes(self, keys: frozenset[Key] | None = None) -> None:
-        """Re-sort when membership or order changed, else repaint only the changed rows."""
-        if keys is not None and self.rows and not self._moved(keys):
-            for key in keys:
-                if (i := self._index.get(key)) is not None:
-                    self.refresh_line(i)
-            return
-        now = self.clock()
-        new_rows = order(self.store, self.list_query, now)
-        self._signatures = {v.key: signature(v, self.list_query, now) for v in self.store}
-        if new_rows != self.rows:
-            self.rows = new_rows
-            self._index = {k: i for i, k in enumerate(new_rows)}
-            self.virtual_size = Size(self.size.width, len(new_rows))
+        """Move the changed rows into place (None: order everything again) and repaint."""
+        if keys is None or self.list_query != self._order.query:
+            self._order.rebuild(self.store, self.list_query)
+            moved = True
+        else:
+            moved = self._order.update((k, self.store.get(k)) for k in keys)
+        if moved:
+            self.rows = self._order.rows
+            self.virtual_size = Size(self.size.width, len(self.rows))
             self._restore_cursor()
             self.refresh()
         elif keys:
             for key in keys:
-                if (i := self._index.get(key)) is not None:
+                if (i := self._order.position(key)) is not None:
                     self.refresh_line(i)
 
     def _restore_cursor(self) -> None:
-        if self.cursor_key in self._index:
-            self.cursor = self._index[self.cursor_key]
+        if self.cursor_key is not None and (i := self._order.position(self.cursor_key)) is not None:
+            self.cursor = i
         else:
             self.cursor = min(self.cursor, max(0, len(self.rows) - 1))
             self._announce()
@@ -167,8 +151,8 @@ class ConversationTable(ScrollView, can_focus=True):
 
     def select_key(self, key: Key) -> None:
         """Put the cursor on a conversation by key."""
-        if key in self._index:
-            self.move_to(self._index[key])
+        if (i := self._order.position(key)) is not None:
+            self.move_to(i)
 
     def scroll_to_cursor(self) -> None:
         """Scroll just enough to show the cursor row."""
