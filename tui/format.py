@@ -39,6 +39,11 @@ def duration(seconds: float) -> str:
     return f"{s // 86400}d{(s % 86400) // 3600}h"
 
 
+def coarse(seconds: float) -> str:
+    """A duration to the minute (under one: "<1m"), for places that should not tick."""
+    return "<1m" if seconds < 60 else duration(seconds - seconds % 60 if seconds < 600 else seconds)
+
+
 def age(when: datetime, now: float | None = None) -> str:
     """How long ago `when` was (naive datetimes are taken as UTC)."""
     now = clock.wall() if now is None else now

@@ -70,5 +70,8 @@ class RequestBudget:
         return len(self._sent)
 
     def describe(self) -> str:
-        """For the connection panel: the budget and its current use."""
-        return f"budget {self.label} · used {self.used_last_minute()}/min"
+        """For the connection panel: the budget and its use over the last minute, in steps of
+        5% (an exact count would change the panel, and repaint it, on every request)."""
+        capacity = self.rate * 60 / self.per
+        share = round(self.used_last_minute() / capacity * 20) * 5
+        return f"budget {self.label} · {share}% used in the last minute"

@@ -121,8 +121,8 @@ class DashboardScreen(Screen[None]):
         self._update_note()
 
     def tick(self) -> None:
-        """Once a second: durations shown on screen move on."""
-        self.table.refresh()
+        """Once a second: durations shown on screen move on (repainted only where they do)."""
+        self.table.tick()
         self.query_one(DetailPane).show(self.table.selected)
 
     def _show_selected(self, reset: bool) -> None:

@@ -20,6 +20,7 @@ class Column:
     cell: Callable[[ConversationView, float], str]
     align_right: bool = False
     keep: int = 9  # when space is short, columns with the lowest `keep` go first
+    clocked: bool = False  # the text moves with the clock (durations, ages)
 
 
 def _in_state(v: ConversationView, now: float) -> str:
@@ -45,9 +46,9 @@ COLUMNS: tuple[Column, ...] = (
     Column("STATE", 14, _state, keep=5),
     Column("TITLE", 0, lambda v, _: clean(v.title) or "(untitled)"),
     Column("REPOSITORY", 18, lambda v, _: clean(v.repository or "-", 60), keep=1),
-    Column("IN STATE", 8, _in_state, align_right=True, keep=4),
+    Column("IN STATE", 8, _in_state, align_right=True, keep=4, clocked=True),
     Column("TASKS", 5, _tasks, align_right=True, keep=3),
-    Column("UPDATED", 8, _updated, align_right=True, keep=2),
+    Column("UPDATED", 8, _updated, align_right=True, keep=2, clocked=True),
 )
 SERVER_COLUMN = Column("SERVER", 14, lambda v, _: clean(v.server, 40), keep=2)
 MIN_FLEX = 24

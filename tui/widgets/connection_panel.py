@@ -10,7 +10,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import clock
-from tui.format import duration
+from tui.format import coarse
 from tui.state.error_store import ErrorStore
 from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore
 from tui.text import plain
@@ -42,13 +42,19 @@ class ConnectionPanel(Static):
         super().__init__(id=id)
         self.store = store
         self.errors = errors
+        self._shown: Text | None = None
 
     def on_mount(self) -> None:
         self.redraw()
 
     def redraw(self) -> None:
         """Rebuild from the store."""
-        self.update(self.compose_links(self.store.links()))
+        text = self.compose_links(self.store.links())
+        if text != self._shown:  # countdowns and ages move, but not on every tick
+            # Lines of the same lengths wrap the same: the panel's height cannot change.
+            same_shape = self._shown is not None and _shape(self._shown) == _shape(text)
+            self._shown = text
+            self.update(text, layout=not same_shape)
 
     def _state(self, out: Text, link: LinkInfo) -> None:
         style = self.get_component_rich_style(f"connection-panel--{link.state.value.lower()}")
@@ -86,7 +92,7 @@ class ConnectionPanel(Static):
         out.append_text(plain(link.name.rsplit("/", 1)[-1], "", 8))
         seen = f" {link.received} ev"
         if link.last_event_at is not None:
-            seen += f" · {duration(wall - link.last_event_at)}"
+            seen += f" · {coarse(wall - link.last_event_at)}"  # a minute clock: idle stays idle
         out.append(seen, "dim")
         self._retry(out, link, now)
         out.append("\n")
@@ -119,3 +125,7 @@ class ConnectionPanel(Static):
         if parts:
             out.append("\n  ")
             out.append_text(plain("; ".join(parts), "", 160))
+
+
+def _shape(text: Text) -> list[int]:
+    return [len(line) for line in text.plain.split("\n")]

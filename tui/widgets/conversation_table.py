@@ -81,6 +81,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self.rows: list[Key] = []
         self.cursor_key: Key | None = None
         self.show_server = False
+        self._clocked: dict[Key, tuple[str, ...]] = {}  # clock-driven cells as last painted
         self.clock: Callable[[], float] = clock.mono
 
     # -- data -----------------------------------------------------------------------------
@@ -211,6 +212,20 @@ class ConversationTable(ScrollView, can_focus=True):
         self.virtual_size = Size(self.size.width, len(self.rows))
         self.refresh()
 
+    def tick(self) -> None:
+        """Once a second: repaint only the visible rows whose durations or ages now read
+        differently (most read the same: "3h" stays "3h" for an hour)."""
+        now = self.clock()
+        clocked = [c for c, _ in self.columns() if c.clocked]
+        top = int(self.scroll_y)
+        bottom = min(len(self.rows), top + self.scrollable_content_region.height)
+        for row in range(top, bottom):
+            view = self.view_of(self.rows[row])
+            if view is not None and self._clocked.get(view.key) != tuple(
+                c.cell(view, now) for c in clocked
+            ):
+                self.refresh_line(row)
+
     def columns(self) -> list[tuple[Column, int]]:
         """Column layout for the current width."""
         return layout(self.scrollable_content_region.width, self.show_server)
@@ -243,11 +258,15 @@ class ConversationTable(ScrollView, can_focus=True):
         full = self.get_component_rich_style(_status_class(view.status))
         status_style = Style(color=full.color, bold=full.bold)
         out: list[Segment] = [Segment("*" if marked else " ", row_style)]
+        clocked: list[str] = []
         for i, (column, width) in enumerate(self.columns()):
-            text = _cell(column.cell(view, now), width, column.align_right)
+            cell = column.cell(view, now)
+            if column.clocked:
+                clocked.append(cell)
             style = row_style + status_style if i == 0 else row_style
-            out.append(Segment(text, style))
+            out.append(Segment(_cell(cell, width, column.align_right), style))
             out.append(Segment(" ", row_style))
+        self._clocked[view.key] = tuple(clocked)
         return out
 
 

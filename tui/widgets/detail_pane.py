@@ -12,11 +12,10 @@ from tui.format import age, count, duration, money, status_glyph
 from tui.state.view import ConversationView
 from tui.text import clean, plain
 
+Fields = list[tuple[str, Text]]
 
-def _field_table(view: ConversationView, now: float) -> Table:
-    t = Table.grid(padding=(0, 1))
-    t.add_column(style="bold", no_wrap=True)
-    t.add_column(overflow="fold")
+
+def _fields(view: ConversationView, now: float) -> Fields:
     since = duration(now - view.status_since) if view.status_since is not None else "-"
     rows: list[tuple[str, Text]] = [
         ("Status", Text(f"{status_glyph(view.status)} {clean(view.status, 24)}  for {since}")),
@@ -33,6 +32,13 @@ def _field_table(view: ConversationView, now: float) -> Table:
     ]
     if view.gone:
         rows.insert(1, ("Gone", Text("deleted or missing on the server; no longer polled")))
+    return rows
+
+
+def _field_table(rows: Fields) -> Table:
+    t = Table.grid(padding=(0, 1))
+    t.add_column(style="bold", no_wrap=True)
+    t.add_column(overflow="fold")
     for name, value in rows:
         t.add_row(name, value)
     return t
@@ -64,21 +70,47 @@ class DetailPane(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.view: ConversationView | None = None
+        self._shown: Parts | None = None
 
     def show(self, view: ConversationView | None) -> None:
-        """Display `view` (None: nothing selected)."""
+        """Display `view` (None: nothing selected); nothing happens if the text is the same."""
         self.view = view
-        self.update(self.compose_view(view))
+        parts = _parts(view)
+        if parts == self._shown:  # the same text: durations change once a second at most
+            return
+        # Same title, fields and error, only values moved: the height stays (no layout pass).
+        same_shape = _shape(parts) == _shape(self._shown)
+        self._shown = parts
+        self.update(_render(parts), layout=not same_shape)
 
     @staticmethod
     def compose_view(view: ConversationView | None) -> Group | Text:
         """The renderable for a view."""
-        if view is None:
-            return Text("No conversation selected.", style="dim")
-        parts: list[Table | Text] = [
-            plain(view.title or "(untitled)", "bold", 200),
-            _field_table(view, clock.mono()),
-        ]
-        if (err := _error(view)) is not None:
-            parts += [Text(""), err]
-        return Group(*parts)
+        return _render(_parts(view))
+
+
+# What the pane shows, comparable: (title, fields, last error), or None for no selection.
+Parts = tuple[Text, Fields, Text | None] | None
+
+
+def _parts(view: ConversationView | None) -> Parts:
+    if view is None:
+        return None
+    return plain(view.title or "(untitled)", "bold", 200), _fields(view, clock.mono()), _error(view)
+
+
+def _render(parts: Parts) -> Group | Text:
+    if parts is None:
+        return Text("No conversation selected.", style="dim")
+    title, fields, err = parts
+    out: list[Table | Text] = [title, _field_table(fields)]
+    if err is not None:
+        out += [Text(""), err]
+    return Group(*out)
+
+
+def _shape(parts: Parts) -> object:
+    if parts is None:
+        return None
+    title, fields, err = parts
+    return title, [(name, len(value)) for name, value in fields], err

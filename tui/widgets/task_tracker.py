@@ -42,9 +42,10 @@ class TaskTracker(Static):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.tasks: tuple[TaskItem, ...] | None = None
+        self._drawn = False
 
     def show(self, tasks: tuple[TaskItem, ...] | None) -> None:
         """Display a task list (None: no plan seen)."""
-        if tasks != self.tasks or not self.tasks:
-            self.tasks = tasks
+        if tasks != self.tasks or not self._drawn:
+            self.tasks, self._drawn = tasks, True
             self.update(render_tasks(tasks, max(10, min(40, self.size.width - 2))))
