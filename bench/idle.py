@@ -16,8 +16,11 @@ from typing import Any
 
 import httpx
 
+from bench.load import SEED
 from tui.app import OhtopApp
 from tui.client.config import ServerConfig
+from tui.state.polling import PollIntervals
+from tui.state.websocket_store import LinkState
 from tui.widgets.conversation_table import ConversationTable
 
 N = 1_000
@@ -44,6 +47,15 @@ def _serve(urls: Any) -> None:
         await asyncio.Event().wait()
 
     asyncio.run(main())
+
+
+def per_minute_one_by_one(statuses: list[str], intervals: PollIntervals = SEED) -> float:
+    """Requests a minute if each conversation were polled by id (the web UI's way)."""
+    total = 0.0
+    for status in statuses:
+        every = intervals.base(status)
+        total += 60 / every if every else 0.0
+    return total
 
 
 def _cpu() -> float:
@@ -95,10 +107,18 @@ async def run() -> None:
             wall = time.monotonic() - start
             used = _cpu() - cpu
             links = app.stores.links.totals()
+            one_by_one = per_minute_one_by_one([v.status for v in app.stores.status])
         print(f"\n5. Idle: {rows:,} conversations, nothing changing, {wall:.0f} s (headless)")
         print(f"   CPU {used / wall:6.2%} of one core   (target < 1%)")
         print(f"   frames {(counts.frames - frames) / wall:5.2f}/s   requests", end="")
-        print(f" {(counts.requests - requests) * 60 / wall:5.1f}/min   links {dict(links)}")
+        sent = (counts.requests - requests) * 60 / wall
+        print(f" {sent:5.1f}/min   streams up {links[LinkState.CONNECTED]}")
+        print(f"   polling each by id at the same intervals: {one_by_one:5.0f}/min", end="")
+        print(f" ({one_by_one / max(sent, 1e-9):.0f}x more)")
     finally:
         server.terminate()
         server.join(10)
+
+
+if __name__ == "__main__":
+    asyncio.run(run())

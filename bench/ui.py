@@ -143,3 +143,7 @@ async def run() -> None:
     kept = stores.events.total()
     print(f"4. Peak RSS, {N:,} conversations + {kept:,} real events  {rss_mb:5.0f} MB", end="")
     print("   (target < 150 MB)")
+
+
+if __name__ == "__main__":
+    asyncio.run(run())

@@ -45,6 +45,7 @@ from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
 from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager
 from tui.state.view import Key
+from tui.state.websocket_store import LinkState
 from tui.styles import css_paths
 from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
@@ -108,6 +109,7 @@ class OhtopApp(App[None]):
         self._pending_alerts: list[Alert] = []
         self._held: set[Key] = set()  # conversations changed while the view was paused
         self._held_events: set[Key] = set()
+        self._ticks = 0
 
     async def on_mount(self) -> None:
         self._unsubscribers = [
@@ -273,7 +275,11 @@ class OhtopApp(App[None]):
         if hasattr(screen, "tick"):
             screen.tick()
         if isinstance(screen, DashboardScreen):
-            screen.refresh_links()  # countdowns to the next try
+            # Countdowns to the next try move every second; everything else in the panel is
+            # redrawn when a link changes, and its minute-granular ages every 15 seconds.
+            self._ticks += 1
+            if self.stores.links.totals()[LinkState.RECONNECTING] or self._ticks % 15 == 0:
+                screen.refresh_links()
 
     # -- actions ---------------------------------------------------------------------------
 
