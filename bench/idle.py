@@ -12,6 +12,7 @@ import multiprocessing
 import os
 import resource
 import time
+from collections import Counter
 from typing import Any
 
 import httpx
@@ -29,16 +30,18 @@ SETTLE = 5.0  # after the first load: streams connecting
 
 
 def _serve(urls: Any) -> None:
-    """Child process: a demo world frozen in time (its clock never moves)."""
+    """Child process: a demo world an hour on, then frozen (its clock never moves again):
+    scripts have played out, as in a fleet at rest; conversations left RUNNING stay so."""
     from tui.demo.server import DemoServer
     from tui.demo.world import DemoWorld
 
     async def main() -> None:
         # Born about three hours ago, as in a fleet at rest: clocks on screen step by minutes.
+        start = iter([0.0])
         world = DemoWorld(
-            n=N * 5 // 4,  # a fifth are born later: never, here
+            n=N,
             wall=lambda: time.time() - 3 * 3600,
-            clock=lambda: 0.0,
+            clock=lambda: next(start, 3600.0),
             spawn_every=1e12,
             max_visible=None,
         )
@@ -107,8 +110,11 @@ async def run() -> None:
             wall = time.monotonic() - start
             used = _cpu() - cpu
             links = app.stores.links.totals()
-            one_by_one = per_minute_one_by_one([v.status for v in app.stores.status])
+            statuses = [v.status for v in app.stores.status]
+            one_by_one = per_minute_one_by_one(statuses)
         print(f"\n5. Idle: {rows:,} conversations, nothing changing, {wall:.0f} s (headless)")
+        mix = Counter(statuses)
+        print("   " + ", ".join(f"{n} {status}" for status, n in mix.most_common()))
         print(f"   CPU {used / wall:6.2%} of one core   (target < 1%)")
         print(f"   frames {(counts.frames - frames) / wall:5.2f}/s   requests", end="")
         sent = (counts.requests - requests) * 60 / wall

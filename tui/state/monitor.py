@@ -137,7 +137,6 @@ class ServerMonitor:
         await self._load_details(limit=DETAILS_PER_CYCLE)
         self._link(
             LinkState.CONNECTED,
-            last_ok_at=time.time(),
             attempt=0,
             next_retry_at=None,
             budget=self.rest.budget.describe(),

@@ -30,7 +30,6 @@ class LinkInfo:
     next_retry_at: float | None = None  # monotonic
     last_error: str | None = None
     last_close_code: int | None = None
-    last_ok_at: float | None = None  # wall clock
     received: int = 0
     last_event_at: float | None = None  # wall clock
     group: str = ""  # the server a stream belongs to ("" for server links)
