@@ -35,6 +35,9 @@ def _cell(text: str, width: int, right: bool) -> str:
     return set_cell_size(text, width)
 
 
+COARSE_TICKS = 10
+
+
 class ConversationTable(ScrollView, can_focus=True):
     """Every watched conversation, one line each."""
 
@@ -82,6 +85,8 @@ class ConversationTable(ScrollView, can_focus=True):
         self.cursor_key: Key | None = None
         self.show_server = False
         self._clocked: dict[Key, tuple[str, ...]] = {}  # clock-driven cells as last painted
+        self._fine = True  # a visible duration shows seconds: check every tick
+        self._ticks = 0
         self.clock: Callable[[], float] = clock.mono
 
     # -- data -----------------------------------------------------------------------------
@@ -214,17 +219,25 @@ class ConversationTable(ScrollView, can_focus=True):
 
     def tick(self) -> None:
         """Once a second: repaint only the visible rows whose durations or ages now read
-        differently (most read the same: "3h" stays "3h" for an hour)."""
+        differently. When none shows seconds ("3h05m"), look only every tenth tick: a minute
+        clock may step up to ten seconds late, and an idle screen stays still."""
+        self._ticks += 1
+        if not self._fine and self._ticks % COARSE_TICKS:
+            return
         now = self.clock()
         clocked = [c for c, _ in self.columns() if c.clocked]
         top = int(self.scroll_y)
         bottom = min(len(self.rows), top + self.scrollable_content_region.height)
+        fine = False
         for row in range(top, bottom):
             view = self.view_of(self.rows[row])
-            if view is not None and self._clocked.get(view.key) != tuple(
-                c.cell(view, now) for c in clocked
-            ):
+            if view is None:
+                continue
+            cells = tuple(c.cell(view, now) for c in clocked)
+            fine = fine or any(cell.endswith("s") for cell in cells)
+            if self._clocked.get(view.key) != cells:
                 self.refresh_line(row)
+        self._fine = fine
 
     def columns(self) -> list[tuple[Column, int]]:
         """Column layout for the current width."""
@@ -263,6 +276,7 @@ class ConversationTable(ScrollView, can_focus=True):
             cell = column.cell(view, now)
             if column.clocked:
                 clocked.append(cell)
+                self._fine = self._fine or cell.endswith("s")  # seconds on screen: tick each
             style = row_style + status_style if i == 0 else row_style
             out.append(Segment(_cell(cell, width, column.align_right), style))
             out.append(Segment(" ", row_style))

@@ -1,0 +1,67 @@
+"""Idle stays idle: the once-a-second tick repaints only rows whose clocks read differently."""
+
+from __future__ import annotations
+
+from datetime import UTC, datetime
+
+import pytest
+
+from tui.app import OhtopApp
+from tui.state.stores import Stores
+from tui.state.view import ConversationView
+from tui.widgets.conversation_table import ConversationTable
+
+WALL = 1_800_000_000.0
+
+
+class Clocks:
+    def __init__(self) -> None:
+        self.mono = 10_000.0
+
+    def wall(self) -> float:
+        return WALL + (self.mono - 10_000.0)
+
+
+def _views(ages: list[float], now: float) -> list[ConversationView]:
+    created = datetime.fromtimestamp(WALL - 7200, UTC)
+    return [
+        ConversationView(
+            server="s",
+            id=f"{i:032x}",
+            kind="v1",
+            status="STOPPED",
+            title=f"conversation {i}",
+            created_at=created,
+            updated_at=created,
+            status_since=now - age,
+        )
+        for i, age in enumerate(ages)
+    ]
+
+
+async def test_tick_repaints_only_rows_whose_durations_read_differently(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    clocks = Clocks()
+    monkeypatch.setattr("tui.clock.mono", lambda: clocks.mono)
+    monkeypatch.setattr("tui.clock.wall", clocks.wall)
+    stores = Stores()
+    app = OhtopApp([], stores=stores, max_streams=-1)
+    async with app.run_test(size=(160, 45)) as pilot:
+        table = app.screen.query_one(ConversationTable)
+        table.clock = lambda: clocks.mono
+        # Three hours in state ("3h00m", steps by the minute) and 30 s ("30s", every second).
+        with stores.status.batch():
+            for view in _views([3 * 3600 + 5, 3 * 3600 + 30, 30], clocks.mono):
+                stores.status.upsert(view)
+                stores.status.update(view.key, status_since=view.status_since)
+        await pilot.pause(0.3)
+        painted: list[int] = []
+        monkeypatch.setattr(table, "refresh_line", painted.append)
+        clocks.mono += 1.0
+        table.tick()
+        assert len(painted) == 1  # only the 30 s row: "30s" -> "31s"; "3h00m" reads the same
+        painted.clear()
+        clocks.mono += 30.0  # the second row crosses a minute ("3h01m"), the short one "1m01s"
+        table.tick()
+        assert len(painted) == 2
