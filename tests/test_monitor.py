@@ -162,6 +162,23 @@ async def test_details_bring_task_lists_and_last_errors(demo: DemoServer) -> Non
     assert errored and all(v.last_error is not None and v.last_error.code for v in errored)
 
 
+async def test_error_histories_are_read_before_the_others(demo: DemoServer) -> None:
+    stores = Stores()
+    monitor = _monitor(demo.url, stores)
+    try:
+        await monitor._connect()
+        await monitor._discover()
+        errors = [k for k, want_error in monitor._details_wanted.items() if want_error]
+        others = len(monitor._details_wanted) - len(errors)
+        assert errors and others
+        await monitor._load_details(limit=len(errors))  # one cycle's worth: only the errors
+        assert len(monitor._details_wanted) == others
+        assert not set(errors) & set(monitor._details_wanted)  # every error one was read
+        assert any((v := stores.status.get(k)) and v.last_error for k in errors)
+    finally:
+        await monitor.rest.aclose()
+
+
 async def test_listing_stops_on_a_repeated_cursor_and_dedupes() -> None:
     def item(i: int) -> dict[str, Any]:
         return {"id": f"{i:032x}", "sandbox_status": "RUNNING", "execution_status": "idle"}

@@ -212,7 +212,9 @@ class ServerMonitor:
         """Task lists and last errors from the event history, a few at a time."""
         if self.source is None or not self._details_wanted:
             return
-        keys = list(self._details_wanted)[:limit]
+        wanted = self._details_wanted
+        # Errors first: their last error is what triage needs, before any task list.
+        keys = sorted(wanted, key=lambda k: not wanted[k])[:limit]
         gate = asyncio.Semaphore(DETAILS_CONCURRENCY)
 
         async def one(key: Key) -> None:
