@@ -17,6 +17,7 @@ from tui.state.backoff import Backoff
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
+from tui.state.view import ConversationView
 from tui.state.websocket_store import LinkState
 
 FAST = PollIntervals(
@@ -206,3 +207,26 @@ async def test_listing_stops_on_a_repeated_cursor_and_dedupes() -> None:
     await monitor.snapshot()
     assert calls == [None, "p2"]
     assert sorted(k[1] for k in stores.status.all_keys()) == [f"{i:032x}" for i in (1, 2, 3)]
+
+
+async def test_a_batch_going_out_carries_conversations_due_soon() -> None:
+    """Jittered due times must not split one batch's worth into several requests."""
+    now = 1000.0
+    stores = Stores()
+    monitor = ServerMonitor(ServerConfig("http://127.0.0.1:9"), stores, clock=lambda: now)
+    try:
+        errors = [("127.0.0.1:9", f"{i:032x}") for i in range(150)]
+        for i, key in enumerate(errors):  # ERROR: every 10 s; due over the next 5 s
+            stores.status.upsert(
+                ConversationView(server=key[0], id=key[1], kind="v1", status="ERROR")
+            )
+            monitor.schedule.set(key, now + i * 5 / 150)
+        due = monitor.schedule.pop_due(now + 1.0)
+        assert len(due) == 31  # due within the coalescing second
+        monitor._top_up(due)
+        # Topped up (room for 99) with those due within a quarter interval (2.5 s); the rest
+        # wait for their own time.
+        assert due == errors[:76]
+        assert monitor.schedule.peek() == (now + 76 * 5 / 150, errors[76])
+    finally:
+        await monitor.rest.aclose()

@@ -31,6 +31,7 @@ from tui.state.websocket_store import LinkState
 
 log = logging.getLogger(__name__)
 COALESCE = 1.0  # polls due within this window go out in the same batch
+EARLY = 0.25  # a conversation may ride along in a batch this share of its interval early
 DETAILS_PER_CYCLE = 16
 DETAILS_CONCURRENCY = 4
 
@@ -126,6 +127,7 @@ class ServerMonitor:
         if self._force_discover or now >= self._next_discover:
             await self._discover()
         due = self.schedule.pop_due(self._clock() + COALESCE)
+        self._top_up(due)
         for start in range(0, len(due), BATCH_LIMIT):
             chunk = due[start : start + BATCH_LIMIT]
             try:
@@ -141,6 +143,22 @@ class ServerMonitor:
             next_retry_at=None,
             budget=self.rest.budget.describe(),
         )
+
+    def _top_up(self, due: list[Key]) -> None:
+        """Fill the last batch with the conversations due soonest, if each is within a quarter
+        of its interval: a request that goes out anyway carries them, instead of jittered due
+        times splitting one batch's worth into several requests."""
+        now = self._clock()
+        room = -len(due) % BATCH_LIMIT if due else 0
+        while room and (nxt := self.schedule.peek()) is not None:
+            at, key = nxt
+            view = self.stores.status.get(key)
+            every = self.intervals.base(view.status) if view is not None else None
+            if every is None or at - now > every * EARLY:
+                break
+            self.schedule.drop(key)
+            due.append(key)
+            room -= 1
 
     async def _discover(self) -> None:
         assert self.source is not None

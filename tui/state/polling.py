@@ -72,6 +72,11 @@ class PollSchedule:
             heapq.heappop(self._heap)  # stale entry
         return None
 
+    def peek(self) -> tuple[float, Key] | None:
+        """The earliest (due time, key), without removing it."""
+        at = self.next_time()
+        return None if at is None else self._heap[0]
+
     def pop_due(self, until: float) -> list[Key]:
         """Remove and return every key due at or before `until`, earliest first."""
         out: list[Key] = []
