@@ -9,12 +9,14 @@ from typing import Any
 
 import httpx
 
+from tests.conftest import ManualClock
 from tests.helpers import RecordingTransport, wait_for
+from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.state.backoff import Backoff
-from tui.state.monitor import ServerMonitor
+from tui.state.monitor import DETAILS_CONCURRENCY, DETAILS_PER_CYCLE, ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
@@ -228,5 +230,40 @@ async def test_a_batch_going_out_carries_conversations_due_soon() -> None:
         # wait for their own time.
         assert due == errors[:76]
         assert monitor.schedule.peek() == (now + 76 * 5 / 150, errors[76])
+    finally:
+        await monitor.rest.aclose()
+
+
+async def test_histories_use_at_most_half_of_the_request_budget(
+    demo: DemoServer, clock: ManualClock
+) -> None:
+    """A big first load reads one history per conversation; polls must keep their share."""
+    stores = Stores()
+    monitor = _monitor(demo.url, stores)
+    try:
+        await monitor._connect()
+        await monitor._discover()
+        wanted = len(monitor._details_wanted)
+        assert wanted > 10
+
+        async def sleep(seconds: float) -> None:
+            clock.advance(seconds)
+
+        monitor.rest.budget = RequestBudget("20/min", clock=clock, sleep=sleep)
+        await monitor._load_details(limit=DETAILS_PER_CYCLE)
+        used = monitor.rest.budget.used_last_minute()
+        # Half of 20, plus what the histories already under way needed (2 requests at most).
+        assert 10 <= used <= 10 + 2 * DETAILS_CONCURRENCY
+        left = len(monitor._details_wanted)
+        assert 0 < left < wanted
+        for _ in range(3):  # more cycles in the same minute start nothing
+            await monitor._load_details(limit=DETAILS_PER_CYCLE)
+        assert (monitor.rest.budget.used_last_minute(), len(monitor._details_wanted)) == (
+            used,
+            left,
+        )
+        clock.advance(61)  # a minute later there is room again
+        await monitor._load_details(limit=DETAILS_PER_CYCLE)
+        assert len(monitor._details_wanted) < left
     finally:
         await monitor.rest.aclose()

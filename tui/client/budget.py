@@ -69,6 +69,10 @@ class RequestBudget:
             self._sent.popleft()
         return len(self._sent)
 
+    def spare(self, share: float) -> int:
+        """Requests still free in the last minute if only `share` of the budget may be used."""
+        return max(0, int(self.rate * 60 / self.per * share) - self.used_last_minute())
+
     def describe(self) -> str:
         """For the connection panel: the budget and its use over the last minute, in steps of
         5% (an exact count would change the panel, and repaint it, on every request)."""

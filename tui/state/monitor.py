@@ -33,6 +33,7 @@ log = logging.getLogger(__name__)
 COALESCE = 1.0  # polls due within this window go out in the same batch
 EARLY = 0.25  # a conversation may ride along in a batch this share of its interval early
 DETAILS_PER_CYCLE = 16
+DETAILS_SHARE = 0.5  # of the request budget, for reading histories (a big first load)
 DETAILS_CONCURRENCY = 4
 
 
@@ -236,9 +237,13 @@ class ServerMonitor:
         gate = asyncio.Semaphore(DETAILS_CONCURRENCY)
 
         async def one(key: Key) -> None:
-            want_error = self._details_wanted.pop(key, False)
             assert self.source is not None
             async with gate:
+                # Polls come first: a history starts only while histories have not taken
+                # half of the minute's request budget (a big first load reads thousands).
+                if limit is not None and self.rest.budget.spare(DETAILS_SHARE) <= 0:
+                    return
+                want_error = self._details_wanted.pop(key, False)
                 try:
                     details = await self.source.details(key[1], want_error)
                 except ApiError as exc:
