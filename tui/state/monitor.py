@@ -33,7 +33,7 @@ log = logging.getLogger(__name__)
 COALESCE = 1.0  # polls due within this window go out in the same batch
 EARLY = 0.25  # a conversation may ride along in a batch this share of its interval early
 DETAILS_PER_CYCLE = 16
-DETAILS_SHARE = 0.5  # of the request budget, for reading histories (a big first load)
+DETAILS_SHARE = 0.5  # histories start only below this use of the minute's request budget
 DETAILS_CONCURRENCY = 4
 
 
@@ -239,8 +239,8 @@ class ServerMonitor:
         async def one(key: Key) -> None:
             assert self.source is not None
             async with gate:
-                # Polls come first: a history starts only while histories have not taken
-                # half of the minute's request budget (a big first load reads thousands).
+                # Polls come first: a history starts only while less than half of the last
+                # minute's request budget is used (a big first load reads thousands).
                 if limit is not None and self.rest.budget.spare(DETAILS_SHARE) <= 0:
                     return
                 want_error = self._details_wanted.pop(key, False)
