@@ -51,10 +51,10 @@ async def test_eight_a_second_after_a_burst_of_eight(clock: ManualClock) -> None
     assert sleep.slept == pytest.approx(2.0)  # 16 more at 8/s
     assert budget.used_last_minute() == 24
     # 24 of 480 a minute, shown in 5% steps so the panel does not change on every request
-    assert budget.describe() == "budget 8/s · 5% used in the last minute"
+    assert budget.describe() == "budget 8/s · 5% used (last minute)"
     clock.advance(61)
     assert budget.used_last_minute() == 0
-    assert budget.describe() == "budget 8/s · 0% used in the last minute"
+    assert budget.describe() == "budget 8/s · 0% used (last minute)"
 
 
 async def test_hosted_preset_keeps_under_100_a_minute(clock: ManualClock) -> None:

@@ -78,4 +78,4 @@ class RequestBudget:
         5% (an exact count would change the panel, and repaint it, on every request)."""
         capacity = self.rate * 60 / self.per
         share = round(self.used_last_minute() / capacity * 20) * 5
-        return f"budget {self.label} · {share}% used in the last minute"
+        return f"budget {self.label} · {share}% used (last minute)"
