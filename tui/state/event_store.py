@@ -42,6 +42,11 @@ class EventStore:
         """The kept events of one conversation, oldest first."""
         return list(self._events.get(key, ()))
 
+    def latest(self, key: Key) -> Event | None:
+        """The newest kept event of one conversation, if any."""
+        kept = self._events.get(key)
+        return kept[-1] if kept else None
+
     def count(self, key: Key) -> int:
         """How many events are kept for one conversation."""
         return len(self._events.get(key, ()))

@@ -1,0 +1,103 @@
+"""Live events: a loopback demo server streams M events a second over N websockets into the
+dashboard (headless). The server runs in its own process; measured here: events applied per
+second, delay from the server's timestamp to the stores, and this process's CPU."""
+
+from __future__ import annotations
+
+import asyncio
+import multiprocessing
+import os
+import resource
+import statistics
+import time
+from datetime import datetime
+from typing import Any
+
+from tui.app import OhtopApp
+from tui.client.config import ServerConfig
+from tui.state.view import Key
+from tui.state.websocket_store import LinkState
+
+STREAMS = 100
+RATE = int(os.environ.get("OHTOP_BENCH_EVENTS_PER_S", "500"))
+SECONDS = 20.0
+
+
+def _serve(urls: Any, go: Any) -> None:
+    """Child process: STREAMS running conversations; after `go`, RATE events a second."""
+    from tui.demo.server import DemoServer
+    from tui.demo.world import DemoWorld
+
+    async def main() -> None:
+        world = DemoWorld(n=STREAMS, seed=5, spawn_every=1e12, max_visible=None)
+        for c in world.conversations.values():
+            c.born, c.deleted = -1.0, False
+            c.script.steps.clear()
+            c.sandbox, c.execution = "RUNNING", "running"
+        server = DemoServer(world)
+        urls.put(await server.start())
+        while not go.is_set():
+            await asyncio.sleep(0.05)
+        convs = list(world.conversations.values())
+        sent, start = 0, time.monotonic()
+        while True:  # paced to RATE, round robin; each event flips running <-> paused
+            due = int((time.monotonic() - start) * RATE)
+            for _ in range(due - sent):
+                c = convs[sent % len(convs)]
+                world.push_state(c, "paused" if c.execution == "running" else "running")
+                sent += 1
+            await asyncio.sleep(0.01)
+
+    asyncio.run(main())
+
+
+def _cpu() -> float:
+    usage = resource.getrusage(resource.RUSAGE_SELF)
+    return usage.ru_utime + usage.ru_stime
+
+
+async def run() -> None:
+    ctx = multiprocessing.get_context("spawn")
+    urls, go = ctx.Queue(), ctx.Event()
+    server = ctx.Process(target=_serve, args=(urls, go), daemon=True)
+    server.start()
+    try:
+        url = urls.get(timeout=60)
+        app = OhtopApp([ServerConfig(url, name="load", rate="100/s")], max_streams=STREAMS)
+        async with app.run_test(size=(160, 45)):
+            stores = app.stores
+            deadline = time.monotonic() + 120
+            while stores.links.totals()[LinkState.CONNECTED] < STREAMS:
+                if time.monotonic() > deadline:
+                    break
+                await asyncio.sleep(0.2)
+            await asyncio.sleep(2.0)
+            delays: list[float] = []
+            counted = [0]
+
+            def added(key: Key) -> None:
+                counted[0] += 1
+                event = stores.events.latest(key)
+                if event is not None and event.kind == "ConversationStateUpdateEvent":
+                    at = datetime.fromisoformat(event.timestamp).timestamp()  # server-local
+                    delays.append(time.time() - at)
+
+            unsubscribe = stores.events.added.subscribe(added)
+            go.set()
+            cpu, start = _cpu(), time.monotonic()
+            await asyncio.sleep(SECONDS)
+            wall, used = time.monotonic() - start, _cpu() - cpu
+            unsubscribe()
+            up = stores.links.totals()[LinkState.CONNECTED]
+    finally:
+        server.terminate()
+        server.join(10)
+    print(f"\n7. Live events: {RATE}/s sent over {up} streams to the dashboard, {wall:.0f} s")
+    print(f"   applied {counted[0] / wall:7.0f} events/s   CPU {used / wall:6.1%} of one core")
+    if len(delays) > 20:
+        p50, p95 = statistics.median(delays), statistics.quantiles(delays, n=20)[-1]
+        print(f"   server timestamp -> stores: p50 {p50 * 1000:5.1f} ms, p95 {p95 * 1000:5.1f} ms")
+
+
+if __name__ == "__main__":
+    asyncio.run(run())
