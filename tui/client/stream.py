@@ -10,6 +10,7 @@ import json
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
+from functools import lru_cache
 from urllib.parse import urlencode, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
@@ -93,6 +94,7 @@ class Incoming:
 StreamItem = Incoming | SyncFrame | ErrorFrame
 
 
+@lru_cache(maxsize=4096)  # asked again for every streamed conversation on each reconcile
 def agent_base(conversation_url: str) -> str | None:
     """The agent server base of a `conversation_url`, keeping any path prefix (§2.2)."""
     parts = urlsplit(conversation_url)

@@ -23,6 +23,7 @@ DEFAULT_CAP = 50
 # A stream stays up this long after its conversation stopped being wanted: the server sends
 # `execution_status=error` before the ConversationErrorEvent that says why.
 LINGER = 10.0
+RECONCILE_DELAY = 0.2  # status changes within this window are looked at together
 ACTIVE = frozenset({None, "idle", "running", "paused", "waiting_for_confirmation"})
 V0_SETTLED = frozenset({"finished", "error", "stopped", "rejected"})  # V0 agent states
 VersionProbe = Callable[[str], Awaitable[str | None]]
@@ -70,6 +71,7 @@ class StreamManager:
         self._background: set[asyncio.Future[None]] = set()
         self.linger = linger
         self._leaving: dict[Key, float] = {}  # key -> when its stream stops
+        self._reconcile_later: asyncio.TimerHandle | None = None
 
     def start(self) -> None:
         """Follow the status store from now on."""
@@ -80,6 +82,9 @@ class StreamManager:
         """Stop every worker."""
         if self._unsubscribe is not None:
             self._unsubscribe()
+        if self._reconcile_later is not None:
+            self._reconcile_later.cancel()
+            self._reconcile_later = None
         tasks = list(self._tasks.values()) + list(self._background)
         for key in list(self._tasks):
             self._stop(key)
@@ -98,6 +103,13 @@ class StreamManager:
         for key in keys:
             if (worker := self.workers.get(key)) is not None:
                 worker.notify()
+        # Choosing looks at every conversation: once per burst of changes, not per event.
+        if self._reconcile_later is None:
+            loop = asyncio.get_running_loop()
+            self._reconcile_later = loop.call_later(RECONCILE_DELAY, self._reconcile_now)
+
+    def _reconcile_now(self) -> None:
+        self._reconcile_later = None
         self.reconcile()
 
     # -- choosing ----------------------------------------------------------------------------

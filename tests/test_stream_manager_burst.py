@@ -1,0 +1,31 @@
+"""Choosing what to stream looks at every conversation: once per burst, not once per event."""
+
+from __future__ import annotations
+
+import asyncio
+
+import pytest
+
+from tui.state.stores import Stores
+from tui.state.stream_manager import RECONCILE_DELAY, StreamManager
+from tui.state.view import ConversationView
+
+
+async def test_a_burst_of_status_changes_is_reconciled_once(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    stores = Stores()
+    for i in range(50):
+        stores.status.upsert(ConversationView(server="s", id=f"{i:032x}", kind="v1"))
+    manager = StreamManager(stores)
+    looked: list[int] = []
+    wanted = manager.wanted
+    monkeypatch.setattr(manager, "wanted", lambda: looked.append(1) or wanted())
+    manager.start()
+    assert len(looked) == 1  # on start, at once
+    for i in range(50):  # fifty separate changes, as fifty stream events would make
+        stores.status.update(("s", f"{i:032x}"), status="RUNNING", execution_status="running")
+    assert len(looked) == 1
+    await asyncio.sleep(RECONCILE_DELAY * 2)
+    assert len(looked) == 2
+    await manager.stop()
