@@ -78,14 +78,31 @@ async def _churn(stores: Stores, views: list[ConversationView], stop: asyncio.Ev
             await asyncio.wait_for(stop.wait(), 1.0)
 
 
-async def _key_latency(app: OhtopApp, table: ConversationTable, repaints: Repaints) -> float:
-    """Send one key as the terminal would; wait for the frame showing the moved cursor."""
-    before = table.cursor
-    key = "j" if before < 40 else "k"
+class Moves:
+    """Records when the table handles a cursor move (a key's effect, whatever the churn does
+    to the cursor's index afterwards: it follows its conversation when rows re-sort)."""
+
+    def __init__(self, table: ConversationTable) -> None:
+        self.at: list[float] = []
+        move_to = table.move_to
+
+        def timed(index: int) -> None:
+            move_to(index)
+            self.at.append(time.perf_counter())
+
+        table.move_to = timed  # type: ignore[method-assign]
+
+
+async def _key_latency(
+    app: OhtopApp, table: ConversationTable, moves: Moves, repaints: Repaints
+) -> float:
+    """Send one key as the terminal would; wait for the first frame after it was handled."""
+    key = "j" if table.cursor < 40 else "k"
+    handled = len(moves.at)
     sent = time.perf_counter()
     assert app._driver is not None
     app._driver.send_message(events.Key(key, key))
-    while table.cursor == before or repaints.last < sent:
+    while len(moves.at) == handled or repaints.last < moves.at[handled]:
         await asyncio.sleep(0.0005)
     return repaints.last - sent
 
@@ -107,7 +124,7 @@ async def run() -> None:
     app = OhtopApp([], stores=stores, max_streams=-1)
     async with app.run_test(size=(160, 45)) as pilot:
         table = app.screen.query_one(ConversationTable)
-        repaints = Repaints(app)
+        repaints, moves = Repaints(app), Moves(table)
         start = time.perf_counter()
         with stores.status.batch():
             for v in views:
@@ -122,7 +139,7 @@ async def run() -> None:
         latencies = []
         for _ in range(PRESSES):  # keys at human-ish intervals, whatever the churn is doing
             await asyncio.sleep(rng.uniform(0.03, 0.15))
-            latencies.append(await _key_latency(app, table, repaints))
+            latencies.append(await _key_latency(app, table, moves, repaints))
         stop.set()
         await churn
         _retain_real_events(stores, views)
