@@ -7,12 +7,12 @@ from __future__ import annotations
 import asyncio
 import multiprocessing
 import os
-import resource
 import statistics
 import time
 from datetime import datetime
 from typing import Any
 
+from bench.proc import child_server, cpu_seconds
 from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.state.view import Key
@@ -30,15 +30,11 @@ def _serve(urls: Any, go: Any) -> None:
 
     async def main() -> None:
         world = DemoWorld(n=STREAMS, seed=5, spawn_every=1e12, max_visible=None)
-        for c in world.conversations.values():
-            c.born, c.deleted = -1.0, False
-            c.script.steps.clear()
-            c.sandbox, c.execution = "RUNNING", "running"
+        convs = world.hold_running()
         server = DemoServer(world)
         urls.put(await server.start())
         while not go.is_set():
             await asyncio.sleep(0.05)
-        convs = list(world.conversations.values())
         sent, start = 0, time.monotonic()
         while True:  # paced to RATE, round robin; each event flips running <-> paused
             due = int((time.monotonic() - start) * RATE)
@@ -51,18 +47,9 @@ def _serve(urls: Any, go: Any) -> None:
     asyncio.run(main())
 
 
-def _cpu() -> float:
-    usage = resource.getrusage(resource.RUSAGE_SELF)
-    return usage.ru_utime + usage.ru_stime
-
-
 async def run() -> None:
-    ctx = multiprocessing.get_context("spawn")
-    urls, go = ctx.Queue(), ctx.Event()
-    server = ctx.Process(target=_serve, args=(urls, go), daemon=True)
-    server.start()
-    try:
-        url = urls.get(timeout=60)
+    go = multiprocessing.get_context("spawn").Event()
+    with child_server(_serve, go) as url:
         app = OhtopApp([ServerConfig(url, name="load", rate="100/s")], max_streams=STREAMS)
         async with app.run_test(size=(160, 45)):
             stores = app.stores
@@ -84,14 +71,11 @@ async def run() -> None:
 
             unsubscribe = stores.events.added.subscribe(added)
             go.set()
-            cpu, start = _cpu(), time.monotonic()
+            cpu, start = cpu_seconds(), time.monotonic()
             await asyncio.sleep(SECONDS)
-            wall, used = time.monotonic() - start, _cpu() - cpu
+            wall, used = time.monotonic() - start, cpu_seconds() - cpu
             unsubscribe()
             up = stores.links.totals()[LinkState.CONNECTED]
-    finally:
-        server.terminate()
-        server.join(10)
     print(f"\n7. Live events: {RATE}/s sent over {up} streams to the dashboard, {wall:.0f} s")
     print(f"   applied {counted[0] / wall:7.0f} events/s   CPU {used / wall:6.1%} of one core")
     if len(delays) > 20:

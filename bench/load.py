@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
+
 from tui.client.sources import BATCH_LIMIT
 from tui.state.polling import PollIntervals
 
@@ -12,17 +14,20 @@ MIX = {"RUNNING": 0.15, "STARTING": 0.02, "ERROR": 0.05, "STOPPED": 0.60, "ARCHI
 SEED = PollIntervals()  # the seed's intervals
 
 
+def polls_per_minute(counts: Mapping[str, float], intervals: PollIntervals = SEED) -> float:
+    """Polls a minute for these many conversations per status, one per interval each."""
+    total = 0.0
+    for status, n in counts.items():
+        every = intervals.base(status)
+        total += n * 60 / every if every else 0.0
+    return total
+
+
 def per_minute(n: int, batched: bool, intervals: PollIntervals = SEED) -> float:
     """Requests a minute: one per conversation per interval (web UI style) or 99-id batches."""
-    total = 0.0
-    for status, share in MIX.items():
-        every = intervals.base(status)
-        if every is None:
-            continue
-        polls = n * share * 60 / every
-        total += polls / BATCH_LIMIT if batched else polls
+    polls = polls_per_minute({status: n * share for status, share in MIX.items()}, intervals)
     discovery = (n / 100) * 60 / intervals.discover  # listing pages of 100
-    return total + discovery
+    return (polls / BATCH_LIMIT if batched else polls) + discovery
 
 
 def run() -> None:

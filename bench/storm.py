@@ -37,10 +37,7 @@ async def _until(check: object, timeout: float) -> bool:
 
 async def run() -> None:
     world = DemoWorld(n=STREAMS, seed=17, spawn_every=1e12, max_visible=None)
-    for c in world.conversations.values():  # all running, nothing scripted
-        c.born, c.deleted = -1.0, False
-        c.script.steps.clear()
-        c.sandbox, c.execution = "RUNNING", "running"
+    convs = world.hold_running()
     server = DemoServer(world)
     await server.start()
     handshakes: list[float] = []
@@ -54,7 +51,6 @@ async def run() -> None:
     stores = Stores()
     gate = HandshakeGate()
     manager = StreamManager(stores, cap=STREAMS, gate=gate)
-    convs = list(world.conversations.values())
     try:
         with stores.status.batch():
             for c in convs:

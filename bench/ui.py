@@ -51,15 +51,17 @@ def _views(n: int) -> list[ConversationView]:
 
 
 class Repaints:
-    """Records when the app hands a frame to its driver."""
+    """Counts the frames the app hands to its driver, and when the last one went."""
 
     def __init__(self, app: OhtopApp) -> None:
         self.last = 0.0
+        self.frames = 0
         display = app._display
 
         def timed(*args: Any) -> None:
             display(*args)
             self.last = time.perf_counter()
+            self.frames += 1
 
         app._display = timed  # type: ignore[method-assign]
 

@@ -292,10 +292,7 @@ async def test_handshakes_are_capped_across_many_streams() -> None:
 
 async def test_fifty_streams_dropped_at_once_all_come_back_spread_and_lossless() -> None:
     world = DemoWorld(n=120, seed=17, spawn_every=1e9, max_visible=None)
-    for c in world.conversations.values():
-        c.born, c.deleted = -1.0, False
-        c.script.steps.clear()
-        c.sandbox, c.execution = "RUNNING", "running"
+    world.hold_running()
     server = DemoServer(world)
     await server.start()
     stores = Stores()

@@ -178,6 +178,14 @@ class DemoWorld:
                 },
             )
 
+    def hold_running(self) -> list[DemoConversation]:
+        """Every conversation visible and running, with no script left (load tests, faults)."""
+        for c in self.conversations.values():
+            c.born, c.deleted = -1.0, False
+            c.script.steps.clear()
+            c.sandbox, c.execution = "RUNNING", "running"
+        return list(self.conversations.values())
+
     def push_state(self, c: DemoConversation, execution: str) -> None:
         """Change a conversation's execution status now, with its event (tests, faults)."""
         c.execution = execution

@@ -81,7 +81,6 @@ class ConversationTable(ScrollView, can_focus=True):
         self.frozen: dict[Key, ConversationView] | None = None  # the snapshot shown while paused
         self.marked: set[Key] = set()
         self._order = RowOrder()
-        self.rows: list[Key] = []
         self.cursor_key: Key | None = None
         self.show_server = False
         self._clocked: dict[Key, tuple[str, ...]] = {}  # clock-driven cells as last painted
@@ -104,7 +103,6 @@ class ConversationTable(ScrollView, can_focus=True):
         else:
             moved = self._order.update((k, self.store.get(k)) for k in keys)
         if moved:
-            self.rows = self._order.rows
             self.virtual_size = Size(self.size.width, len(self.rows))
             self._restore_cursor()
             self.refresh()
@@ -112,6 +110,11 @@ class ConversationTable(ScrollView, can_focus=True):
             for key in keys:
                 if (i := self._order.position(key)) is not None:
                     self.refresh_line(i)
+
+    @property
+    def rows(self) -> list[Key]:
+        """The keys shown, in order (kept by the row order; do not change it here)."""
+        return self._order.rows
 
     def _restore_cursor(self) -> None:
         if self.cursor_key is not None and (i := self._order.position(self.cursor_key)) is not None:
