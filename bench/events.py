@@ -15,6 +15,7 @@ from typing import Any
 from bench.proc import child_server, cpu_seconds
 from tui.app import OhtopApp
 from tui.client.config import ServerConfig
+from tui.settings import Settings
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
 
@@ -50,7 +51,9 @@ def _serve(urls: Any, go: Any) -> None:
 async def run() -> None:
     go = multiprocessing.get_context("spawn").Event()
     with child_server(_serve, go) as url:
-        app = OhtopApp([ServerConfig(url, name="load", rate="100/s")], max_streams=STREAMS)
+        app = OhtopApp(
+            Settings(servers=(ServerConfig(url, name="load", rate="100/s"),), max_streams=STREAMS)
+        )
         async with app.run_test(size=(160, 45)):
             stores = app.stores
             deadline = time.monotonic() + 120

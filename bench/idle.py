@@ -20,6 +20,7 @@ from bench.proc import child_server, cpu_seconds
 from bench.ui import Repaints
 from tui.app import OhtopApp
 from tui.client.config import ServerConfig
+from tui.settings import Settings
 from tui.state.websocket_store import LinkState
 from tui.widgets.conversation_table import ConversationTable
 
@@ -67,7 +68,7 @@ class Requests:
 
 async def run() -> None:
     with child_server(_serve) as url:
-        app = OhtopApp([ServerConfig(url, name="idle", rate="100/s")])
+        app = OhtopApp(Settings(servers=(ServerConfig(url, name="idle", rate="100/s"),)))
         async with app.run_test(size=(160, 45)):
             frames, requests = Repaints(app), Requests()
             table = app.screen.query_one(ConversationTable)

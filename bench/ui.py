@@ -14,6 +14,7 @@ import random
 import resource
 import statistics
 import time
+from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
@@ -22,6 +23,7 @@ from textual import events
 from bench.parse import frames
 from tui.app import OhtopApp
 from tui.client.stream import Endpoint, Incoming, decode_frame
+from tui.settings import Settings
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
 from tui.widgets.conversation_table import ConversationTable
@@ -75,7 +77,9 @@ async def _churn(stores: Stores, views: list[ConversationView], stop: asyncio.Ev
                 old = stores.status.get(v.key)
                 running = old is not None and old.status == "RUNNING"
                 status, execution = ("STOPPED", "finished") if running else ("RUNNING", "running")
-                stores.status.update(v.key, status=status, execution_status=execution)
+                if old is not None:
+                    snapshot = replace(old, status=status, execution_status=execution)
+                    stores.status.upsert(snapshot)
         with contextlib.suppress(TimeoutError):
             await asyncio.wait_for(stop.wait(), 1.0)
 
@@ -123,7 +127,7 @@ def _retain_real_events(stores: Stores, views: list[ConversationView]) -> None:
 async def run() -> None:
     stores = Stores()
     views = _views(N)
-    app = OhtopApp([], stores=stores, max_streams=-1)
+    app = OhtopApp(Settings(max_streams=-1), stores=stores)
     async with app.run_test(size=(160, 45)) as pilot:
         table = app.screen.query_one(ConversationTable)
         repaints, moves = Repaints(app), Moves(table)

@@ -10,6 +10,7 @@ from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
+from tui.settings import Settings
 from tui.widgets.conversation_table import ConversationTable
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
@@ -19,7 +20,7 @@ async def shoot(size: tuple[int, int], name: str, keys: tuple[str, ...] = ()) ->
     """Run the dashboard on a seeded demo, press `keys`, save an SVG."""
     server = DemoServer(DemoWorld(n=50, seed=7))
     await server.start()
-    app = OhtopApp([ServerConfig(server.url, name="demo")])
+    app = OhtopApp(Settings(servers=(ServerConfig(server.url, name="demo"),)))
     try:
         async with app.run_test(size=size) as pilot:
             table = app.screen.query_one(ConversationTable)

@@ -5,9 +5,13 @@ from __future__ import annotations
 import asyncio
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from typing import Any
 
 import httpx
 from aiohttp import web
+
+from tui.protocol.status import ServerKind
+from tui.state.view import ConversationView
 
 
 async def wait_for(
@@ -48,8 +52,23 @@ async def serve(app: web.Application) -> AsyncIterator[str]:
     await runner.setup()
     site = web.TCPSite(runner, "127.0.0.1", 0)
     await site.start()
-    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]
+    port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # aiohttp private
     try:
         yield f"http://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
+
+
+def view(
+    cid: str,
+    status: str = "RUNNING",
+    execution: str | None = "running",
+    *,
+    server: str = "demo",
+    kind: ServerKind = ServerKind.V1,
+    **fields: Any,
+) -> ConversationView:
+    """A conversation view for tests that build stores by hand."""
+    return ConversationView(
+        server=server, id=cid, kind=kind, status=status, execution_status=execution, **fields
+    )

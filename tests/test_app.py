@@ -11,6 +11,7 @@ from tui.demo.world import DemoConversation
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
+from tui.settings import Settings
 from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
@@ -18,7 +19,7 @@ from tui.widgets.status_indicator import StatusIndicator
 
 
 def _app(demo: DemoServer) -> OhtopApp:
-    return OhtopApp([ServerConfig(demo.url, name="demo")], intervals=FAST)
+    return OhtopApp(Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST))
 
 
 def _table(app: OhtopApp) -> ConversationTable:
@@ -114,7 +115,9 @@ async def test_server_side_change_appears_on_screen(demo: DemoServer) -> None:
 
 
 async def test_r_refreshes_now(demo: DemoServer) -> None:
-    app = OhtopApp([ServerConfig(demo.url, name="demo")])  # default, slow intervals
+    app = OhtopApp(
+        Settings(servers=(ServerConfig(demo.url, name="demo"),))
+    )  # default, slow intervals
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo)
         await pilot.pause(0.3)
@@ -172,7 +175,9 @@ async def test_q_quits(demo: DemoServer) -> None:
 
 async def test_selected_conversation_updates_live_over_its_stream(demo: DemoServer) -> None:
     conv = _frozen(demo, "running")
-    app = OhtopApp([ServerConfig(demo.url, name="demo")], max_streams=0)  # only the selection
+    app = OhtopApp(
+        Settings(servers=(ServerConfig(demo.url, name="demo"),), max_streams=0)
+    )  # only the selection
     async with app.run_test(size=(160, 45)):
         await _loaded(app, demo)
         table = _table(app)

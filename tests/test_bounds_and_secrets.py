@@ -16,7 +16,8 @@ from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.client.stream import StreamTarget
 from tui.demo.server import DemoServer
-from tui.headless import status_command
+from tui.headless.status import status_command
+from tui.settings import Settings
 from tui.state.event_store import EventStore
 from tui.state.ingest import EventSink
 from tui.state.stores import Stores
@@ -119,14 +120,14 @@ async def test_keys_are_never_shown(demo: DemoServer, capsys: pytest.CaptureFixt
     config = ServerConfig(
         demo.url, name="demo", api_key="sk-top-secret-app-key", session_api_key="sess-secret"
     )
-    assert await status_command([config], True, out) == 0
+    assert await status_command(Settings(servers=(config,)), True, out) == 0
     rows = json.loads(out.getvalue())
     sandbox_keys = {c.session_api_key for c in demo.world.visible()}
     text = out.getvalue()
     assert "sk-top-secret-app-key" not in text and not any(k in text for k in sandbox_keys)
     assert {r["session_api_key"] for r in rows} <= {None, "***"}
     assert "sk-top-secret-app-key" not in repr(config) and "sess-secret" not in repr(config)
-    app = OhtopApp([config], max_streams=0, intervals=None)
+    app = OhtopApp(Settings(servers=(config,), max_streams=0))
     async with app.run_test(size=(160, 45)) as pilot:
         await wait_for(lambda: len(app.stores.status) > 5)
         await pilot.press("enter")
@@ -140,7 +141,9 @@ async def test_keys_are_never_shown(demo: DemoServer, capsys: pytest.CaptureFixt
 
 
 async def test_insecure_tls_is_shown_in_the_header() -> None:
-    app = OhtopApp([ServerConfig("https://127.0.0.1:9", verify_tls=False)], max_streams=-1)
+    app = OhtopApp(
+        Settings(servers=(ServerConfig("https://127.0.0.1:9", verify_tls=False),), max_streams=-1)
+    )
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         assert "INSECURE TLS" in str(app.screen.query_one("#indicator").render())

@@ -10,6 +10,7 @@ from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
 from tui.screens.confirm import ConfirmScreen, ResultsScreen
+from tui.settings import Settings
 
 
 def _running(demo: DemoServer, n: int) -> list[DemoConversation]:
@@ -23,7 +24,7 @@ def _running(demo: DemoServer, n: int) -> list[DemoConversation]:
 
 
 async def test_read_only_by_default(demo: DemoServer) -> None:
-    app = OhtopApp([ServerConfig(demo.url, name="demo")], intervals=FAST)
+    app = OhtopApp(Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST))
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo)
         posts = demo.routes.hits["/api/v1/sandboxes/{sandbox}/{action}"]
@@ -37,7 +38,9 @@ async def test_read_only_by_default(demo: DemoServer) -> None:
 
 async def test_pause_two_marked_after_one_confirmation(demo: DemoServer) -> None:
     a, b = _running(demo, 2)
-    app = OhtopApp([ServerConfig(demo.url, name="demo")], intervals=FAST, allow_actions=True)
+    app = OhtopApp(
+        Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST, allow_actions=True)
+    )
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo)
         table = _table(app)
@@ -63,7 +66,9 @@ async def test_pause_two_marked_after_one_confirmation(demo: DemoServer) -> None
 
 async def test_no_leaves_everything_alone_and_hidden_marks_are_named(demo: DemoServer) -> None:
     (a,) = _running(demo, 1)
-    app = OhtopApp([ServerConfig(demo.url, name="demo")], intervals=FAST, allow_actions=True)
+    app = OhtopApp(
+        Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST, allow_actions=True)
+    )
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo)
         table = _table(app)
@@ -85,7 +90,13 @@ async def test_no_leaves_everything_alone_and_hidden_marks_are_named(demo: DemoS
 
 async def test_agent_server_pause_and_a_409_is_reported(demo_agent: DemoServer) -> None:
     (conv,) = _running(demo_agent, 1)
-    app = OhtopApp([ServerConfig(demo_agent.url, name="agent")], intervals=FAST, allow_actions=True)
+    app = OhtopApp(
+        Settings(
+            servers=(ServerConfig(demo_agent.url, name="agent"),),
+            intervals=FAST,
+            allow_actions=True,
+        )
+    )
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo_agent)
         table = _table(app)

@@ -13,7 +13,8 @@ from tui.cli import main
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
-from tui.headless import status_command
+from tui.headless.status import status_command
+from tui.settings import Settings
 
 REQUIRED = {
     "id",
@@ -66,9 +67,13 @@ async def test_401_exits_2_with_the_reason() -> None:
     await server.start()
     try:
         out = io.StringIO()
-        code = await status_command([ServerConfig(server.url, api_key="wrong")], False, out)
+        code = await status_command(
+            Settings(servers=(ServerConfig(server.url, api_key="wrong"),)), False, out
+        )
         assert code == 2
-        code = await status_command([ServerConfig(server.url, api_key="right")], True, out)
+        code = await status_command(
+            Settings(servers=(ServerConfig(server.url, api_key="right"),)), True, out
+        )
         assert code == 0
     finally:
         await server.stop()
@@ -88,7 +93,7 @@ async def test_a_web_page_is_not_an_openhands_api(capsys: pytest.CaptureFixture[
     await web.TCPSite(runner, "127.0.0.1", port).start()
     try:
         code = await status_command(
-            [ServerConfig(f"http://127.0.0.1:{port}")], False, io.StringIO()
+            Settings(servers=(ServerConfig(f"http://127.0.0.1:{port}"),)), False, io.StringIO()
         )
         assert code == 2
         err = capsys.readouterr().err

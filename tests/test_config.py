@@ -9,13 +9,14 @@ import pytest
 from tests.helpers import wait_for
 from tests.test_app import _loaded, _table
 from tests.test_monitor import FAST
-from tui.actions import DASHBOARD, names
 from tui.app import OhtopApp
 from tui.cli import main
 from tui.client.config import ServerConfig
 from tui.config import ConfigError, load, permission_warning, resolve_servers
 from tui.demo.server import DemoServer
+from tui.keymap import DASHBOARD, names
 from tui.screens.help import HelpScreen
+from tui.settings import Settings
 
 GOOD = """
 theme = "nord"
@@ -111,7 +112,12 @@ def test_registry_names_are_unique_per_screen() -> None:
 
 async def test_remapped_keys_themes_palette_and_help(demo: DemoServer) -> None:
     app = OhtopApp(
-        [ServerConfig(demo.url, name="demo")], intervals=FAST, theme="nord", keymap={"find": "f"}
+        Settings(
+            servers=(ServerConfig(demo.url, name="demo"),),
+            intervals=FAST,
+            theme="nord",
+            keymap={"find": "f"},
+        )
     )
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo)

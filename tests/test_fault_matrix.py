@@ -133,14 +133,17 @@ async def test_ctrl_r_reloads_keys_and_a_failed_server_recovers() -> None:
     from tui.app import OhtopApp
     from tui.demo.server import DemoServer
     from tui.demo.world import DemoWorld
+    from tui.settings import Settings
 
     server = DemoServer(DemoWorld(n=5), api_key="new-key")
     await server.start()
     current = {"key": "old-key"}
     app = OhtopApp(
-        [ServerConfig(server.url, name="s", api_key="old-key")],
-        intervals=FAST,
-        max_streams=-1,
+        Settings(
+            servers=(ServerConfig(server.url, name="s", api_key="old-key"),),
+            intervals=FAST,
+            max_streams=-1,
+        ),
         reload=lambda: [ServerConfig(server.url, name="s", api_key=current["key"])],
     )
     try:

@@ -8,6 +8,7 @@ from datetime import UTC, datetime
 from tests.helpers import wait_for
 from tests.test_app import _app, _frozen, _loaded, _row_text, _table
 from tui.demo.server import DemoServer
+from tui.protocol.status import ServerKind
 from tui.state.query import ListQuery, order
 from tui.state.view import ConversationView, ErrorInfo
 from tui.widgets.status_indicator import StatusIndicator
@@ -18,7 +19,7 @@ def _v(i: int, status: str, title: str, **kw: object) -> ConversationView:
     return ConversationView(
         server="s",
         id=f"{i:02d}" * 16,
-        kind="v1",
+        kind=ServerKind.V1,
         status=status,
         title=title,
         created_at=created,

@@ -12,18 +12,14 @@ from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
-from tui.follow import (
-    EXIT_DONE,
-    EXIT_FAILED,
-    EXIT_TIMEOUT,
-    EXIT_UNREACHABLE,
-    wait_command,
-    watch_command,
-)
+from tui.headless.codes import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_UNREACHABLE
+from tui.headless.wait import wait_command
+from tui.headless.watch import watch_command
+from tui.settings import Settings
 
 
-def _config(demo: DemoServer) -> list[ServerConfig]:
-    return [ServerConfig(demo.url, name="demo")]
+def _config(demo: DemoServer) -> Settings:
+    return Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST)
 
 
 def _pick(demo: DemoServer, execution: str | None, sandbox: str = "RUNNING") -> DemoConversation:
@@ -37,35 +33,35 @@ def _pick(demo: DemoServer, execution: str | None, sandbox: str = "RUNNING") -> 
 async def test_wait_exits_1_on_error(demo: DemoServer) -> None:
     conv = _pick(demo, "error")
     out = io.StringIO()
-    assert await wait_command(_config(demo), conv.hex, 5, out, FAST) == EXIT_FAILED
+    assert await wait_command(_config(demo), conv.hex, 5, out) == EXIT_FAILED
     assert "ERROR error" in out.getvalue()
 
 
 async def test_wait_follows_until_finished_and_prints_each_transition(demo: DemoServer) -> None:
     conv = _pick(demo, "running")
     out = io.StringIO()
-    task = asyncio.create_task(wait_command(_config(demo), conv.hex[:12], 20, out, FAST))
+    task = asyncio.create_task(wait_command(_config(demo), conv.hex[:12], 20, out))
     await wait_for(lambda: "RUNNING running" in out.getvalue())
     demo.world.push_state(conv, "waiting_for_confirmation")
     await wait_for(lambda: "waiting_for_confirmation" in out.getvalue())
     demo.world.push_state(conv, "finished")
-    assert await task == EXIT_DONE
+    assert await task == EXIT_OK
     lines = out.getvalue().splitlines()
     assert [ln.split()[2] for ln in lines] == ["running", "waiting_for_confirmation", "finished"]
 
 
 async def test_wait_times_out_with_3(demo: DemoServer) -> None:
     conv = _pick(demo, "running")
-    assert await wait_command(_config(demo), conv.hex, 0.5, io.StringIO(), FAST) == EXIT_TIMEOUT
+    assert await wait_command(_config(demo), conv.hex, 0.5, io.StringIO()) == EXIT_TIMEOUT
 
 
 async def test_wait_not_found_or_unreachable_exit_2(demo: DemoServer) -> None:
-    assert await wait_command(_config(demo), "0" * 32, 1, io.StringIO(), FAST) == EXIT_UNREACHABLE
+    assert await wait_command(_config(demo), "0" * 32, 1, io.StringIO()) == EXIT_UNREACHABLE
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         port = s.getsockname()[1]
-    down = [ServerConfig(f"http://127.0.0.1:{port}")]
-    assert await wait_command(down, "a" * 32, 1, io.StringIO(), FAST) == EXIT_UNREACHABLE
+    down = Settings(servers=(ServerConfig(f"http://127.0.0.1:{port}"),))
+    assert await wait_command(down, "a" * 32, 1, io.StringIO()) == EXIT_UNREACHABLE
 
 
 async def test_watch_streams_transitions_as_json_lines(demo: DemoServer) -> None:
@@ -85,7 +81,7 @@ async def test_watch_streams_transitions_as_json_lines(demo: DemoServer) -> None
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
     records = [json.loads(line) for line in out.getvalue().splitlines()]
-    mine = [r for r in records if r["conversation"] == conv.hex]
+    mine = [r for r in records if r.get("conversation") == conv.hex]
     assert mine[0]["from"] is None and mine[0]["reason"] == "discover"
     assert (
         mine[-1]["from"] == "RUNNING"

@@ -18,6 +18,7 @@ from tui.protocol.base import PayloadError
 from tui.protocol.conversations import AgentConversation, AppConversation, V0Conversation
 from tui.protocol.events import parse_event
 from tui.protocol.session import parse_envelope
+from tui.protocol.status import ServerKind
 from tui.protocol.v0_events import parse_v0_event
 from tui.state.ingest import EventSink
 from tui.state.mapping import from_any
@@ -67,7 +68,7 @@ def _view_for(stores: Stores) -> tuple[str, str]:
     view = ConversationView(
         server="s",
         id="c" * 32,
-        kind="v1",
+        kind=ServerKind.V1,
         status="RUNNING",
         execution_status="running",
         sandbox_status="RUNNING",
@@ -125,12 +126,13 @@ def test_json_roundtrip_of_any_body_does_not_break_the_page_reader(body: Any) ->
 
 async def test_the_rejected_count_is_visible_in_the_connection_panel() -> None:
     from tui.app import OhtopApp
+    from tui.settings import Settings
     from tui.widgets.connection_panel import ConnectionPanel
 
     stores = Stores()
     stores.links.set("server s", detail="agent server")
     stores.errors.count_rejected("s", 3, "conversations")
-    app = OhtopApp([], stores=stores, max_streams=-1)
+    app = OhtopApp(Settings(max_streams=-1), stores=stores)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         text = str(app.screen.query_one(ConnectionPanel).render())

@@ -12,11 +12,12 @@ from rich.console import Console
 
 from tui.app import OhtopApp
 from tui.eventtext import event_line
-from tui.headless import print_table
+from tui.headless.serialize import view_to_dict
+from tui.headless.status import print_table
 from tui.protocol.conversations import AppConversation
 from tui.protocol.events import TaskItem, parse_event
 from tui.screens.alerts import alert_line
-from tui.serialize import view_to_dict
+from tui.settings import Settings
 from tui.state.alerts import Alert
 from tui.state.mapping import from_v1
 from tui.state.stores import Stores
@@ -75,7 +76,7 @@ def _hostile_stores(text: str) -> tuple[Stores, tuple[str, str]]:
     )
     view = from_v1("srv", conv)
     stores.status.upsert(view)
-    stores.status.update(
+    stores.status.set_details(
         view.key,
         tasks=(TaskItem(title=text, notes=text, status=text[:30]),),
         last_error=ErrorInfo(code=text, detail=text, kind=text, user_action=text),
@@ -112,7 +113,7 @@ def _hostile_stores(text: str) -> tuple[Stores, tuple[str, str]]:
 )
 async def test_every_widget_shows_hostile_text_as_text(text: str) -> None:
     stores, key = _hostile_stores(text)
-    app = OhtopApp([], stores=stores, max_streams=-1)
+    app = OhtopApp(Settings(max_streams=-1), stores=stores)
     async with app.run_test(size=(160, 45)) as pilot:
         await pilot.pause()
         table = app.screen.query_one(ConversationTable)

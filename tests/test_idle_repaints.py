@@ -7,6 +7,8 @@ from datetime import UTC, datetime
 import pytest
 
 from tui.app import OhtopApp
+from tui.protocol.status import ServerKind
+from tui.settings import Settings
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
 from tui.widgets.conversation_table import ConversationTable
@@ -16,10 +18,10 @@ WALL = 1_800_000_000.0
 
 class Clocks:
     def __init__(self) -> None:
-        self.mono = 10_000.0
+        self.now = WALL
 
     def wall(self) -> float:
-        return WALL + (self.mono - 10_000.0)
+        return self.now
 
 
 def _views(ages: list[float], now: float) -> list[ConversationView]:
@@ -28,12 +30,13 @@ def _views(ages: list[float], now: float) -> list[ConversationView]:
         ConversationView(
             server="s",
             id=f"{i:032x}",
-            kind="v1",
+            kind=ServerKind.V1,
             status="STOPPED",
             title=f"conversation {i}",
             created_at=created,
             updated_at=created,
             status_since=now - age,
+            since_exact=True,
         )
         for i, age in enumerate(ages)
     ]
@@ -43,25 +46,23 @@ async def test_tick_repaints_only_rows_whose_durations_read_differently(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clocks = Clocks()
-    monkeypatch.setattr("tui.clock.mono", lambda: clocks.mono)
     monkeypatch.setattr("tui.clock.wall", clocks.wall)
     stores = Stores()
-    app = OhtopApp([], stores=stores, max_streams=-1)
+    app = OhtopApp(Settings(max_streams=-1), stores=stores)
     async with app.run_test(size=(160, 45)) as pilot:
         table = app.screen.query_one(ConversationTable)
-        table.clock = lambda: clocks.mono
+        table.clock = clocks.wall
         # Three hours in state ("3h00m", steps by the minute) and 30 s ("30s", every second).
         with stores.status.batch():
-            for view in _views([3 * 3600 + 5, 3 * 3600 + 30, 30], clocks.mono):
-                stores.status.upsert(view)
-                stores.status.update(view.key, status_since=view.status_since)
+            for view in _views([3 * 3600 + 5, 3 * 3600 + 30, 30], clocks.now):
+                stores.status.restore(view)
         await pilot.pause(0.3)
         painted: list[int] = []
         monkeypatch.setattr(table, "refresh_line", painted.append)
-        clocks.mono += 1.0
+        clocks.now += 1.0
         table.tick()
         assert len(painted) == 1  # only the 30 s row: "30s" -> "31s"; "3h00m" reads the same
         painted.clear()
-        clocks.mono += 30.0  # the second row crosses a minute ("3h01m"), the short one "1m01s"
+        clocks.now += 30.0  # the second row crosses a minute ("3h01m"), the short one "1m01s"
         table.tick()
         assert len(painted) == 2

@@ -8,6 +8,7 @@ from pathlib import Path
 from tui import logs
 from tui.app import OhtopApp
 from tui.screens.errors import ErrorsScreen
+from tui.settings import Settings
 from tui.state.stores import Stores
 
 
@@ -26,7 +27,7 @@ async def test_l_lists_recent_errors() -> None:
     stores = Stores()
     stores.errors.add("prod", "rate_limited", "HTTP 429: Too many requests")
     stores.errors.add("prod", "auth", "HTTP 401: Unauthorized", "ab" * 16)
-    app = OhtopApp([], stores=stores, max_streams=-1, log_path="/tmp/x.log")
+    app = OhtopApp(Settings(max_streams=-1, log_path=Path("/tmp/x.log")), stores=stores)
     async with app.run_test(size=(120, 30)) as pilot:
         await pilot.press("L")
         await pilot.pause()

@@ -1,19 +1,15 @@
-"""The seed's coarse status, derived by the documented mapping for each server kind."""
+"""The coarse status, derived by the documented mapping for each server kind (state.derive)."""
 
 from __future__ import annotations
 
 import pytest
 
 from tests.conftest import APP, load
+from tui.demo.v0 import shim_runtime_status
 from tui.protocol.conversations import AgentConversation, AppConversation, Page, V0Conversation
-from tui.state.mapping import (
-    from_agent,
-    from_v0,
-    from_v1,
-    seed_from_agent,
-    seed_from_v1,
-    v1_runtime_status,
-)
+from tui.protocol.status import ServerKind, runtime_label
+from tui.state import derive
+from tui.state.mapping import from_agent, from_v0, from_v1
 
 HEX = "3f2a9c0e5b7d4e1fa0b1c2d3e4f50617"
 
@@ -39,7 +35,7 @@ HEX = "3f2a9c0e5b7d4e1fa0b1c2d3e4f50617"
     ],
 )
 def test_v1_mapping(sandbox: str, execution: str | None, expected: str) -> None:
-    assert seed_from_v1(sandbox, execution) == expected
+    assert derive.from_v1(sandbox, execution) == expected
 
 
 @pytest.mark.parametrize(
@@ -52,10 +48,23 @@ def test_v1_mapping(sandbox: str, execution: str | None, expected: str) -> None:
         ("PAUSED", None, None),
     ],
 )
-def test_v1_runtime_status_as_the_v0_shim(
+def test_the_demo_reports_v1_runtime_status_as_the_v0_shim_does(
     sandbox: str, execution: str | None, runtime: str | None
 ) -> None:
-    assert v1_runtime_status(sandbox, execution) == runtime
+    assert shim_runtime_status(sandbox, execution) == runtime
+
+
+def test_v1_views_have_no_made_up_runtime_status() -> None:
+    raw = {"id": HEX, "sandbox_status": "RUNNING", "execution_status": "stuck"}
+    assert from_v1("s", AppConversation.model_validate(raw)).runtime_status is None
+
+
+def test_runtime_status_keys_read_as_words() -> None:
+    assert runtime_label("STATUS$ERROR_LLM_OUT_OF_CREDITS") == "error llm out of credits"
+    assert runtime_label("CHAT_INTERFACE$AGENT_RATE_LIMITED_STOPPED_MESSAGE") == (
+        "agent rate limited stopped message"
+    )
+    assert runtime_label("weird") == "weird" and runtime_label(None) is None
 
 
 @pytest.mark.parametrize(
@@ -72,12 +81,12 @@ def test_v1_runtime_status_as_the_v0_shim(
     ],
 )
 def test_agent_mapping(execution: str | None, runtime: str | None, expected: str) -> None:
-    assert seed_from_agent(execution, runtime) == expected
+    assert derive.from_agent(execution, runtime) == expected
 
 
 def test_v0_status_is_taken_as_sent() -> None:
     view = from_v0("s", V0Conversation.model_validate({"conversation_id": HEX, "status": "WEIRD"}))
-    assert view.status == "WEIRD" and view.kind == "v0"
+    assert view.status == "WEIRD" and view.kind == ServerKind.V0
     archived = from_v0(
         "s", V0Conversation.model_validate({"conversation_id": HEX, "status": "ARCHIVED"})
     )

@@ -15,6 +15,7 @@ from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
+from tui.protocol.status import ServerKind
 from tui.state.backoff import Backoff
 from tui.state.monitor import DETAILS_CONCURRENCY, DETAILS_PER_CYCLE, ServerMonitor
 from tui.state.polling import PollIntervals
@@ -34,7 +35,8 @@ async def running(monitor: ServerMonitor) -> AsyncIterator[ServerMonitor]:
         yield monitor
     finally:
         task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        # Bounded: a monitor that ignored its cancellation must fail the test, not hang it.
+        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 10)
 
 
 def _monitor(url: str, stores: Stores, **kw: Any) -> ServerMonitor:
@@ -220,7 +222,7 @@ async def test_a_batch_going_out_carries_conversations_due_soon() -> None:
         errors = [("127.0.0.1:9", f"{i:032x}") for i in range(150)]
         for i, key in enumerate(errors):  # ERROR: every 10 s; due over the next 5 s
             stores.status.upsert(
-                ConversationView(server=key[0], id=key[1], kind="v1", status="ERROR")
+                ConversationView(server=key[0], id=key[1], kind=ServerKind.V1, status="ERROR")
             )
             monitor.schedule.set(key, now + i * 5 / 150)
         due = monitor.schedule.pop_due(now + 1.0)

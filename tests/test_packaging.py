@@ -24,8 +24,16 @@ CORE = [
     "tui.state.stores",
     "tui.state.mapping",
     "tui.demo.server",
-    "tui.headless",
-    "tui.serialize",
+    "tui.state.fleet",
+    "tui.headless.status",
+    "tui.headless.watch",
+    "tui.headless.wait",
+    "tui.headless.serialize",
+    "tui.settings",
+    "tui.session",
+    "tui.config_check",
+    "tui.keymap",
+    "tui.cli",
 ]
 
 
@@ -81,7 +89,7 @@ def test_wheel_installs_in_a_fresh_venv_with_its_styles(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     assert "conversations" in status.stdout.splitlines()[-1]
     app = subprocess.run(
-        [str(py), "-c", "from tui.app import OhtopApp; print(OhtopApp([]).css_path)"],
+        [str(py), "-c", "from tui.app import OhtopApp; print(OhtopApp().css_path)"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

@@ -179,11 +179,13 @@ async def test_status_json_matches_the_server(real: tuple[AgentServer, FakeLLM])
     import io
     import json
 
-    from tui.headless import status_command
+    from tui.headless.status import status_command
+    from tui.settings import Settings
 
     server, _ = real
     out = io.StringIO()
-    assert await status_command([ServerConfig(server.url, session_api_key=KEY)], True, out) == 0
+    servers = (ServerConfig(server.url, session_api_key=KEY),)
+    assert await status_command(Settings(servers=servers), True, out, histories="all") == 0
     rows = json.loads(out.getvalue())
     assert rows
     for row in rows[:10]:

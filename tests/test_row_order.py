@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from tui.protocol.status import ServerKind
 from tui.state.query import SORTS, ListQuery, order
 from tui.state.rows import RowOrder
 from tui.state.view import ConversationView
@@ -40,7 +41,7 @@ def _view(i: int, f: dict[str, object]) -> ConversationView:
     return ConversationView(
         server="s",
         id=f"{i:032x}",
-        kind="v1",
+        kind=ServerKind.V1,
         status=str(f["status"]),
         title=str(f["title"]),
         created_at=at(f["created"]),

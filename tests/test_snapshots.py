@@ -13,6 +13,8 @@ import pytest
 
 from tui.app import OhtopApp
 from tui.protocol.events import TaskItem, parse_event
+from tui.protocol.status import ServerKind
+from tui.settings import Settings
 from tui.state.error_store import ErrorStore
 from tui.state.status_store import StatusStore
 from tui.state.stores import Stores
@@ -43,7 +45,7 @@ def _view(
     return ConversationView(
         server="demo",
         id=f"{i:02x}" * 16,
-        kind="v1",
+        kind=ServerKind.V1,
         status=status,
         execution_status=execution,
         title=title,
@@ -55,12 +57,14 @@ def _view(
         cost=0.01 * i,
         tokens=1200 * i,
         conversation_url=f"http://127.0.0.1:8765/runtime/sb-{i:02x}/api/conversations/{i:02x}",
+        status_since=WALL - age,
+        since_exact=status != "STOPPED",  # one seen only at first sight: "at least"
         **kw,
     )
 
 
 def fixed_stores() -> Stores:
-    status = StatusStore(clock=lambda: MONO, wall=lambda: WALL)
+    status = StatusStore(wall=lambda: WALL)
     stores = Stores(status=status, errors=ErrorStore(wall=lambda: WALL))
     rows = [
         _view(
@@ -117,7 +121,7 @@ def fixed_stores() -> Stores:
         _view(10, "ARCHIVED", None, "Migrate CI to GitHub Actions", 3600, gone=True),
     ]
     for v in rows:
-        status.upsert(v, "discover")
+        status.restore(v, "discover")
     key = rows[0].key
     events = [
         {
@@ -186,7 +190,7 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _app() -> OhtopApp:
-    return OhtopApp([], stores=fixed_stores(), max_streams=-1)
+    return OhtopApp(Settings(max_streams=-1), stores=fixed_stores())
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

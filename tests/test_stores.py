@@ -2,37 +2,46 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from tests.conftest import ManualClock
+from tests.helpers import view as _base
 from tui.protocol.events import Event, TaskItem
+from tui.protocol.status import ServerKind
 from tui.state.error_store import ErrorStore
 from tui.state.event_store import EventStore
 from tui.state.status_store import StatusStore, Transition
 from tui.state.view import ConversationView, ErrorInfo
 from tui.state.websocket_store import LinkState, WebSocketStore
 
+KEY = ("s", "c1")
+
 
 def _view(
     status: str = "RUNNING", execution: str | None = "running", **kw: object
 ) -> ConversationView:
-    return ConversationView(
-        server="s", id="c1", kind="v1", status=status, execution_status=execution, **kw
-    )  # type: ignore[arg-type]
+    return replace(_base("c1", status, execution, server="s"), **kw)  # type: ignore[arg-type]
+
+
+def _get(store: StatusStore) -> ConversationView:
+    got = store.get(KEY)
+    assert got is not None
+    return got
 
 
 def test_upsert_notifies_once_per_batch(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock, wall=clock)
+    store = StatusStore(wall=clock)
     seen: list[frozenset[tuple[str, str]]] = []
     store.changed.subscribe(seen.append)
     with store.batch():
         store.upsert(_view())
-        store.upsert(ConversationView(server="s", id="c2", kind="v1"))
+        store.upsert(ConversationView(server="s", id="c2", kind=ServerKind.V1))
     assert seen == [frozenset({("s", "c1"), ("s", "c2")})]
 
 
 def test_unchanged_snapshot_is_not_a_change(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock, wall=clock)
+    store = StatusStore(wall=clock)
     assert store.upsert(_view())
     clock.advance(5)
     assert not store.upsert(_view())
@@ -40,27 +49,28 @@ def test_unchanged_snapshot_is_not_a_change(clock: ManualClock) -> None:
 
 
 def test_rest_snapshot_keeps_event_fields(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock, wall=clock)
+    store = StatusStore(wall=clock)
     store.upsert(_view())
     tasks = (TaskItem(title="t", status="done"),)
-    store.update(("s", "c1"), tasks=tasks, last_error=ErrorInfo("E", "d"))
+    store.set_details(KEY, tasks=tasks, last_error=ErrorInfo("E", "d"))
     store.upsert(_view(title="renamed"))
-    view = store.get(("s", "c1"))
-    assert view is not None and view.title == "renamed"
+    view = _get(store)
+    assert view.title == "renamed"
     assert view.tasks == tasks and view.last_error == ErrorInfo("E", "d")
 
 
 def test_transitions_and_time_in_state(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock, wall=clock)
+    store = StatusStore(wall=clock)
     got: list[Transition] = []
     store.transitions.subscribe(got.append)
     store.upsert(_view("STARTING", None))
     clock.advance(10)
     store.upsert(_view("RUNNING", "running"))
-    since = store.get(("s", "c1")).status_since  # type: ignore[union-attr]
+    since = _get(store).status_since
+    assert since == clock.now and _get(store).since_exact  # seen changing: exact
     clock.advance(7)
     store.upsert(_view("RUNNING", "running", title="same state"))
-    assert store.get(("s", "c1")).status_since == since  # type: ignore[union-attr]
+    assert _get(store).status_since == since
     assert [(t.old_status, t.new_status) for t in got] == [
         (None, "STARTING"),
         ("STARTING", "RUNNING"),
@@ -68,23 +78,38 @@ def test_transitions_and_time_in_state(clock: ManualClock) -> None:
     assert [t.new_execution for t in store.timeline(("s", "c1"))] == [None, "running"]
 
 
-def test_first_sight_estimates_time_in_state_from_updated_at(clock: ManualClock) -> None:
+def test_first_sight_takes_time_in_state_from_the_servers_last_update() -> None:
     wall = ManualClock(1_800_000_000.0)
-    store = StatusStore(clock=clock, wall=wall)
+    store = StatusStore(wall=wall)
     updated = datetime.fromtimestamp(wall.now - 120, UTC)
     store.upsert(_view(updated_at=updated))
-    assert store.get(("s", "c1")).status_since == clock.now - 120  # type: ignore[union-attr]
+    view = _get(store)
+    # At least that long: the state began by the server's last update (not "since ohtop saw it").
+    assert view.status_since == wall.now - 120 and not view.since_exact
+    assert view.in_state(wall.now) == 120
+
+
+def test_a_change_seen_by_polling_takes_the_servers_time_of_it() -> None:
+    wall = ManualClock(1_800_000_000.0)
+    store = StatusStore(wall=wall)
+    store.upsert(_view(updated_at=datetime.fromtimestamp(wall.now - 300, UTC)))
+    wall.advance(30)  # the next poll: the server changed it 21 s ago
+    changed_at = datetime.fromtimestamp(wall.now - 21, UTC)
+    store.upsert(_view("ERROR", "error", updated_at=changed_at))
+    view = _get(store)
+    assert view.status_since == wall.now - 21 and view.since_exact
+    assert store.timeline(KEY)[-1].at == wall.now - 21
 
 
 def test_counts_by_status(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock)
+    store = StatusStore(wall=clock)
     store.upsert(_view())
-    store.upsert(ConversationView(server="s", id="c2", kind="v1", status="ERROR"))
+    store.upsert(ConversationView(server="s", id="c2", kind=ServerKind.V1, status="ERROR"))
     assert store.counts() == {"RUNNING": 1, "ERROR": 1}
 
 
 def test_a_failing_subscriber_does_not_break_the_store(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock)
+    store = StatusStore(wall=clock)
 
     def boom(_: object) -> None:
         raise RuntimeError("widget bug")
@@ -127,4 +152,5 @@ def test_error_store_counts_and_bounds() -> None:
         "two",
     ]
     assert store.counts == {"http": 1, "network": 1, "payload": 1}
-    assert store.last_for("a") is not None and store.last_for("a").kind == "payload"  # type: ignore[union-attr]
+    last = store.last_for("a")
+    assert last is not None and last.kind == "payload"

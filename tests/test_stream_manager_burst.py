@@ -6,6 +6,7 @@ import asyncio
 
 import pytest
 
+from tui.protocol.status import ServerKind
 from tui.state.stores import Stores
 from tui.state.stream_manager import RECONCILE_DELAY, StreamManager
 from tui.state.view import ConversationView
@@ -16,7 +17,7 @@ async def test_a_burst_of_status_changes_is_reconciled_once(
 ) -> None:
     stores = Stores()
     for i in range(50):
-        stores.status.upsert(ConversationView(server="s", id=f"{i:032x}", kind="v1"))
+        stores.status.upsert(ConversationView(server="s", id=f"{i:032x}", kind=ServerKind.V1))
     manager = StreamManager(stores)
     looked: list[int] = []
     wanted = manager.wanted
@@ -24,7 +25,7 @@ async def test_a_burst_of_status_changes_is_reconciled_once(
     manager.start()
     assert len(looked) == 1  # on start, at once
     for i in range(50):  # fifty separate changes, as fifty stream events would make
-        stores.status.update(("s", f"{i:032x}"), status="RUNNING", execution_status="running")
+        stores.status.apply_execution(("s", f"{i:032x}"), "running", "event")
     assert len(looked) == 1
     await asyncio.sleep(RECONCILE_DELAY * 2)
     assert len(looked) == 2

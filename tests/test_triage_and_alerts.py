@@ -7,26 +7,33 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.conftest import ManualClock
+from tests.helpers import view as _base
 from tests.helpers import wait_for
 from tests.test_app import _app, _frozen, _loaded, _table
+from tui.app import OhtopApp
 from tui.demo.server import DemoServer
 from tui.screens.alerts import AlertsScreen
 from tui.screens.detail import DetailScreen
+from tui.settings import Settings
 from tui.state.alerts import Alert, AlertWatcher, Thresholds, warnings_for
 from tui.state.status_store import StatusStore
+from tui.state.stores import Stores
 from tui.state.view import ConversationView, ErrorInfo
+
+WALL = 1_800_000_000.0
 
 
 def _view(status: str, execution: str | None, **kw: object) -> ConversationView:
-    return ConversationView(
-        server="s", id="c1", kind="v1", title="T", status=status, execution_status=execution, **kw
-    )  # type: ignore[arg-type]
+    return _base("c1", status, execution, server="s", title="T", **kw)
 
 
-def test_alerts_for_error_and_stuck_but_not_first_sight(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock, wall=clock)
-    watcher = AlertWatcher(store, clock=clock, wall=clock)
-    store.upsert(_view("ERROR", "error"))  # first sight: counted, not alerted
+def test_alerts_for_error_and_stuck_but_not_first_sight_of_an_old_one(
+    clock: ManualClock,
+) -> None:
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, wall=clock)
+    before = datetime.fromtimestamp(clock.now - 3600, UTC)
+    store.upsert(_view("ERROR", "error", created_at=before))  # failed before ohtop started
     assert not watcher.alerts
     store.upsert(_view("RUNNING", "running"))
     store.upsert(_view("ERROR", "error", last_error=ErrorInfo("E1", "boom")))
@@ -35,9 +42,51 @@ def test_alerts_for_error_and_stuck_but_not_first_sight(clock: ManualClock) -> N
     assert [(a.what, a.detail) for a in watcher.alerts] == [("error", "E1: boom"), ("stuck", "")]
 
 
+def test_a_failure_met_at_first_sight_of_a_new_conversation_is_alerted_with_its_code(
+    clock: ManualClock,
+) -> None:
+    """Created after ohtop started and already ERROR when first listed: news. The alert waits
+    for the error's code (read from the history just after), then carries it."""
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, wall=clock)
+    clock.advance(30)
+    created = datetime.fromtimestamp(clock.now - 10, UTC)
+    store.upsert(_view("ERROR", "error", created_at=created))
+    assert not watcher.alerts  # waiting for its details
+    store.set_details(("s", "c1"), last_error=ErrorInfo("LLMAuthenticationError", "bad key"))
+    assert [(a.what, a.code) for a in watcher.alerts] == [("error", "LLMAuthenticationError")]
+    assert "bad key" in watcher.alerts[0].detail
+
+
+def test_an_error_alert_without_details_is_raised_after_a_short_wait(clock: ManualClock) -> None:
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, wall=clock)
+    store.upsert(_view("RUNNING", "running"))
+    store.upsert(_view("ERROR", "error"))
+    watcher.tick()
+    assert not watcher.alerts
+    clock.advance(6)
+    watcher.tick()
+    assert [a.what for a in watcher.alerts] == ["error"]
+
+
+def test_a_silent_running_conversation_is_alerted_once(clock: ManualClock) -> None:
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, Thresholds(silent_minutes=10), wall=clock)
+    old = datetime.fromtimestamp(clock.now - 60, UTC)
+    store.upsert(_view("RUNNING", "running", updated_at=old))
+    clock.advance(9 * 60)
+    watcher.tick()
+    assert not watcher.alerts
+    clock.advance(2 * 60)
+    watcher.tick()
+    watcher.tick()
+    assert [a.what for a in watcher.alerts] == ["silent"]
+
+
 def test_starting_too_long_is_alerted_once_per_spell(clock: ManualClock) -> None:
-    store = StatusStore(clock=clock, wall=clock)
-    watcher = AlertWatcher(store, Thresholds(starting_minutes=5), clock=clock, wall=clock)
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, Thresholds(starting_minutes=5), wall=clock)
     store.upsert(_view("STARTING", None))
     clock.advance(4 * 60)
     watcher.tick()
@@ -48,17 +97,14 @@ def test_starting_too_long_is_alerted_once_per_spell(clock: ManualClock) -> None
     assert [a.what for a in watcher.alerts] == ["starting too long"]
 
 
-def test_triage_warnings(clock: ManualClock) -> None:
+def test_triage_warnings() -> None:
     t = Thresholds(starting_minutes=5, silent_minutes=10)
-    wall = 1_800_000_000.0
-    old = datetime.fromtimestamp(wall - 20 * 60, UTC)
-    silent = _view("RUNNING", "running", updated_at=old, status_since=clock.now - 20 * 60)
-    assert any(
-        "nothing heard for 20 min" in w for w in warnings_for(silent, clock.now, None, t, wall)
-    )
-    assert warnings_for(silent, clock.now, wall - 60, t, wall) == []  # an event a minute ago
-    starting = _view("STARTING", None, status_since=clock.now - 7 * 60)
-    assert warnings_for(starting, clock.now, None, t, wall) == ["STARTING for 7 min (more than 5)"]
+    old = datetime.fromtimestamp(WALL - 20 * 60, UTC)
+    silent = _view("RUNNING", "running", updated_at=old, status_since=WALL - 20 * 60)
+    assert any("nothing heard for 20 min" in w for w in warnings_for(silent, WALL, None, t))
+    assert warnings_for(silent, WALL, WALL - 60, t) == []  # an event a minute ago
+    starting = _view("STARTING", None, status_since=WALL - 7 * 60)
+    assert warnings_for(starting, WALL, None, t) == ["STARTING for 7 min (more than 5)"]
 
 
 async def test_an_error_raises_a_toast_and_is_listed_under_alerts(demo: DemoServer) -> None:
@@ -117,32 +163,20 @@ def test_alert_records_are_plain_data() -> None:
 
 
 async def test_a_burst_of_alerts_is_one_toast() -> None:
-    from tui.app import OhtopApp
-    from tui.state.stores import Stores
-
     stores = Stores()
-    app = OhtopApp([], stores=stores, max_streams=-1)
+    app = OhtopApp(Settings(max_streams=-1), stores=stores)
     async with app.run_test(size=(120, 30)) as pilot:
         for i in range(50):
-            v = ConversationView(
-                server="s",
-                id=f"{i:032x}",
-                kind="v1",
-                title=f"c{i}",
-                status="RUNNING",
-                execution_status="running",
-            )
-            stores.status.upsert(v)
-            stores.status.upsert(
-                v.__class__(
-                    **{
-                        **{f: getattr(v, f) for f in ("server", "id", "kind", "title")},
-                        "status": "ERROR",
-                        "execution_status": "error",
-                    }
-                )
-            )
-        await pilot.pause(0.8)
+            key = f"{i:032x}"
+            stores.status.upsert(_base(key, server="s", title=f"c{i}"))
+            stores.status.upsert(_base(key, "ERROR", "error", server="s", title=f"c{i}"))
+            error = ErrorInfo("LLMServiceUnavailableError" if i % 2 else "AgentStuck", "down")
+            stores.status.set_details(("s", key), last_error=error)
+        app.flush_alerts()  # what the alert window's timer does when it fires
+        await pilot.pause()  # the toast is a message to the app
         messages = [n.message for n in app._notifications]
     assert len(app.alerts.alerts) == 50
-    assert messages == ["50 alerts: 50 error. Press ! to list them."]
+    assert messages == [
+        "50 alerts: 50 error.\nAgentStuck x25; LLMServiceUnavailableError x25\n"
+        "Press ! to list them."
+    ]

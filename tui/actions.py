@@ -1,135 +1,28 @@
-"""One registry of user actions: it feeds BINDINGS, the footer and the help screen."""
+"""Textual bindings from the action registry (`tui.keymap`)."""
 
 from __future__ import annotations
 
-from dataclasses import dataclass, replace
-from typing import TypeVar
+from typing import Any, TypeVar
 
 from textual.binding import Binding, BindingType
 from textual.screen import Screen
 
-S = TypeVar("S", bound=Screen)  # type: ignore[type-arg]
+from tui.keymap import UserAction
+
+S = TypeVar("S", bound=Screen[Any])
 
 
-@dataclass(frozen=True, slots=True)
-class UserAction:
-    """A key (or keys), the action it runs, and how to describe it."""
-
-    keys: str
-    action: str
-    description: str
-    footer: bool = True
-    group: str = "General"
-    id: str = ""  # the name used in the config's [keys] table (defaults to the action)
-
-    @property
-    def name(self) -> str:
-        """The config name of this action."""
-        return self.id or self.action.removeprefix("app.")
-
-    def binding(self) -> Binding:
-        """The Textual binding for this action."""
-        return Binding(self.keys, self.action, self.description, show=self.footer)
-
-    @property
-    def key_label(self) -> str:
-        """The keys as shown in help, e.g. `j / down`."""
-        return " / ".join(k.strip() for k in self.keys.split(","))
-
-
-DASHBOARD: tuple[UserAction, ...] = (
-    UserAction("down,j", "cursor_down", "Down", footer=False, group="Move", id="down"),
-    UserAction("up,k", "cursor_up", "Up", footer=False, group="Move", id="up"),
-    UserAction("pagedown", "page_down", "Page down", footer=False, group="Move", id="page_down"),
-    UserAction("pageup", "page_up", "Page up", footer=False, group="Move", id="page_up"),
-    UserAction("home,g", "cursor_first", "First", footer=False, group="Move", id="first"),
-    UserAction("end,G", "cursor_last", "Last", footer=False, group="Move", id="last"),
-    UserAction("enter", "open_detail", "Detail", group="Conversation", id="detail"),
-    UserAction("slash", "start_filter", "Find", group="Find", id="find"),
-    UserAction("escape", "clear_filter", "Clear find", footer=False, group="Find", id="clear_find"),
-    UserAction("e", "status_only('ERROR')", "Errors", group="Find", id="errors"),
-    UserAction(
-        "1", "status_only('')", "All statuses", footer=False, group="Find", id="all_statuses"
-    ),
-    UserAction(
-        "2", "status_only('ERROR')", "Errors only", footer=False, group="Find", id="errors_only"
-    ),
-    UserAction(
-        "3",
-        "status_only('STARTING')",
-        "Starting only",
-        footer=False,
-        group="Find",
-        id="starting_only",
-    ),
-    UserAction(
-        "4", "status_only('RUNNING')", "Running only", footer=False, group="Find", id="running_only"
-    ),
-    UserAction(
-        "S", "sort('status')", "Sort by status", footer=False, group="Sort", id="sort_status"
-    ),
-    UserAction(
-        "U", "sort('updated')", "Sort by updated", footer=False, group="Sort", id="sort_updated"
-    ),
-    UserAction(
-        "C", "sort('created')", "Sort by created", footer=False, group="Sort", id="sort_created"
-    ),
-    UserAction("T", "sort('title')", "Sort by title", footer=False, group="Sort", id="sort_title"),
-    UserAction(
-        "I",
-        "sort('in_state')",
-        "Sort by time in state",
-        footer=False,
-        group="Sort",
-        id="sort_in_state",
-    ),
-    UserAction("E", "toggle_errors_first", "Errors first", footer=False, group="Sort"),
-    UserAction("space", "toggle_mark", "Mark", footer=False, group="Marks", id="mark"),
-    UserAction("asterisk", "mark_all_shown", "Mark all shown", footer=False, group="Marks"),
-    UserAction("x", "clear_marks", "Clear marks", footer=False, group="Marks"),
-    UserAction("P", "app.bulk('pause')", "Pause convs", group="Actions", id="pause_conversations"),
-    UserAction(
-        "W",
-        "app.bulk('resume')",
-        "Resume convs",
-        footer=False,
-        group="Actions",
-        id="resume_conversations",
-    ),
-    UserAction("p", "app.toggle_pause", "Pause view"),
-    UserAction("exclamation_mark", "app.alerts", "Alerts"),
-    UserAction("L", "app.errors", "Recent errors", footer=False, id="recent_errors"),
-    UserAction("ctrl+t", "app.next_theme", "Next theme", footer=False),
-    UserAction("r", "app.refresh", "Refresh", group="Servers"),
-    UserAction("ctrl+r", "app.reload", "Reload config and keys", footer=False, group="Servers"),
-    UserAction("question_mark", "app.help", "Help"),
-    UserAction("q", "app.quit", "Quit"),
-)
-
-DETAIL: tuple[UserAction, ...] = (
-    UserAction("escape,q", "close", "Back"),
-    UserAction("c", "copy_url", "Copy URL", group="Conversation"),
-    UserAction("r", "app.refresh", "Refresh", group="Servers"),
-    UserAction("question_mark", "app.help", "Help"),
-)
+def binding(action: UserAction) -> Binding:
+    """The Textual binding for one action."""
+    return Binding(action.keys, action.action, action.description, show=action.footer)
 
 
 def bindings(actions: tuple[UserAction, ...]) -> list[BindingType]:
     """BINDINGS for a screen built from its registry entries."""
-    return [a.binding() for a in actions]
+    return [binding(a) for a in actions]
 
 
 def with_bindings(screen_class: type[S], actions: tuple[UserAction, ...]) -> type[S]:
     """A subclass of `screen_class` bound to `actions` (so remapped keys replace defaults)."""
     namespace = {"BINDINGS": bindings(actions), "ACTIONS": actions}
     return type(screen_class.__name__, (screen_class,), namespace)
-
-
-def names() -> set[str]:
-    """Every action name the config's [keys] table may use."""
-    return {a.name for a in DASHBOARD + DETAIL}
-
-
-def remap(actions: tuple[UserAction, ...], keymap: dict[str, str]) -> tuple[UserAction, ...]:
-    """The registry with the config's keys in place of the defaults."""
-    return tuple(replace(a, keys=keymap[a.name]) if a.name in keymap else a for a in actions)

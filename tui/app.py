@@ -1,37 +1,37 @@
-"""The Textual app: composes screens, starts workers, bridges stores to widgets.
+"""The Textual app: a bridge from one Fleet's stores to the screens.
 
     OhtopApp
     ├── DashboardScreen: StatusIndicator, TableHeader + ConversationTable,
     │                    DetailPane, ConnectionPanel, Footer
     │                    EventTail, TaskTracker
-    ├── DetailScreen (enter)          HelpScreen (?)
-    └── workers: one ServerMonitor.run() per server (REST polling)
-                 StreamManager: one StreamWorker per streamed conversation (websockets)
+    ├── DetailScreen (enter)   HelpScreen (?)   AlertsScreen (!)   ErrorsScreen (L)
+    └── Fleet (tui.state.fleet): monitors, streams, alerts and actions; no Textual
 
-Data flows one way: monitors and stream workers write the stores (tui.state); the stores emit
-change signals; the app coalesces them (at most ~10 repaints a second) and asks the visible
-screen to refresh. The table's highlight tells the StreamManager which conversation to stream.
+Data flows one way: the Fleet writes its stores; the stores emit change signals; the app
+coalesces them (at most ~10 repaints a second) and refreshes every live screen in the stack,
+so the dashboard under a detail or a dialog is current the moment it shows again. Screens talk
+to the app with messages (`tui.messages`); the table's highlight tells the Fleet what to stream.
 """
 
 from __future__ import annotations
 
 import contextlib
 from collections import Counter
-from collections.abc import Callable, Sequence
-from typing import TYPE_CHECKING
+from collections.abc import Callable
+from contextlib import AsyncExitStack
 
-from textual import on
+from textual import on, work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
-from textual.screen import Screen
 
 from tui import bulk
-from tui.actions import DASHBOARD, DETAIL, remap, with_bindings
+from tui.actions import with_bindings
 from tui.client.config import ServerConfig
-from tui.client.detect import agent_version
 from tui.config import THEMES
+from tui.keymap import DASHBOARD, DETAIL, remap
+from tui.messages import BulkAction, OpenConversation
 from tui.palette import ActionCommands
 from tui.screens.alerts import AlertsScreen
 from tui.screens.confirm import ConfirmScreen, ResultsScreen
@@ -39,19 +39,16 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.errors import ErrorsScreen
 from tui.screens.help import HelpScreen
-from tui.state.alerts import Alert, AlertWatcher, Thresholds
-from tui.state.monitor import ServerMonitor
-from tui.state.polling import PollIntervals
+from tui.screens.live import LiveScreen
+from tui.session import build_fleet, run_fleet
+from tui.settings import Settings
+from tui.state.alerts import Alert
 from tui.state.stores import Stores
-from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
 from tui.styles import css_paths
 from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
-
-if TYPE_CHECKING:
-    from tui.demo.server import DemoServer
 
 FLUSH_DELAY = 0.1  # coalesce store changes: at most ~10 repaints a second
 ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
@@ -61,55 +58,45 @@ class OhtopApp(App[None]):
     """ohtop's dashboard."""
 
     TITLE = "ohtop"
-    CSS_PATH = css_paths()  # type: ignore[assignment]
+    CSS_PATH = css_paths()  # type: ignore[assignment]  # Textual types it as str | list[str]
     BINDINGS = [Binding("ctrl+c", "quit", "Quit", show=False, priority=True)]
     COMMANDS = App.COMMANDS | {ActionCommands}
 
     def __init__(
         self,
-        servers: Sequence[ServerConfig],
+        settings: Settings | None = None,
         *,
-        demo: bool = False,
-        intervals: PollIntervals | None = None,
         stores: Stores | None = None,
-        max_streams: int = DEFAULT_CAP,
-        thresholds: Thresholds | None = None,
-        bell: bool = False,
-        theme: str = "textual-dark",
-        keymap: dict[str, str] | None = None,
-        allow_actions: bool = False,
-        log_path: str | None = None,
         reload: Callable[[], list[ServerConfig]] | None = None,
     ) -> None:
         super().__init__()
-        self.servers = list(servers)
-        self.demo = demo
-        self.demo_server: DemoServer | None = None
-        self.intervals = intervals or PollIntervals()
-        self.stores = stores or Stores()
-        self.monitors: list[ServerMonitor] = []
-        self.max_streams = max_streams
-        self.streams: StreamManager | None = None
+        self.settings = settings or Settings()
+        self.fleet = build_fleet(self.settings, stores=stores, reload=reload)
+        self.stores = self.fleet.stores
+        self.alerts = self.fleet.alerts
+        self.read_only = not self.settings.allow_actions
+        self.insecure = any(not c.verify_tls for c in self.settings.servers)
+        self.ring_bell = self.settings.bell
+        self.dashboard_actions = remap(DASHBOARD, dict(self.settings.keymap))
+        self.detail_actions = remap(DETAIL, dict(self.settings.keymap))
+        self.bells_rung = 0
+        self.paused = False
+        self._stack = AsyncExitStack()
         self._dirty: set[Key] = set()
         self._events_dirty: set[Key] = set()
         self._links_dirty = False
         self._flush_pending = False
         self._unsubscribers: list[Callable[[], None]] = []
-        self.alerts = AlertWatcher(self.stores.status, thresholds)
-        self.ring_bell = bell
-        self.read_only = not allow_actions
-        self.log_path = log_path
-        self.reload_servers = reload
-        self.insecure = any(not c.verify_tls for c in servers)
-        self.start_theme = theme
-        self.dashboard_actions = remap(DASHBOARD, keymap or {})
-        self.detail_actions = remap(DETAIL, keymap or {})
-        self.bells_rung = 0
-        self.paused = False
         self._pending_alerts: list[Alert] = []
         self._held: set[Key] = set()  # conversations changed while the view was paused
         self._held_events: set[Key] = set()
         self._ticks = 0
+
+    @property
+    def log_path(self) -> str | None:
+        """Where the log file is (shown in the recent-errors view)."""
+        path = self.settings.log_path
+        return str(path) if path else None
 
     async def on_mount(self) -> None:
         self._unsubscribers = [
@@ -118,68 +105,20 @@ class OhtopApp(App[None]):
             self.stores.links.changed.subscribe(self._link_changed),
             self.stores.events.added.subscribe(self._event_added),
         ]
-        self.theme = self.start_theme
-        await self.push_screen(with_bindings(DashboardScreen, self.dashboard_actions)(self.stores))
-        if self.demo:  # imported here: the demo's web server costs ~25 MB when unused
-            from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
-
-            self.demo_server = DemoServer(flaky_every=DEMO_FLAKY_EVERY)
-            url = await self.demo_server.start()
-            # Our own demo server has no rate limiter to stay under.
-            self.servers.append(ServerConfig(url, name="demo", rate=DEMO_RATE))
-        self._start_monitors()
-        if self.max_streams >= 0:
-            self.streams = StreamManager(
-                self.stores,
-                cap=self.max_streams,
-                direct={c.label: DirectServer(c.url, c.session_api_key) for c in self.servers},
-                request_poll=self._poll_soon,
-                probe_version=agent_version,
-            )
-            self.streams.start()
+        self.theme = self.settings.theme
+        dashboard = with_bindings(DashboardScreen, self.dashboard_actions)
+        await self.push_screen(
+            dashboard(self.stores, read_only=self.read_only, insecure=self.insecure)
+        )
+        await self._stack.enter_async_context(run_fleet(self.fleet, self.settings))
         self.set_interval(1.0, self._tick)
-
-    def _start_monitors(self) -> None:
-        for config in self.servers:
-            monitor = ServerMonitor(config, self.stores, self.intervals)
-            self.monitors.append(monitor)
-            self.run_worker(monitor.run(), group="monitors", name=monitor.name)
-
-    def action_reload(self) -> None:
-        """Re-read the config file and the key variables; restart the server monitors."""
-        if self.reload_servers is None:
-            self.notify("Nothing to reload: servers came from the command line.", timeout=4)
-            return
-        try:
-            fresh = self.reload_servers()
-        except Exception as exc:  # a broken config must not end the session
-            self.notify(f"Config not reloaded: {exc}", severity="error", timeout=10, markup=False)
-            return
-        demo = [c for c in self.servers if c.name == "demo" and self.demo_server is not None]
-        self.servers = fresh + demo
-        self.workers.cancel_group(self, "monitors")
-        self.monitors = []
-        self._start_monitors()
-        if self.streams is not None:
-            self.streams.direct = {
-                c.label: DirectServer(c.url, c.session_api_key) for c in self.servers
-            }
-        self.notify(f"Reloaded: {len(self.servers)} server(s).", timeout=3)
-
-    def _poll_soon(self, key: Key) -> None:
-        for monitor in self.monitors:
-            monitor.poll_soon(key)
 
     async def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribers:
             unsubscribe()
-        self.workers.cancel_group(self, "monitors")
-        if self.streams is not None:
-            await self.streams.stop()
-        if self.demo_server is not None:
-            await self.demo_server.stop()
+        await self._stack.aclose()
 
-    # -- store -> widgets ------------------------------------------------------------------
+    # -- store -> screens ----------------------------------------------------------------
 
     def _status_changed(self, keys: frozenset[Key]) -> None:
         self._dirty |= keys
@@ -200,44 +139,41 @@ class OhtopApp(App[None]):
 
     def _flush_changes(self) -> None:
         # Timers can fire while the app tears its widgets down; nothing is left to update then.
-        with contextlib.suppress(NoMatches):
+        with contextlib.suppress(NoMatches, ScreenStackError):
             self._apply_changes()
+
+    def live_screens(self) -> list[LiveScreen]:
+        """Every screen in the stack that shows store data, the dashboard first."""
+        return [s for s in self.screen_stack if isinstance(s, LiveScreen)]
 
     def _apply_changes(self) -> None:
         self._flush_pending = False
         keys, self._dirty = frozenset(self._dirty), set()
         events, self._events_dirty = frozenset(self._events_dirty), set()
-        screen = self._visible_screen()
-        if screen is None:
-            return
+        links, self._links_dirty = self._links_dirty, False
+        screens = self.live_screens()
         if self.paused:  # the view stays as it was; the stores keep everything
             self._held |= keys
             self._held_events |= events
-            if isinstance(screen, DashboardScreen):
+            for screen in screens:
                 screen.show_paused(len(self._held))
             return
-        if keys and hasattr(screen, "refresh_all"):
-            screen.refresh_all(keys)
-        if events and hasattr(screen, "refresh_events"):
-            screen.refresh_events(events)
-        if self._links_dirty and isinstance(screen, DashboardScreen):
-            self._links_dirty = False
-            screen.refresh_links()
-
-    def _visible_screen(self) -> Screen[object] | None:
-        """The screen on top, or None while the app is starting or shutting down."""
-        try:
-            return self.screen
-        except ScreenStackError:
-            return None
+        for screen in screens:
+            if keys:
+                screen.refresh_all(keys)
+            if events:
+                screen.refresh_events(events)
+            if links:
+                screen.refresh_links()
 
     def _alert(self, alert: Alert) -> None:
         """Collect alerts; one toast per burst (thousands can fire at once on a big fleet)."""
         self._pending_alerts.append(alert)
         if len(self._pending_alerts) == 1:
-            self.set_timer(ALERT_WINDOW, self._flush_alerts)
+            self.set_timer(ALERT_WINDOW, self.flush_alerts)
 
-    def _flush_alerts(self) -> None:
+    def flush_alerts(self) -> None:
+        """Toast the alerts collected in the window (its timer calls this)."""
         alerts, self._pending_alerts = self._pending_alerts, []
         if not alerts:
             return
@@ -246,90 +182,103 @@ class OhtopApp(App[None]):
         else:
             kinds = Counter(a.what for a in alerts)
             summary = ", ".join(f"{n} {what}" for what, n in kinds.most_common())
+            codes = Counter(a.code for a in alerts if a.code)
+            common = "; ".join(f"{clean(c, 40)} x{n}" for c, n in codes.most_common(3))
             self.notify(
-                f"{len(alerts)} alerts: {summary}. Press ! to list them.",
+                f"{len(alerts)} alerts: {summary}."
+                + (f"\n{common}" if common else "")
+                + "\nPress ! to list them.",
                 severity="error",
                 timeout=8,
+                markup=False,
             )
         if self.ring_bell:
             self.bells_rung += 1
             self.bell()
 
     def _toast(self, alert: Alert) -> None:
-        """A toast naming the conversation."""
-        title = clean(alert.title or alert.key[1][:8], 60)
+        """A toast naming the conversation and what failed."""
+        title = clean(alert.title or alert.key[1][:12], 60)
         detail = f"\n{clean(alert.detail, 160)}" if alert.detail else ""
-        severity: SeverityLevel = "warning" if alert.what == "starting too long" else "error"
+        severity: SeverityLevel = "error" if alert.what in ("error", "stuck") else "warning"
         text = f"{alert.what.upper()}: {title}{detail}"
         self.notify(text, severity=severity, timeout=8, markup=False)
 
     def _tick(self) -> None:
-        with contextlib.suppress(NoMatches):  # see _flush_changes
+        with contextlib.suppress(NoMatches, ScreenStackError):  # see _flush_changes
             self._tick_screens()
 
     def _tick_screens(self) -> None:
-        self.alerts.tick()
-        screen = self._visible_screen()
-        if screen is None or self.paused:
+        screen = self.screen
+        if self.paused or not isinstance(screen, LiveScreen):
             return
-        if hasattr(screen, "tick"):
-            screen.tick()
-        if isinstance(screen, DashboardScreen):
-            # Countdowns to the next try move every second; everything else in the panel is
-            # redrawn when a link changes, and its minute-granular ages every 15 seconds.
-            self._ticks += 1
-            if self.stores.links.totals()[LinkState.RECONNECTING] or self._ticks % 15 == 0:
-                screen.refresh_links()
+        screen.tick()
+        # Countdowns to the next try move every second; everything else in the panel is
+        # redrawn when a link changes, and its minute-granular ages every 15 seconds.
+        self._ticks += 1
+        if self.stores.links.totals()[LinkState.RECONNECTING] or self._ticks % 15 == 0:
+            screen.refresh_links()
 
     # -- actions ---------------------------------------------------------------------------
 
     def action_refresh(self) -> None:
         """Re-list and poll every server now."""
-        for monitor in self.monitors:
-            monitor.refresh_now()
+        self.fleet.refresh()
         self.notify("Refreshing every server…", timeout=2)
+
+    def action_reload(self) -> None:
+        """Read the config file and its key files again; restart the server monitors."""
+        try:
+            count = self.fleet.reload()
+        except LookupError as exc:
+            self.notify(f"Nothing to reload: {exc}.", timeout=4, markup=False)
+            return
+        except Exception as exc:  # a broken config must not end the session
+            self.notify(f"Config not reloaded: {exc}", severity="error", timeout=10, markup=False)
+            return
+        self.notify(f"Reloaded: {count} server(s).", timeout=3)
 
     def action_toggle_pause(self) -> None:
         """Freeze the view (data still flows in); again to apply what arrived meanwhile."""
         self.paused = not self.paused
-        screen = self._visible_screen()
+        screens = self.live_screens()
         if self.paused:
-            if isinstance(screen, DashboardScreen):
+            for screen in screens:
                 screen.show_paused(0)
             return
         self._dirty |= self._held
         self._events_dirty |= self._held_events
         self._held.clear()
         self._held_events.clear()
-        if isinstance(screen, DashboardScreen):
+        for screen in screens:
             screen.show_paused(None)
         self._flush_changes()
 
-    def action_bulk(self, action: str) -> None:
+    @on(BulkAction)
+    def _bulk(self, message: BulkAction) -> None:
         """Pause or resume the marked conversations (or the selected one), after confirming."""
-        screen = self._visible_screen()
-        if not isinstance(screen, DashboardScreen):
-            return
         if self.read_only:
             self.notify(
                 "Read-only: start ohtop with --allow-actions to pause or resume conversations.",
                 severity="warning",
             )
             return
-        keys, hidden = screen.targets()
-        if not keys:
+        if not message.keys:
             self.notify("Nothing selected.", severity="warning")
             return
-        question, detail = bulk.confirmation(action, keys, hidden, self.stores.status)
+        question, detail = bulk.confirmation(
+            message.action, message.keys, message.hidden, self.stores.status
+        )
 
         def answered(yes: bool | None) -> None:
             if yes:
-                self.run_worker(self._act(action, keys), group="actions")
+                self._act(message.action, message.keys)
 
         self.push_screen(ConfirmScreen(question, detail), answered)
 
+    @work(group="actions")
     async def _act(self, action: str, keys: list[Key]) -> None:
-        results = await bulk.run(action, keys, self.stores.status, self.monitors)
+        results = await self.fleet.act(action, keys)
         failed = sum(1 for _, outcome in results if not outcome.ok)
         for key, outcome in results:
             if not outcome.ok:
@@ -355,17 +304,12 @@ class OhtopApp(App[None]):
         self.theme = THEMES[(at + 1) % len(THEMES)]
         self.notify(f"Theme: {self.theme}", timeout=2)
 
-    def action_open_detail_for(self, key: Key) -> None:
+    @on(OpenConversation)
+    def _open(self, message: OpenConversation) -> None:
         """Open the detail screen of one conversation."""
         screen = with_bindings(DetailScreen, self.detail_actions)
-        self.push_screen(screen(self.stores, key, self.alerts.thresholds))
+        self.push_screen(screen(self.stores, message.key, self.alerts.thresholds))
 
     @on(ConversationTable.Highlighted)
     def _follow_selection(self, event: ConversationTable.Highlighted) -> None:
-        if self.streams is not None:
-            self.streams.select(event.key)
-
-    def on_screen_resume(self) -> None:
-        screen = self._visible_screen()
-        if screen is not None and hasattr(screen, "refresh_all"):
-            screen.refresh_all(None)
+        self.fleet.select(event.key)

@@ -1,4 +1,5 @@
-"""Bulk actions: which conversations, the confirmation text, running them, the report."""
+"""Bulk actions as text: the confirmation (naming how many) and the per-conversation report.
+The actions themselves run in the Fleet (`Fleet.act`)."""
 
 from __future__ import annotations
 
@@ -6,8 +7,7 @@ from collections.abc import Sequence
 
 from rich.text import Text
 
-from tui.client.actions import Outcome, Target, perform
-from tui.state.monitor import ServerMonitor
+from tui.client.actions import Outcome
 from tui.state.status_store import StatusStore
 from tui.state.view import Key
 from tui.text import plain
@@ -33,27 +33,6 @@ def confirmation(
     if n > SHOWN_IN_CONFIRM:
         detail.append(f"  … and {n - SHOWN_IN_CONFIRM} more\n", "dim")
     return question, detail
-
-
-async def run(
-    action: str, keys: Sequence[Key], store: StatusStore, monitors: Sequence[ServerMonitor]
-) -> list[tuple[Key, Outcome]]:
-    """Act on each conversation through its own server's client; one outcome per key."""
-    results: list[tuple[Key, Outcome]] = []
-    for monitor in monitors:
-        mine = [k for k in keys if k[0] == monitor.name]
-        targets = []
-        for key in mine:
-            view = store.get(key)
-            targets.append(
-                Target(key[1], view.kind if view else "?", view.sandbox_id if view else None)
-            )
-        if targets:
-            outcomes = await perform(monitor.rest, targets, action)
-            results += list(zip(mine, outcomes, strict=True))
-            for key in mine:
-                monitor.poll_soon(key)
-    return results
 
 
 def report(results: Sequence[tuple[Key, Outcome]], store: StatusStore) -> Text:

@@ -1,4 +1,6 @@
-"""Command line: `ohtop` (the dashboard), `ohtop status`, `ohtop demo-server`."""
+"""Command line: `ohtop` (the dashboard) and its subcommands. Each subcommand lists only the
+options that apply to it; values are resolved by `tui.settings` (command line > environment >
+config file > defaults). The dashboard's Textual app is imported only when it runs."""
 
 from __future__ import annotations
 
@@ -7,23 +9,18 @@ import asyncio
 import contextlib
 import os
 import sys
-from collections.abc import Coroutine, Sequence
+from collections.abc import Callable, Coroutine, Sequence
 from pathlib import Path
 from typing import Any
 
 from tui import logs
-from tui.actions import names
 from tui.client.budget import parse_rate
-from tui.client.config import ServerConfig
-from tui.config import (
-    Config,
-    ConfigError,
-    default_path,
-    load,
-    permission_warning,
-    resolve_servers,
-)
+from tui.keymap import names
 from tui.logs import LEVELS
+from tui.settings import ENV, Settings, UsageError, reloader, resolve
+
+SUPPRESS = argparse.SUPPRESS
+Adder = Callable[[argparse.ArgumentParser, Any], None]
 
 
 def _rate(spec: str) -> str:
@@ -34,83 +31,117 @@ def _rate(spec: str) -> str:
     return spec
 
 
-def _server_options(p: argparse.ArgumentParser) -> None:
-    p.add_argument(
-        "--server", action="append", default=[], metavar="URL", help="server to watch (repeat)"
+def _servers(p: argparse.ArgumentParser, default: Any) -> None:
+    """Which servers, with which credentials: every command that reads servers."""
+    g = p.add_argument_group("servers")
+    g.add_argument(
+        "--server",
+        action="append",
+        default=default if default is SUPPRESS else [],
+        metavar="URL",
+        help="server to watch (repeat for several)",
     )
-    p.add_argument(
+    g.add_argument(
         "--api-key",
-        default=os.environ.get("OHTOP_API_KEY"),
-        help="app-server API key, sent as Authorization: Bearer (env OHTOP_API_KEY)",
+        default=default,
+        help=f"app-server API key, sent as Authorization: Bearer (env {ENV['api_key']})",
     )
-    p.add_argument(
+    g.add_argument(
         "--session-api-key",
-        default=os.environ.get("OHTOP_SESSION_API_KEY"),
-        help="key sent as X-Session-API-Key (agent server; env OHTOP_SESSION_API_KEY)",
+        default=default,
+        help=f"key sent as X-Session-API-Key (agent server; env {ENV['session_api_key']})",
     )
-    p.add_argument("--cookie", default=None, help="a Cookie header value (e.g. keycloak_auth=...)")
-    p.add_argument("--insecure", action="store_true", help="do not verify TLS certificates")
-    p.add_argument(
+    g.add_argument("--cookie", default=default, help="a Cookie header value (keycloak_auth=...)")
+    g.add_argument(
+        "--insecure", action="store_true", default=default, help="do not verify TLS certificates"
+    )
+    g.add_argument(
         "--rate",
-        default="8/s",
+        default=default,
         type=_rate,
         help="request budget per server: N/s, N/min, or 'hosted' (100/min) (default 8/s)",
     )
-    p.add_argument("--bell", action="store_true", help="ring the terminal bell on alerts")
-    p.add_argument(
-        "--log-level",
-        choices=LEVELS,
-        default="warning",
-        help="log to a file in the state directory at this level (default warning)",
-    )
-    p.add_argument(
-        "--allow-actions",
-        action="store_true",
-        help="allow pausing and resuming conversations (read-only without it)",
-    )
-    p.add_argument(
+    g.add_argument(
         "--config",
         type=Path,
-        default=None,
+        default=default,
         metavar="PATH",
-        help="config file (default: %(default)s)",
+        help=f"config file (env {ENV['config']}; default: the platform's config directory)",
     )
-    p.add_argument(
-        "--demo", action="store_true", help="start the embedded demo server and watch it"
+    g.add_argument(
+        "--demo",
+        action="store_true",
+        default=default,
+        help="start the embedded demo server and watch it",
     )
+    g.add_argument(
+        "--log-level", choices=LEVELS, default=default, help="log file level (default warning)"
+    )
+
+
+def _streams(p: argparse.ArgumentParser, default: Any) -> None:
     p.add_argument(
         "--max-streams",
         type=int,
-        default=50,
+        default=default,
         metavar="N",
-        help="live websocket streams besides the selected one (default 50; -1 turns them off)",
+        help="live websocket streams besides the selected one (default 50; -1: none)",
     )
+
+
+def _dashboard(p: argparse.ArgumentParser, default: Any) -> None:
+    """Options of the interactive dashboard (and of the dashboards `ohtop web` serves)."""
+    _streams(p, default)
+    g = p.add_argument_group("dashboard")
+    g.add_argument(
+        "--bell", action="store_true", default=default, help="ring the terminal bell on alerts"
+    )
+    g.add_argument(
+        "--allow-actions",
+        action="store_true",
+        default=default,
+        help="allow pausing and resuming conversations (read-only without it)",
+    )
+
+
+def _add(p: argparse.ArgumentParser, default: Any, *adders: Adder) -> None:
+    for adder in adders:
+        adder(p, default)
 
 
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(
-        prog="ohtop", description="Watch many OpenHands conversations at once."
+        prog="ohtop",
+        description="Watch many OpenHands conversations at once.",
+        epilog="Run `ohtop COMMAND --help` for a command's options.",
     )
-    _server_options(parser)
-    sub = parser.add_subparsers(dest="command")
+    _add(parser, None, _servers, _dashboard)
+    sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     status = sub.add_parser("status", help="print every conversation once and exit")
-    _server_options(status)
+    _add(status, SUPPRESS, _servers)
     status.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    status.add_argument(
+        "--histories",
+        choices=("errors", "all", "none"),
+        default="errors",
+        help="event histories to read: of ERROR conversations (their last error; default), "
+        "of all (task lists too; slow on big fleets), or none",
+    )
     watch = sub.add_parser("watch", help="print status transitions as JSON lines until interrupted")
-    _server_options(watch)
+    _add(watch, SUPPRESS, _servers, _streams)
     watch.add_argument("--jsonl", action="store_true", help="JSON lines (the only format)")
     wait = sub.add_parser(
         "wait",
         help="follow one conversation until it settles (exit 0 done, 1 error/stuck, "
         "2 unreachable/not found, 3 timeout)",
     )
-    _server_options(wait)
+    _add(wait, SUPPRESS, _servers)
     wait.add_argument("conversation", help="conversation id (hex, dashed, or a unique prefix)")
     wait.add_argument("--timeout", type=float, default=None, metavar="S")
     config = sub.add_parser("config", help="check the config file")
     config.add_argument("action", choices=["check"])
-    config.add_argument("--config", type=Path, default=None, metavar="PATH")
+    config.add_argument("--config", type=Path, default=SUPPRESS, metavar="PATH")
     demo = sub.add_parser("demo-server", help="run the embedded demo server alone")
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--agent", action="store_true", help="act as one agent server at the root")
@@ -119,78 +150,8 @@ def build_parser() -> argparse.ArgumentParser:
     return parser
 
 
-class UsageError(Exception):
-    """Bad input from the command line or the config file, said in one line per problem."""
-
-
-def load_config(args: argparse.Namespace) -> Config:
-    """The config file named by --config, else the default one if it exists, else defaults."""
-    path = args.config or default_path()
-    if args.config is None and not path.exists():
-        return Config()
-    try:
-        return load(path, names())
-    except ConfigError as exc:
-        raise UsageError("\n".join(f"{exc.path}: {p}" for p in exc.problems)) from exc
-
-
-def servers_from(args: argparse.Namespace, config: Config) -> list[ServerConfig]:
-    """--server URLs (with the command line's credentials), then the config's servers."""
-    resolved, problems = resolve_servers(config)
-    if problems:
-        raise UsageError("\n".join(f"config: {p}" for p in problems))
-    return configs_from(args) + resolved
-
-
-def configs_from(args: argparse.Namespace) -> list[ServerConfig]:
-    """One ServerConfig per --server, sharing the credentials given."""
-    return [
-        ServerConfig(
-            url=url,
-            api_key=args.api_key,
-            session_api_key=args.session_api_key,
-            cookie=args.cookie,
-            verify_tls=not args.insecure,
-            rate=args.rate,
-        )
-        for url in args.server
-    ]
-
-
-async def _status(args: argparse.Namespace) -> int:
-    from tui.demo.server import DEMO_RATE, DemoServer
-    from tui.headless import status_command
-
-    configs = list(args.servers)
-    demo = DemoServer() if args.demo else None
-    if demo is not None:
-        configs.append(ServerConfig(await demo.start(), name="demo", rate=DEMO_RATE))
-    try:
-        return await status_command(configs, args.json)
-    finally:
-        if demo is not None:
-            await demo.stop()
-
-
-async def _follow(args: argparse.Namespace) -> int:
-    from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
-    from tui.follow import wait_command, watch_command
-
-    configs = list(args.servers)
-    demo = DemoServer(flaky_every=DEMO_FLAKY_EVERY) if args.demo else None
-    if demo is not None:
-        configs.append(ServerConfig(await demo.start(), name="demo", rate=DEMO_RATE))
-    try:
-        if args.command == "watch":
-            return await watch_command(configs)
-        return await wait_command(configs, args.conversation, args.timeout)
-    finally:
-        if demo is not None:
-            await demo.stop()
-
-
 def _run(coro: Coroutine[Any, Any, int]) -> int:
-    """Run a headless command; Ctrl+C ends it quietly."""
+    """Run a headless command; Ctrl+C ends it quietly, a reader that left (`| head`) too."""
     try:
         return asyncio.run(coro)
     except KeyboardInterrupt:
@@ -200,34 +161,13 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
         return 0
 
 
-def config_check(args: argparse.Namespace) -> int:
-    """`ohtop config check`: say exactly what is wrong and where, or that all is well."""
-    path = args.config or default_path()
-    if not path.exists():
-        print(f"ohtop: {path}: no such file (ohtop runs on defaults without one)")
-        return 1
-    try:
-        config = load(path, names())
-    except ConfigError as exc:
-        for problem in exc.problems:
-            print(f"{exc.path}: {problem}")
-        return 1
-    _, problems = resolve_servers(config)
-    for problem in problems:
-        print(f"{path}: {problem}")
-    if (warning := permission_warning(path)) is not None:
-        print(f"warning: {warning}")
-    if problems:
-        return 1
-    print(f"ok: {path}: {len(config.servers)} server(s), theme {config.theme}")
-    return 0
-
-
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ohtop; returns the process exit code."""
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "config":
+        from tui.config_check import config_check
+
         return config_check(args)
     try:
         return _main(parser, args)
@@ -243,35 +183,33 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         with contextlib.suppress(KeyboardInterrupt):
             asyncio.run(serve_forever(args.port, args.api_key, args.agent, args.v0))
         return 0
-    config = load_config(args)
-    args.servers = servers_from(args, config)
-    log_path = logs.setup(args.log_level)
-    if not args.servers and not args.demo:
+    settings = resolve(args, known_actions=names())
+    settings = _with_log(settings)
+    if not settings.servers and not settings.demo:
         parser.error("give --server URL (repeatable), servers in the config file, or --demo")
-    if args.command in ("watch", "wait"):
-        return _run(_follow(args))
     if args.command == "status":
-        try:
-            return asyncio.run(_status(args))
-        except BrokenPipeError:  # `ohtop status | head`: the reader left, which is fine
-            os.dup2(os.open(os.devnull, os.O_WRONLY), sys.stdout.fileno())
-            return 0
+        from tui.headless.status import status_command
+
+        return _run(status_command(settings, args.json, histories=args.histories))
+    if args.command == "watch":
+        from tui.headless.watch import watch_command
+
+        return _run(watch_command(settings))
+    if args.command == "wait":
+        from tui.headless.wait import wait_command
+
+        return _run(wait_command(settings, args.conversation, args.timeout))
     from tui.app import OhtopApp
 
-    OhtopApp(
-        args.servers,
-        demo=args.demo,
-        max_streams=args.max_streams if args.max_streams != 50 else config.streams.max,
-        bell=args.bell or config.alerts.bell,
-        intervals=config.polling.intervals(),
-        thresholds=config.alerts.thresholds(),
-        theme=config.theme,
-        keymap=config.keys,
-        allow_actions=args.allow_actions,
-        log_path=str(log_path),
-        reload=lambda: servers_from(args, load_config(args)),
-    ).run()
+    reload = reloader(args) if settings.from_config else None
+    OhtopApp(settings, reload=reload).run()
     return 0
+
+
+def _with_log(settings: Settings) -> Settings:
+    from dataclasses import replace
+
+    return replace(settings, log_path=logs.setup(settings.log_level))
 
 
 if __name__ == "__main__":

@@ -11,5 +11,5 @@ def wall() -> float:
 
 
 def mono() -> float:
-    """Monotonic seconds (the stores' `status_since` uses the same clock)."""
+    """Monotonic seconds (countdowns to a link's next try)."""
     return time.monotonic()

@@ -15,13 +15,17 @@ from typing import Annotated, Any
 
 from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_validator
 
-from tui.client.budget import parse_rate
+from tui.client.budget import DEFAULT_RATE, parse_rate
 from tui.client.config import ServerConfig
 from tui.state.alerts import Thresholds
 from tui.state.polling import PollIntervals
+from tui.state.stream_manager import DEFAULT_CAP
 
 THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula")
+DEFAULT_THEME = THEMES[0]
 Seconds = Annotated[float, Field(ge=0)]
+_POLL = PollIntervals()  # the defaults, declared once there
+_ALERT = Thresholds()
 
 
 class ConfigError(Exception):
@@ -42,11 +46,16 @@ class ServerEntry(_Strict):
 
     name: str = Field(min_length=1)
     url: str
+    # Keys come from an environment variable (read once, at start) or a file (read again by
+    # ctrl+r, so a rotated key is picked up without a restart).
     api_key_env: str | None = None  # Authorization: Bearer
+    api_key_file: str | None = None
     session_api_key_env: str | None = None  # X-Session-API-Key
+    session_api_key_file: str | None = None
     cookie_env: str | None = None
+    cookie_file: str | None = None
     insecure: bool = False
-    rate: str = "8/s"  # N/s, N/min, or "hosted" (100/min)
+    rate: str = DEFAULT_RATE  # N/s, N/min, or "hosted" (100/min)
 
     @field_validator("rate")
     @classmethod
@@ -65,13 +74,14 @@ class ServerEntry(_Strict):
 class Polling(_Strict):
     """Seconds between polls by status; 0 means never."""
 
-    starting: Seconds = 3
-    running: Seconds = 30
-    stopped: Seconds = 60
-    error: Seconds = 10
-    archived: Seconds = 0
-    discover: Seconds = 120
-    jitter: float = Field(default=0.1, ge=0, le=0.5)
+    starting: Seconds = _POLL.starting or 0
+    running: Seconds = _POLL.running or 0
+    stopped: Seconds = _POLL.stopped or 0
+    error: Seconds = _POLL.error or 0
+    archived: Seconds = _POLL.archived or 0
+    discover: Seconds = _POLL.discover
+    look: Seconds = _POLL.look  # a cheap look for new conversations (0: only at discovery)
+    jitter: float = Field(default=_POLL.jitter, ge=0, le=0.5)
 
     def intervals(self) -> PollIntervals:
         """As the monitor's PollIntervals."""
@@ -85,7 +95,8 @@ class Polling(_Strict):
             stopped=never(self.stopped),
             error=never(self.error),
             archived=never(self.archived),
-            discover=self.discover or 120,
+            discover=self.discover or _POLL.discover,
+            look=self.look,
             jitter=self.jitter,
         )
 
@@ -93,14 +104,14 @@ class Polling(_Strict):
 class Streams(_Strict):
     """Live streams besides the selected one (-1: none)."""
 
-    max: int = Field(default=50, ge=-1)
+    max: int = Field(default=DEFAULT_CAP, ge=-1)
 
 
 class Alerts(_Strict):
     """When to warn, and whether to ring the bell."""
 
-    starting_minutes: float = Field(default=5, gt=0)
-    silent_minutes: float = Field(default=10, gt=0)
+    starting_minutes: float = Field(default=_ALERT.starting_minutes, gt=0)
+    silent_minutes: float = Field(default=_ALERT.silent_minutes, gt=0)
     bell: bool = False
 
     def thresholds(self) -> Thresholds:
@@ -110,7 +121,7 @@ class Alerts(_Strict):
 class Config(_Strict):
     """The whole file."""
 
-    theme: str = "textual-dark"
+    theme: str = DEFAULT_THEME
     servers: list[ServerEntry] = Field(default_factory=list)
     polling: Polling = Field(default_factory=Polling)
     streams: Streams = Field(default_factory=Streams)
@@ -189,28 +200,47 @@ def load(path: Path, known_actions: set[str] | None = None) -> Config:
     return config
 
 
+def _secret(
+    entry: ServerEntry, what: str, env: dict[str, str], where: str, problems: list[str]
+) -> str | None:
+    """One credential of a server: from its environment variable or its file."""
+    var, file = getattr(entry, f"{what}_env"), getattr(entry, f"{what}_file")
+    if var is not None and file is not None:
+        problems.append(f"{where}: give {what}_env or {what}_file, not both")
+        return None
+    if var is not None:
+        if not env.get(var):
+            problems.append(f"{where}.{what}_env: environment variable {var} is not set")
+        return env.get(var) or None
+    if file is not None:
+        try:
+            value = Path(file).expanduser().read_text(encoding="utf-8").strip()
+        except OSError as exc:
+            problems.append(f"{where}.{what}_file: cannot read {file}: {exc.strerror or exc}")
+            return None
+        if not value:
+            problems.append(f"{where}.{what}_file: {file} is empty")
+        return value or None
+    return None
+
+
 def resolve_servers(
     config: Config, env: dict[str, str] | None = None
 ) -> tuple[list[ServerConfig], list[str]]:
-    """ServerConfigs with keys read from the environment; problems for unset variables."""
+    """ServerConfigs with keys read from the environment or key files; problems for unset
+    variables and unreadable files."""
     env = dict(os.environ) if env is None else env
-    out, problems = [], []
+    out: list[ServerConfig] = []
+    problems: list[str] = []
     for i, s in enumerate(config.servers):
-        values: dict[str, str | None] = {}
-        for field in ("api_key_env", "session_api_key_env", "cookie_env"):
-            var = getattr(s, field)
-            if var is not None and not env.get(var):
-                problems.append(
-                    f"servers[{i} {s.name!r}].{field}: environment variable {var} is not set"
-                )
-            values[field] = env.get(var) if var else None
+        where = f"servers[{i} {s.name!r}]"
         out.append(
             ServerConfig(
                 url=s.url,
                 name=s.name,
-                api_key=values["api_key_env"],
-                session_api_key=values["session_api_key_env"],
-                cookie=values["cookie_env"],
+                api_key=_secret(s, "api_key", env, where, problems),
+                session_api_key=_secret(s, "session_api_key", env, where, problems),
+                cookie=_secret(s, "cookie", env, where, problems),
                 verify_tls=not s.insecure,
                 rate=s.rate,
             )

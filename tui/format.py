@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from datetime import UTC, datetime
 
 from tui import clock
 from tui.protocol import status as st
+from tui.sanitize import clean
+from tui.state.view import ConversationView
 
 STATUS_GLYPHS = {
     st.STARTING: "◌",
@@ -15,11 +18,55 @@ STATUS_GLYPHS = {
     st.ERROR: "✖",
 }
 TASK_GLYPHS = {"todo": "○", "in_progress": "◐", "done": "✔"}
+IDLE = "IDLE"  # RUNNING only in that the sandbox is up: the agent finished, paused or idles
+IDLE_GLYPH = "○"
+SHORT_ID = 8
 
 
 def status_glyph(status: str) -> str:
     """A glyph per coarse status; `?` for values ohtop does not know."""
     return STATUS_GLYPHS.get(status, "?")
+
+
+def status_word(view: ConversationView) -> str:
+    """The status word shown for a conversation: its coarse status, or IDLE for a RUNNING
+    sandbox whose agent is at rest (it must not read as busy)."""
+    return IDLE if view.at_rest else view.status
+
+
+# Execution statuses too long for the STATE column, as people would shorten them.
+SHORT_STATES = {"waiting_for_confirmation": "needs confirmation"}
+
+
+def state_text(view: ConversationView) -> str:
+    """The fine state as the list shows it: `gone`, or the execution status (shortened)."""
+    if view.gone:
+        return "gone"
+    label = view.state_label
+    return clean(SHORT_STATES.get(label, label), 40)
+
+
+def view_glyph(view: ConversationView) -> str:
+    """The glyph that goes with `status_word`."""
+    return IDLE_GLYPH if view.at_rest else status_glyph(view.status)
+
+
+def short_ids(ids: Iterable[str]) -> dict[str, str]:
+    """The shortest prefix of each id (at least 8 characters) that no other id shares."""
+    ordered = sorted(set(ids))
+    out: dict[str, str] = {}
+    for i, current in enumerate(ordered):
+        need = SHORT_ID
+        for j in (i - 1, i + 1):
+            if 0 <= j < len(ordered):
+                other = ordered[j]
+                common = next(
+                    (n for n, (a, b) in enumerate(zip(current, other, strict=False)) if a != b),
+                    min(len(current), len(other)),
+                )
+                need = max(need, common + 1)
+        out[current] = current[:need]
+    return out
 
 
 def task_glyph(status: str) -> str:

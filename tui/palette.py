@@ -6,7 +6,7 @@ from functools import partial
 
 from textual.command import Hit, Hits, Provider
 
-from tui.actions import UserAction
+from tui.keymap import UserAction
 
 
 class ActionCommands(Provider):

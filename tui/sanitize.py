@@ -1,17 +1,36 @@
-"""Server text made safe for a terminal: one line, no control characters, bounded (no Rich)."""
+"""Server text made safe for a terminal: one line, no control characters, bounded (no Rich).
+
+Besides C0/C1 controls (escape sequences among them), characters that reorder or hide text
+(bidi overrides and isolates, line and paragraph separators) are replaced, and characters whose
+width terminals and Rich disagree on (zero-width marks, variation selectors, tag characters,
+Hangul fillers) are dropped or replaced, so a title cannot break the table's alignment.
+"""
 
 from __future__ import annotations
 
 import re
 
+from tui.client.secrets import redact
+
 MAX_CHARS = 500
-_CONTROL = re.compile(r"[\x00-\x08\x0b-\x1f\x7f-\x9f]")
+REPLACEMENT = "\ufffd"
+_SHOWN = re.compile(
+    "[\x00-\x08\x0b-\x1f\x7f-\x9f"  # C0 and C1 controls (ESC among them)
+    "\u061c\u200e\u200f\u202a-\u202e\u2066-\u2069"  # bidi marks, overrides, isolates
+    "\u2028\u2029"  # line and paragraph separators
+    "\u115f\u1160\u3164\uffa0]"  # Hangul fillers: blank, but wide in some terminals
+)
+_DROPPED = re.compile(
+    "[\u200b-\u200d\u2060-\u2064\ufeff"  # zero-width spaces, joiners, word joiner, BOM
+    "\ufe00-\ufe0f\U000e0000-\U000e007f\U000e0100-\U000e01ef]"  # selectors, tags
+)
 
 
 def clean(value: object, limit: int = MAX_CHARS) -> str:
-    """Plain one-line text: control characters (ANSI escapes among them) neutralised, cut."""
+    """Plain one-line text: control and reordering characters neutralised, cut, keys hidden."""
     text = "" if value is None else str(value)
     if len(text) > limit:
         text = text[: limit - 1] + "…"
     text = text.replace("\n", " ").replace("\t", " ")
-    return _CONTROL.sub("�", text)
+    text = _DROPPED.sub("", _SHOWN.sub(REPLACEMENT, text))
+    return redact(text)

@@ -11,7 +11,8 @@ from dataclasses import dataclass
 
 from tui.client.errors import ApiError
 from tui.client.rest import RestClient
-from tui.protocol.ids import dashed
+from tui.protocol.ids import dashed, segment
+from tui.protocol.status import ServerKind
 
 PAUSE, RESUME = "pause", "resume"
 
@@ -21,7 +22,7 @@ class Target:
     """What an action needs to know about one conversation."""
 
     conversation_id: str
-    kind: str  # "v1", "v0" or "agent"
+    kind: ServerKind | None  # None: not known (nothing to act with)
     sandbox_id: str | None = None
 
 
@@ -37,15 +38,18 @@ class Outcome:
 def _request(target: Target, action: str) -> tuple[str, object] | None:
     """(path, JSON body) of the call for this server kind, or None when it has none."""
     cid = target.conversation_id
-    if target.kind == "agent":
-        return f"api/conversations/{dashed(cid)}/{'pause' if action == PAUSE else 'run'}", None
-    if target.kind == "v1":
+    if target.kind == ServerKind.AGENT:
+        return (
+            f"api/conversations/{segment(dashed(cid))}/{'pause' if action == PAUSE else 'run'}",
+            None,
+        )
+    if target.kind == ServerKind.V1:
         if not target.sandbox_id:
             return None
-        return f"api/v1/sandboxes/{target.sandbox_id}/{action}", None
-    if target.kind == "v0":
+        return f"api/v1/sandboxes/{segment(target.sandbox_id)}/{action}", None
+    if target.kind == ServerKind.V0:
         verb = "stop" if action == PAUSE else "start"
-        return f"api/conversations/{cid}/{verb}", {
+        return f"api/conversations/{segment(cid)}/{verb}", {
             "providers_set": None
         } if verb == "start" else None
     return None

@@ -14,6 +14,7 @@ from collections import deque
 from collections.abc import Awaitable, Callable
 
 PRESETS = {"hosted": "100/min", "oss": "8/s"}
+DEFAULT_RATE = "8/s"
 EPSILON = 1e-9
 _SPEC = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*/\s*(s|sec|second|m|min|minute)\s*$")
 
@@ -33,7 +34,7 @@ class RequestBudget:
 
     def __init__(
         self,
-        spec: str = "8/s",
+        spec: str = DEFAULT_RATE,
         clock: Callable[[], float] = time.monotonic,
         sleep: Callable[[float], Awaitable[None]] = asyncio.sleep,
     ) -> None:

@@ -7,7 +7,13 @@ from typing import Any
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError, ErrorKind
 from tui.client.rest import RestClient
-from tui.client.sources import AgentSource, ConversationSource, V0AppSource, V1AppSource
+from tui.client.sources import (
+    AgentSource,
+    ConversationSource,
+    DualSource,
+    V0AppSource,
+    V1AppSource,
+)
 
 
 async def _probe(rest: RestClient, path: str, params: dict[str, Any] | None = None) -> Any:
@@ -20,20 +26,27 @@ async def _probe(rest: RestClient, path: str, params: dict[str, Any] | None = No
         raise
 
 
+def _v0_page(page: Any) -> bool:
+    return isinstance(page, dict) and isinstance(page.get("results"), list)
+
+
 async def detect(rest: RestClient) -> ConversationSource:
     """Probe V1 app server, then agent server, then V0 app server.
 
-    Auth and network failures propagate (they say something about the server); a server where
-    no probe answers JSON of the right shape raises NOT_API.
+    An app server that answers both V1 and V0 (openhands-ai 1.0 to 1.6) is watched through
+    both. Auth and network failures propagate (they say something about the server); a server
+    where no probe answers JSON of the right shape raises NOT_API.
     """
     count = await _probe(rest, "api/v1/app-conversations/count")
     if isinstance(count, int) and not isinstance(count, bool):
-        return V1AppSource(rest)
+        v1 = V1AppSource(rest)
+        if _v0_page(await _probe(rest, "api/conversations", {"limit": 1})):
+            return DualSource(v1, V0AppSource(rest, only_v0=True))
+        return v1
     page = await _probe(rest, "api/conversations/search", {"limit": 1})
     if isinstance(page, dict) and isinstance(page.get("items"), list):
         return AgentSource(rest)
-    page = await _probe(rest, "api/conversations", {"limit": 1})
-    if isinstance(page, dict) and isinstance(page.get("results"), list):
+    if _v0_page(await _probe(rest, "api/conversations", {"limit": 1})):
         return V0AppSource(rest)
     raise ApiError(
         ErrorKind.NOT_API,

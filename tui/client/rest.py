@@ -1,7 +1,14 @@
-"""One httpx.AsyncClient per server: auth, timeouts, conditional GETs, error classification."""
+"""One httpx.AsyncClient per server: auth, bounds, conditional GETs, error classification.
+
+Every request is bounded: a total deadline (httpx's read timeout is per chunk, so a server
+answering a byte a second would never time out), a cap on the decoded body (a small gzip body
+can inflate to gigabytes), and a ceiling on any wait a server asks for.
+"""
 
 from __future__ import annotations
 
+import asyncio
+import math
 import socket
 import ssl
 import time
@@ -13,11 +20,16 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from pydantic_core import from_json
 
+from tui.client import secrets
 from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError, ErrorKind
+from tui.client.stats import RequestStats
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
+DEADLINE = 30.0  # seconds for a whole request: connect, headers and body
+MAX_BODY = 32 * 1024 * 1024  # decoded bytes; a page of 100 conversations is well under 1 MB
+MAX_RETRY_AFTER = 300.0  # a server may ask for a pause, not for silence
 LIMITS = httpx.Limits(max_connections=8, max_keepalive_connections=8)
 MAX_REDIRECTS = 3
 
@@ -52,8 +64,11 @@ class RestClient:
         )
         self._cache: dict[str, _Cached] = {}
         self.budget = budget or RequestBudget(config.rate)
+        self.stats = RequestStats()
         self.requests_sent = 0
         self.not_modified = 0
+        self.deadline = DEADLINE
+        self.max_body = MAX_BODY
 
     async def aclose(self) -> None:
         """Close the connection pool."""
@@ -73,11 +88,11 @@ class RestClient:
                 request.headers["If-None-Match"] = cached.etag
             if cached.last_modified:
                 request.headers["If-Modified-Since"] = cached.last_modified
-        response = await self._send(request)
+        response, body = await self._send(request)
         if response.status_code == 304 and cached is not None:
             self.not_modified += 1
             return cached.data
-        data = _decode(response)
+        data = _decode(response, body)
         etag, modified = response.headers.get("ETag"), response.headers.get("Last-Modified")
         if conditional and (etag or modified):
             self._cache[cache_key] = _Cached(etag, modified, data)
@@ -86,37 +101,85 @@ class RestClient:
     async def post_json(self, path: str, body: Any = None) -> Any:
         """POST a JSON body and decode the JSON answer."""
         request = self._http.build_request("POST", self.url(path), json=body)
-        return _decode(await self._send(request))
+        response, raw = await self._send(request)
+        return _decode(response, raw)
 
-    async def _send(self, request: httpx.Request) -> httpx.Response:
+    async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
         for _ in range(MAX_REDIRECTS + 1):
             await self.budget.acquire()
             self.requests_sent += 1
+            started = time.monotonic()
             try:
-                response = await self._http.send(request)
+                async with asyncio.timeout(self.deadline):  # see ServerMonitor._idle
+                    response, body = await self._exchange(request)
+            except TimeoutError as exc:
+                self.stats.record("timeout", time.monotonic() - started)
+                raise ApiError(
+                    ErrorKind.NETWORK, f"timed out (no full answer within {self.deadline:g}s)"
+                ) from exc
             except httpx.TimeoutException as exc:
+                self.stats.record("timeout", time.monotonic() - started)
                 raise ApiError(ErrorKind.NETWORK, f"timed out ({type(exc).__name__})") from exc
             except httpx.ConnectError as exc:
+                self.stats.record("error", time.monotonic() - started)
                 raise _connect_error(exc) from exc
-            except httpx.HTTPError as exc:
-                raise ApiError(ErrorKind.NETWORK, f"connection failed: {exc}") from exc
+            except (httpx.HTTPError, httpx.InvalidURL) as exc:
+                self.stats.record("error", time.monotonic() - started)
+                text = secrets.redact(str(exc))[:200]
+                raise ApiError(ErrorKind.NETWORK, f"connection failed: {text}") from exc
+            self.stats.record(str(response.status_code), time.monotonic() - started)
             if not response.has_redirect_location:
-                _raise_for_status(response)
-                return response
+                _raise_for_status(response, body)
+                return response, body
             request = self._redirected(request, response)
         raise ApiError(ErrorKind.CLIENT, f"too many redirects from {request.url.path}")
 
+    async def _exchange(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+        """Send and read the body, refusing to hold more than `max_body` decoded bytes."""
+        response = await self._http.send(request, stream=True)
+        try:
+            declared = response.headers.get("Content-Length", "")
+            if declared.isdigit() and int(declared) > self.max_body:
+                raise _too_big(self.max_body)
+            chunks: list[bytes] = []
+            size = 0
+            async for chunk in response.aiter_bytes():
+                size += len(chunk)
+                if size > self.max_body:
+                    raise _too_big(self.max_body)
+                chunks.append(chunk)
+            return response, b"".join(chunks)
+        finally:
+            await response.aclose()
+
     def _redirected(self, request: httpx.Request, response: httpx.Response) -> httpx.Request:
         """Follow same-origin redirects only: credentials must not leak to another host."""
-        target = urljoin(str(request.url), response.headers.get("Location", ""))
-        old, new = urlsplit(str(request.url)), urlsplit(target)
-        if (old.scheme, old.netloc) != (new.scheme, new.netloc):
+        try:
+            target = urljoin(str(request.url), response.headers.get("Location", ""))
+            old, new = urlsplit(str(request.url)), urlsplit(target)
+            same = (old.scheme, old.netloc) == (new.scheme, new.netloc)
+        except ValueError as exc:  # e.g. "http:\\host" or a broken IPv6 literal
+            raise ApiError(
+                ErrorKind.CLIENT, "redirected to a malformed URL; not following", 0
+            ) from exc
+        if not same:
             raise ApiError(
                 ErrorKind.CLIENT,
                 f"redirected to another origin ({new.netloc}); not following with credentials",
                 response.status_code,
             )
-        return self._http.build_request(request.method, target, content=request.content)
+        try:
+            return self._http.build_request(request.method, target, content=request.content)
+        except (httpx.InvalidURL, ValueError) as exc:
+            raise ApiError(
+                ErrorKind.CLIENT, "redirected to a malformed URL; not following"
+            ) from exc
+
+
+def _too_big(limit: int) -> ApiError:
+    return ApiError(
+        ErrorKind.BAD_PAYLOAD, f"answer larger than {limit // (1024 * 1024)} MiB; not read"
+    )
 
 
 def _causes(exc: BaseException) -> list[BaseException]:
@@ -141,18 +204,22 @@ def _connect_error(exc: httpx.ConnectError) -> ApiError:
     return ApiError(ErrorKind.NETWORK, f"cannot connect: {exc}")
 
 
-def _reason(response: httpx.Response) -> str:
-    """The server's own words for an error, kept short."""
+def _reason(response: httpx.Response, raw: bytes) -> str:
+    """The server's own words for an error, kept short, keys redacted."""
+    return secrets.redact(_said(response, raw))[:200]
+
+
+def _said(response: httpx.Response, raw: bytes) -> str:
     try:
-        body = response.json()
-    except ValueError:
+        body = from_json(raw[:65536]) if raw else None
+    except (ValueError, RecursionError):
         return response.reason_phrase
     if isinstance(body, dict):
         for key in ("detail", "error", "message"):
             if isinstance(body.get(key), str):
-                return str(body[key])[:200]
+                return str(body[key])[:400]
     if isinstance(body, str):
-        return body[:200]
+        return body[:400]
     return response.reason_phrase
 
 
@@ -162,26 +229,33 @@ def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> flo
     value = headers.get("Retry-After")
     if value:
         try:
-            return max(0.0, float(value))
+            return _bounded(float(value))
         except ValueError:
             try:
-                return max(0.0, parsedate_to_datetime(value).timestamp() - now)
-            except (TypeError, ValueError):
+                return _bounded(parsedate_to_datetime(value).timestamp() - now)
+            except (TypeError, ValueError, OverflowError, IndexError):
                 pass
     reset = headers.get("X-RateLimit-Reset")
     if reset:
         try:
-            return max(0.0, float(reset) - now)
+            return _bounded(float(reset) - now)
         except ValueError:
             return None
     return None
 
 
-def _raise_for_status(response: httpx.Response) -> None:
+def _bounded(seconds: float) -> float | None:
+    """A server-given wait between 0 and MAX_RETRY_AFTER (NaN: none given)."""
+    if math.isnan(seconds):
+        return None
+    return min(MAX_RETRY_AFTER, max(0.0, seconds))
+
+
+def _raise_for_status(response: httpx.Response, raw: bytes) -> None:
     code = response.status_code
     if code < 400 or code == 304:
         return
-    reason = _reason(response)
+    reason = _reason(response, raw)
     if code in (401, 403):
         raise ApiError(ErrorKind.AUTH, f"HTTP {code}: {reason}", code)
     if code == 404:
@@ -194,7 +268,7 @@ def _raise_for_status(response: httpx.Response) -> None:
     raise ApiError(ErrorKind.CLIENT, f"HTTP {code}: {reason}", code)
 
 
-def _decode(response: httpx.Response) -> Any:
+def _decode(response: httpx.Response, raw: bytes) -> Any:
     """Insist on JSON: a web UI answering any path with index.html must not pass for an API."""
     ctype = response.headers.get("Content-Type", "")
     if "json" not in ctype.lower():
@@ -205,8 +279,9 @@ def _decode(response: httpx.Response) -> Any:
             response.status_code,
         )
     try:
-        return from_json(response.content)  # pydantic-core's reader: about 2x json.loads
-    except (ValueError, UnicodeDecodeError) as exc:
+        return from_json(raw)  # pydantic-core's reader: about 2x json.loads
+    except (ValueError, UnicodeDecodeError, RecursionError) as exc:
+        text = secrets.redact(str(exc))[:160]
         raise ApiError(
-            ErrorKind.BAD_PAYLOAD, f"invalid JSON from {response.request.url.path}: {exc}"
+            ErrorKind.BAD_PAYLOAD, f"invalid JSON from {response.request.url.path}: {text}"
         ) from exc

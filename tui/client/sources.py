@@ -1,10 +1,11 @@
-"""Per-kind access to conversations: V1 app server, V0 app server, agent server."""
+"""Per-kind access to conversations: V1 app server, V0 app server, agent server, and an
+app server that serves both V1 and V0 (openhands-ai 1.0 to 1.6)."""
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any, Protocol
 
 from tui.client.errors import ApiError, ErrorKind
@@ -12,11 +13,13 @@ from tui.client.rest import RestClient
 from tui.protocol.base import PayloadError, WireModel, validate, validate_items
 from tui.protocol.conversations import AgentConversation, AppConversation, Page, V0Conversation
 from tui.protocol.events import ConversationErrorEvent, Event, TaskItem, parse_event
-from tui.protocol.ids import dashed
+from tui.protocol.ids import dashed, segment
+from tui.protocol.status import ServerKind
 
 AnyConversation = AppConversation | V0Conversation | AgentConversation
 BATCH_LIMIT = 99  # `?ids=` takes at most 99 ids (1.11.0 answers 400 from 100 on)
 PAGE_LIMIT = 100
+NEWEST_LIMIT = 10  # a look at the newest conversations only (finding new ones quickly)
 MAX_PAGES = 1000
 TASK_PAGES = 3  # pages of newest observations searched for the latest task list
 
@@ -27,6 +30,7 @@ class Fetched:
 
     found: dict[str, AnyConversation | None]
     rejected: int = 0
+    refused: dict[str, str] = field(default_factory=dict)  # id -> why the server refused it
 
 
 @dataclass(slots=True)
@@ -40,11 +44,17 @@ class Details:
 class ConversationSource(Protocol):
     """What the monitor needs from a server, whatever its kind."""
 
-    kind: str
+    kind: ServerKind
     rest: RestClient
 
-    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
-        """One page of the listing: items, next cursor, rejected item count."""
+    async def list_page(
+        self, page_id: str | None, limit: int = PAGE_LIMIT
+    ) -> tuple[list[AnyConversation], str | None, int]:
+        """One page of the listing, newest first: items, next cursor, rejected item count."""
+        ...
+
+    async def count(self) -> int | None:
+        """How many conversations the server lists, when it can say so cheaply."""
         ...
 
     async def fetch(self, ids: Sequence[str]) -> Fetched:
@@ -74,7 +84,7 @@ def _batch(raw: Any, ids: Sequence[str], model: type[WireModel]) -> Fetched:
     found: dict[str, AnyConversation | None] = {}
     for item in items:
         if item is not None:
-            found[_id_of(item)] = item  # type: ignore[assignment]
+            found[conversation_id(item)] = item  # type: ignore[arg-type,assignment]
     if len(items) == len(ids):
         for wanted, item in zip(ids, items, strict=True):
             if item is None:
@@ -82,8 +92,9 @@ def _batch(raw: Any, ids: Sequence[str], model: type[WireModel]) -> Fetched:
     return Fetched(found, rejected)
 
 
-def _id_of(c: Any) -> str:
-    return str(c.conversation_id if isinstance(c, V0Conversation) else c.id)
+def conversation_id(c: AnyConversation) -> str:
+    """The canonical id of a conversation of any kind."""
+    return c.conversation_id if isinstance(c, V0Conversation) else c.id
 
 
 def _events(raw: Any) -> tuple[list[Event], str | None]:
@@ -110,9 +121,10 @@ class _PagedSource:
     Subclasses name their paths, model, id form and the event-kind parameter.
     """
 
-    kind: str
+    kind: ServerKind
     rest: RestClient
     search_path: str
+    count_path: str
     batch_path: str
     events_path: str  # with {id}
     kind_param: str
@@ -125,12 +137,19 @@ class _PagedSource:
         """The id form this server expects in paths and `?ids=`."""
         return conversation_id
 
-    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
-        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+    async def list_page(
+        self, page_id: str | None, limit: int = PAGE_LIMIT
+    ) -> tuple[list[AnyConversation], str | None, int]:
+        params: dict[str, Any] = {"limit": limit}
         if page_id:
             params["page_id"] = page_id
         raw = await self.rest.get_json(self.search_path, params, False)
         return _page(raw, self.model)
+
+    async def count(self) -> int | None:
+        """The server's count endpoint: a database count, no fan-out to sandboxes."""
+        raw = await self.rest.get_json(self.count_path, conditional=False)
+        return raw if isinstance(raw, int) and not isinstance(raw, bool) and raw >= 0 else None
 
     async def fetch(self, ids: Sequence[str]) -> Fetched:
         raw = await self.rest.get_json(self.batch_path, [("ids", self.wire_id(i)) for i in ids])
@@ -144,7 +163,7 @@ class _PagedSource:
         }
         if page_id:
             params["page_id"] = page_id
-        path = self.events_path.format(id=self.wire_id(cid))
+        path = self.events_path.format(id=segment(self.wire_id(cid)))
         return await self.rest.get_json(path, params, conditional=False)
 
     async def details(self, conversation_id: str, want_error: bool) -> Details:
@@ -167,8 +186,9 @@ class _PagedSource:
 class V1AppSource(_PagedSource):
     """OpenHands app server V1 (`/api/v1`, openhands-ai >= 1.0)."""
 
-    kind = "v1"
+    kind = ServerKind.V1
     search_path = "api/v1/app-conversations/search"
+    count_path = "api/v1/app-conversations/count"
     batch_path = "api/v1/app-conversations"
     events_path = "api/v1/conversation/{id}/events/search"  # singular "conversation"
     kind_param = "kind__eq"
@@ -178,8 +198,9 @@ class V1AppSource(_PagedSource):
 class AgentSource(_PagedSource):
     """An agent server (inside a sandbox, or run alone)."""
 
-    kind = "agent"
+    kind = ServerKind.AGENT
     search_path = "api/conversations/search"
+    count_path = "api/conversations/count"
     batch_path = "api/conversations"
     events_path = "api/conversations/{id}/events/search"
     kind_param = "kind"
@@ -192,29 +213,53 @@ class AgentSource(_PagedSource):
 class V0AppSource:
     """OpenHands app server V0 (openhands-ai <= 1.6): no batch endpoint, one GET per id."""
 
-    kind = "v0"
+    kind = ServerKind.V0
     concurrency = 4
 
-    def __init__(self, rest: RestClient) -> None:
+    def __init__(self, rest: RestClient, only_v0: bool = False) -> None:
         self.rest = rest
+        # On a server that also serves V1, its V0 listing repeats every V1 conversation in the
+        # V0 shape: those are read over V1 and skipped here.
+        self.only_v0 = only_v0
 
-    async def list_page(self, page_id: str | None) -> tuple[list[AnyConversation], str | None, int]:
-        params: dict[str, Any] = {"limit": PAGE_LIMIT}
+    async def list_page(
+        self, page_id: str | None, limit: int = PAGE_LIMIT
+    ) -> tuple[list[AnyConversation], str | None, int]:
+        params: dict[str, Any] = {"limit": limit}
         if page_id:
             params["page_id"] = page_id
         raw = await self.rest.get_json("api/conversations", params, False)
-        return _page(raw, V0Conversation, v0=True)
+        items, nxt, rejected = _page(raw, V0Conversation, v0=True)
+        if self.only_v0:
+            items = [i for i in items if getattr(i, "conversation_version", None) != "V1"]
+        return items, nxt, rejected
+
+    async def count(self) -> int | None:
+        """V0 has no count endpoint."""
+        return None
 
     async def fetch(self, ids: Sequence[str]) -> Fetched:
+        """One GET per id. A conversation the server refuses (404, a 400 for its id) is that
+        conversation's problem, not the server's: it is gone, or reported, and the rest go on."""
         gate = asyncio.Semaphore(self.concurrency)
 
         async def one(cid: str) -> tuple[str, Any]:
             async with gate:
-                return cid, await self.rest.get_json(f"api/conversations/{cid}")
+                try:
+                    return cid, await self.rest.get_json(f"api/conversations/{segment(cid)}")
+                except ApiError as exc:
+                    if exc.kind is ErrorKind.NOT_FOUND:
+                        return cid, None
+                    if exc.kind is ErrorKind.CLIENT and exc.status in (400, 410, 422):
+                        return cid, exc
+                    raise
 
         out = Fetched({})
         for cid, raw in await asyncio.gather(*(one(i) for i in ids)):
-            if raw is None:  # V0 answers 200 with a null body for an unknown id
+            if isinstance(raw, ApiError):
+                out.refused[cid] = raw.message
+                continue
+            if raw is None:  # V0 answers 200 with a null body (or 404) for an unknown id
                 out.found[cid] = None
                 continue
             items, rejected = validate_items([raw], V0Conversation)
@@ -225,7 +270,7 @@ class V0AppSource:
 
     async def details(self, conversation_id: str, want_error: bool) -> Details:
         raw = await self.rest.get_json(
-            f"api/conversations/{conversation_id}/events",
+            f"api/conversations/{segment(conversation_id)}/events",
             {"reverse": "true", "limit": PAGE_LIMIT},
             conditional=False,
         )
@@ -239,3 +284,47 @@ class V0AppSource:
                         tasks=[validate(TaskItem, i) for i in items if isinstance(i, dict)]
                     )
         return Details()
+
+
+class DualSource:
+    """An app server with both APIs (openhands-ai 1.0 to 1.6): V1 conversations over V1,
+    conversations that exist only in V0 over V0. Each conversation is read by its own kind."""
+
+    kind = ServerKind.V1
+
+    def __init__(self, v1: V1AppSource, v0: V0AppSource) -> None:
+        self.rest = v1.rest
+        self.v1 = v1
+        self.v0 = v0
+        self._v0_ids: set[str] = set()
+
+    async def list_page(
+        self, page_id: str | None, limit: int = PAGE_LIMIT
+    ) -> tuple[list[AnyConversation], str | None, int]:
+        """V1's pages, then V0's; cursors are tagged with the API they belong to."""
+        api, _, cursor = (page_id or "v1:").partition(":")
+        if api == "v1":
+            items, nxt, rejected = await self.v1.list_page(cursor or None, limit)
+            return items, f"v1:{nxt}" if nxt else "v0:", rejected
+        items, nxt, rejected = await self.v0.list_page(cursor or None, limit)
+        self._v0_ids.update(conversation_id(i) for i in items)
+        return items, f"v0:{nxt}" if nxt else None, rejected
+
+    async def count(self) -> int | None:
+        """Only V1 can count; V0-only conversations are found by the full listing."""
+        return await self.v1.count()
+
+    async def fetch(self, ids: Sequence[str]) -> Fetched:
+        v0 = [i for i in ids if i in self._v0_ids]
+        v1 = [i for i in ids if i not in self._v0_ids]
+        out = await self.v1.fetch(v1) if v1 else Fetched({})
+        if v0:
+            more = await self.v0.fetch(v0)
+            out.found.update(more.found)
+            out.refused.update(more.refused)
+            out.rejected += more.rejected
+        return out
+
+    async def details(self, conversation_id: str, want_error: bool) -> Details:
+        source: V1AppSource | V0AppSource = self.v0 if conversation_id in self._v0_ids else self.v1
+        return await source.details(conversation_id, want_error)

@@ -18,7 +18,7 @@ from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidSta
 
 from tui.protocol.base import PayloadError
 from tui.protocol.events import Event, StateUpdateEvent, decode_event
-from tui.protocol.ids import dashed
+from tui.protocol.ids import dashed, segment
 from tui.protocol.session import (
     DurableFrame,
     ErrorFrame,
@@ -96,9 +96,15 @@ StreamItem = Incoming | SyncFrame | ErrorFrame
 
 @lru_cache(maxsize=4096)  # asked again for every streamed conversation on each reconcile
 def agent_base(conversation_url: str) -> str | None:
-    """The agent server base of a `conversation_url`, keeping any path prefix (§2.2)."""
-    parts = urlsplit(conversation_url)
-    if parts.scheme not in ("http", "https") or not parts.netloc:
+    """The agent server base of a `conversation_url`, keeping any path prefix (docs/protocol.md
+    "Agent server URL"); None for anything that is not a usable http(s) URL (a broken IPv6
+    literal, a port out of range, no host)."""
+    try:
+        parts = urlsplit(conversation_url)
+        parts.port  # noqa: B018 - raises ValueError for a port out of range
+    except ValueError:
+        return None
+    if parts.scheme not in ("http", "https") or not parts.hostname:
         return None
     path = parts.path
     cut = path.find("/api/conversations")
@@ -161,7 +167,7 @@ class EventStream:
             query = {"resend_mode": "all"}
         if t.auth is AuthStyle.QUERY and t.session_api_key:
             query["session_api_key"] = t.session_api_key
-        path = f"/sockets/{self.endpoint.value}/{dashed(t.conversation_id)}"
+        path = f"/sockets/{self.endpoint.value}/{segment(dashed(t.conversation_id))}"
         return ws_url(t.base_url, path, query)
 
     async def connect(self) -> None:

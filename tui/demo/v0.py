@@ -18,7 +18,8 @@ from aiohttp import web
 
 from tui.demo.http import error, json_response, paged
 from tui.demo.world import DemoConversation, DemoWorld
-from tui.state.mapping import seed_from_v1, v1_runtime_status
+from tui.protocol import status as st
+from tui.state import derive
 
 AGENT_STATES = {
     "idle": "awaiting_user_input",
@@ -31,14 +32,24 @@ AGENT_STATES = {
 }
 
 
+def shim_runtime_status(sandbox_status: str | None, execution_status: str | None) -> str | None:
+    """The runtime status a V0 server reports for a V1-shaped conversation (its shim's rule:
+    only a RUNNING sandbox has one; errors and unknown values read STATUS$ERROR)."""
+    if sandbox_status != "RUNNING":
+        return None
+    if execution_status in st.EXECUTION_ERRORS or execution_status not in st.EXECUTION_STATUSES:
+        return "STATUS$ERROR"
+    return st.V0_RUNTIME_READY
+
+
 def v0_info(c: DemoConversation) -> dict[str, Any]:
     """V0 `ConversationInfo` (standalone: relative url, no session key)."""
     return {
         "conversation_id": c.hex,
         "title": c.title,
         "last_updated_at": c.updated_at.isoformat(),
-        "status": seed_from_v1(c.sandbox, c.execution if c.sandbox == "RUNNING" else None),
-        "runtime_status": v1_runtime_status(c.sandbox, c.execution),
+        "status": derive.from_v1(c.sandbox, c.execution if c.sandbox == "RUNNING" else None),
+        "runtime_status": shim_runtime_status(c.sandbox, c.execution),
         "selected_repository": c.repository,
         "selected_branch": c.branch,
         "git_provider": "github" if c.repository else None,

@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
-from datetime import datetime
+import math
+import time
+from datetime import UTC, datetime
 from typing import Annotated, Any, TypeVar, cast, dataclass_transform
 
 import pydantic.dataclasses
@@ -55,24 +57,60 @@ def validate(model: type[T], data: Any) -> T:
     return cast(T, adapter.validate_python(data))
 
 
+EARLIEST = datetime(2000, 1, 1, tzinfo=UTC)  # nothing OpenHands sends is older
+FUTURE_SLACK = 2 * 86400.0  # clocks disagree; two days ahead is not plausible
+
+
+def plausible_time(value: datetime) -> datetime | None:
+    """`value` as an aware UTC datetime, or None when it cannot be a real server time.
+
+    App-server datetimes are UTC; a naive one (V0's `last_updated_at` may be) is read as UTC.
+    Year 1, year 9999 and anything far in the future are dropped, not kept to poison sorting,
+    ages and ordering.
+    """
+    aware = value if value.tzinfo is not None else value.replace(tzinfo=UTC)
+    try:
+        stamp = aware.timestamp()
+    except (OverflowError, OSError, ValueError):
+        return None
+    if stamp < EARLIEST.timestamp() or stamp > time.time() + FUTURE_SLACK:
+        return None
+    return aware.astimezone(UTC)
+
+
 def _lenient_datetime(value: Any) -> datetime | None:
-    """Parse an ISO datetime; anything unreadable becomes None rather than an error."""
+    """Parse an ISO datetime; anything unreadable or implausible becomes None, not an error."""
     if isinstance(value, datetime):
-        return value
-    if not isinstance(value, str) or not value:
+        return plausible_time(value)
+    if not isinstance(value, str) or not value or len(value) > 64:
         return None
     try:
-        return datetime.fromisoformat(value.replace("Z", "+00:00"))
+        parsed = datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
         return None
+    return plausible_time(parsed)
+
+
+def finite(value: Any) -> float | None:
+    """A JSON number as a finite float; booleans, NaN, infinities and the rest are None."""
+    if isinstance(value, bool) or not isinstance(value, int | float):
+        return None
+    try:
+        number = float(value)
+    except OverflowError:  # an integer too big for a float
+        return None
+    return number if math.isfinite(number) else None
 
 
 def _lenient_str(value: Any) -> str | None:
     """Open enums and free text: keep any scalar as text, drop structures."""
     if value is None or isinstance(value, str):
         return value
-    if isinstance(value, bool | int | float):
-        return str(value)
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, int | float):
+        number = finite(value)
+        return None if number is None else str(value)
     return None
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import re
+from urllib.parse import quote
 
 _HEX32 = re.compile(r"^[0-9a-f]{32}$")
 
@@ -27,3 +28,10 @@ def dashed(raw: str) -> str:
     if not _HEX32.match(h):
         return raw
     return f"{h[:8]}-{h[8:12]}-{h[12:16]}-{h[16:20]}-{h[20:]}"
+
+
+def segment(raw: str) -> str:
+    """An id as one percent-encoded URL path segment: `/`, `..`, `?` and `#` from a server
+    cannot reach another path (another sandbox's, on a path-mode host) or the query."""
+    text = quote(raw, safe="")
+    return text.replace(".", "%2E") if text.strip(".") == "" else text

@@ -6,15 +6,21 @@ from typing import Annotated, Any
 
 from pydantic import BeforeValidator
 
-from tui.protocol.base import record, validate
+from tui.protocol.base import finite, record, validate
+
+MAX_COUNT = 10**15  # more tokens than any real conversation: a bogus value, read as unknown
 
 
 def _number(value: Any) -> float:
-    return float(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0.0
+    """A cost: finite and not negative, else 0 (NaN or a string must not sink the item)."""
+    number = finite(value)
+    return number if number is not None and number >= 0 else 0.0
 
 
 def _count(value: Any) -> int:
-    return int(value) if isinstance(value, int | float) and not isinstance(value, bool) else 0
+    """A token count: a finite, non-negative, bounded integer, else 0."""
+    number = finite(value)
+    return int(number) if number is not None and 0 <= number <= MAX_COUNT else 0
 
 
 Number = Annotated[float, BeforeValidator(_number)]

@@ -11,6 +11,7 @@ from textual.screen import ModalScreen
 from textual.widgets import OptionList
 from textual.widgets.option_list import Option
 
+from tui.messages import OpenConversation
 from tui.state.alerts import Alert
 from tui.text import plain
 
@@ -19,7 +20,7 @@ def alert_line(a: Alert) -> Text:
     """One alert as a line of text."""
     out = Text(time.strftime("%H:%M:%S ", time.localtime(a.at)))
     out.append(
-        f"{a.what.upper():<18}", "bold red" if a.what != "starting too long" else "bold yellow"
+        f"{a.what.upper():<18}", "bold red" if a.what in ("error", "stuck") else "bold yellow"
     )
     out.append_text(plain(a.title or a.key[1][:8], "", 60))
     if a.detail:
@@ -47,7 +48,7 @@ class AlertsScreen(ModalScreen[None]):
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
         alert = self.alerts[int(event.option.id or 0)]
         self.dismiss()
-        self.app.action_open_detail_for(alert.key)  # type: ignore[attr-defined]
+        self.app.post_message(OpenConversation(alert.key))
 
     def action_close(self) -> None:
         self.dismiss()

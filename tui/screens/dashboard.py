@@ -4,13 +4,14 @@ from __future__ import annotations
 
 from dataclasses import replace
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Input, Static
 
-from tui.actions import DASHBOARD
+from tui.keymap import DASHBOARD
+from tui.messages import BulkAction, OpenConversation
+from tui.screens.live import LiveScreen
 from tui.state.query import ListQuery
 from tui.state.stores import Stores
 from tui.state.view import Key
@@ -26,14 +27,17 @@ from tui.widgets.task_tracker import TaskTracker
 NARROW = 110
 
 
-class DashboardScreen(Screen[None]):
+class DashboardScreen(LiveScreen):
     """Every conversation at a glance; the selected one in detail."""
 
     ACTIONS = DASHBOARD  # bound by tui.actions.with_bindings (keys may be remapped)
 
-    def __init__(self, stores: Stores) -> None:
+    def __init__(self, stores: Stores, *, read_only: bool = True, insecure: bool = False) -> None:
         super().__init__()
         self.stores = stores
+        self.read_only = read_only
+        self.insecure = insecure
+        self._finding = False  # the find box was asked for; typed keys belong to it
 
     def compose(self) -> ComposeResult:
         yield StatusIndicator(id="indicator")
@@ -74,9 +78,9 @@ class DashboardScreen(Screen[None]):
         if table.marked:
             hidden = len(table.marked - set(table.rows))
             notes.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
-        if getattr(self.app, "read_only", False):
+        if self.read_only:
             notes.append("read-only")
-        if getattr(self.app, "insecure", False):
+        if self.insecure:
             notes.append("INSECURE TLS")
         if not self.has_class("-narrow"):
             notes.append(table.list_query.describe())
@@ -138,7 +142,13 @@ class DashboardScreen(Screen[None]):
 
     @on(ConversationTable.Opened)
     def _opened(self, event: ConversationTable.Opened) -> None:
-        self.app.action_open_detail_for(event.key)  # type: ignore[attr-defined]
+        self.post_message(OpenConversation(event.key))
+
+    def on_screen_resume(self) -> None:
+        """Back from another screen: the data is current (refreshed while hidden); the clocks
+        and the link panel catch up now."""
+        self.tick()
+        self.refresh_links()
 
     def action_cursor_down(self) -> None:
         self.table.action_cursor_down()
@@ -180,10 +190,16 @@ class DashboardScreen(Screen[None]):
         how many of those the filter hides."""
         table = self.table
         if table.marked:
+            shown = set(table.rows)
             keys = [k for k in table.rows if k in table.marked]
-            hidden = [k for k in table.marked if k not in set(table.rows)]
+            hidden = [k for k in table.marked if k not in shown]
             return keys + hidden, len(hidden)
         return ([table.cursor_key] if table.cursor_key else []), 0
+
+    def action_bulk(self, action: str) -> None:
+        """Pause or resume the marked conversations, or the selected one (the app confirms)."""
+        keys, hidden = self.targets()
+        self.post_message(BulkAction(action, keys, hidden))
 
     # -- find and sort -------------------------------------------------------------------
 
@@ -195,13 +211,34 @@ class DashboardScreen(Screen[None]):
         """Show the find box; typing filters the list at once."""
         box = self.query_one("#filter", Input)
         box.add_class("-visible")
+        self._finding = True
         box.focus()
+
+    def on_key(self, event: events.Key) -> None:
+        """Keys typed right after `/` (or while the app was busy) reach the screen before the
+        find box has focus: they are text for the box, not commands."""
+        box = self.query_one("#filter", Input)
+        if not self._finding or self.focused is box:
+            return
+        if event.is_printable and event.character:
+            box.insert_text_at_cursor(event.character)
+        elif event.key == "backspace":
+            box.action_delete_left()
+        else:
+            return
+        event.stop()
+        event.prevent_default()
+
+    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
+        if event.widget is not self.query_one("#filter", Input):
+            self._finding = False
 
     def action_clear_filter(self) -> None:
         """Clear the find text and the status filter; back to the list."""
         box = self.query_one("#filter", Input)
         box.value = ""
         box.remove_class("-visible")
+        self._finding = False
         self._query(replace(self.table.list_query, text="", status=None))
         self.table.focus()
 
@@ -226,4 +263,5 @@ class DashboardScreen(Screen[None]):
 
     @on(Input.Submitted, "#filter")
     def _filter_done(self, _event: Input.Submitted) -> None:
+        self._finding = False
         self.table.focus()

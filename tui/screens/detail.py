@@ -7,12 +7,12 @@ import time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.screen import Screen
 from textual.widgets import Footer, Static
 
 from tui import clock
-from tui.actions import DETAIL
 from tui.clipboard import copy
+from tui.keymap import DETAIL
+from tui.screens.live import LiveScreen
 from tui.state.alerts import Thresholds, warnings_for
 from tui.state.status_store import Transition
 from tui.state.stores import Stores
@@ -31,12 +31,14 @@ def timeline_text(transitions: list[Transition]) -> Text:
         return out.append("No transitions seen yet.", style="dim")
     for t in transitions:
         stamp = time.strftime("%H:%M:%S", time.localtime(t.at))
+        if not t.exact:
+            stamp = f"≤{stamp}"  # first sight: the server's last update, the state began by then
         old = f"{t.old_status}/{t.old_execution or '-'}" if t.old_status else "first seen"
         out.append(f"{stamp}  {old} -> {t.new_status}/{t.new_execution or '-'}  ({t.reason})\n")
     return out
 
 
-class DetailScreen(Screen[None]):
+class DetailScreen(LiveScreen):
     """Everything known about the conversation opened with enter."""
 
     ACTIONS = DETAIL  # bound by tui.actions.with_bindings (keys may be remapped)
@@ -81,9 +83,7 @@ class DetailScreen(Screen[None]):
         warnings: list[str] = []
         if view is not None:
             link = self.stores.links.get(link_name(self.key))
-            warnings = warnings_for(
-                view, clock.mono(), link.last_event_at, self.thresholds, clock.wall()
-            )
+            warnings = warnings_for(view, clock.wall(), link.last_event_at, self.thresholds)
         box = self.query_one("#detail-warnings", Static)
         box.set_class(bool(warnings), "-visible")
         box.update(Text("\n".join(f"⚠ {w}" for w in warnings), style="bold"))

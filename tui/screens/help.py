@@ -9,7 +9,7 @@ from textual.containers import VerticalScroll
 from textual.screen import ModalScreen
 from textual.widgets import Static
 
-from tui.actions import DASHBOARD, DETAIL, UserAction
+from tui.keymap import DASHBOARD, DETAIL, UserAction
 
 
 def help_table(title: str, actions: tuple[UserAction, ...]) -> Table:

@@ -1,4 +1,11 @@
-"""Alerts: a conversation entered ERROR or got stuck, or has been STARTING too long."""
+"""Alerts: a conversation entered ERROR or got stuck, went silent while RUNNING, or has been
+STARTING too long.
+
+A failure ohtop meets at first sight is news when the conversation was created after ohtop
+started (in a busy fleet most errors happen within the first minutes of a conversation, before
+any listing saw it). An ERROR alert waits a few seconds for its error's code and detail (they
+come from the event history, just after the status), so the toast says what failed.
+"""
 
 from __future__ import annotations
 
@@ -12,6 +19,9 @@ from tui.state.signal import Signal
 from tui.state.status_store import StatusStore, Transition
 from tui.state.view import ConversationView, Key
 
+ERROR_WAIT = 5.0  # seconds an ERROR alert waits for the error's details
+LastHeard = Callable[[Key], float | None]  # wall time of a conversation's last live event
+
 
 @dataclass(frozen=True, slots=True)
 class Thresholds:
@@ -23,89 +33,138 @@ class Thresholds:
 
 @dataclass(frozen=True, slots=True)
 class Alert:
-    """One alert for the alerts list and the toast."""
+    """One alert for the alerts list, the toast and the hooks."""
 
     key: Key
     title: str
-    what: str  # "error", "stuck", "starting too long"
+    what: str  # "error", "stuck", "silent", "starting too long"
     at: float  # wall clock
     detail: str = ""
+    code: str = ""  # the error code, when there is one
+
+
+def silent_for(view: ConversationView, now: float, last_heard: float | None) -> float | None:
+    """Seconds a RUNNING/running conversation has been silent (None: not running)."""
+    if view.status != st.RUNNING or view.execution_status != "running":
+        return None
+    heard = [x for x in (last_heard, view.updated_at.timestamp() if view.updated_at else None) if x]
+    if heard:
+        return max(0.0, now - max(heard))
+    return view.in_state(now)
 
 
 def warnings_for(
-    view: ConversationView, now: float, last_event_at: float | None, t: Thresholds, wall: float
+    view: ConversationView, now: float, last_heard: float | None, t: Thresholds
 ) -> list[str]:
-    """Triage warnings for one conversation (`now` monotonic, `wall`/`last_event_at` wall)."""
+    """Triage warnings for one conversation at wall time `now`."""
     out = []
-    in_state = now - view.status_since if view.status_since is not None else 0.0
+    in_state = view.in_state(now) or 0.0
     if view.status == st.STARTING and in_state > t.starting_minutes * 60:
         out.append(f"STARTING for {in_state / 60:.0f} min (more than {t.starting_minutes:g})")
-    if view.status == st.RUNNING and view.execution_status == "running":
-        heard = [
-            x
-            for x in (last_event_at, view.updated_at.timestamp() if view.updated_at else None)
-            if x
-        ]
-        silent = wall - max(heard) if heard else in_state
-        if silent > t.silent_minutes * 60:
-            out.append(f"RUNNING but nothing heard for {silent / 60:.0f} min: wedged or frozen?")
+    silent = silent_for(view, now, last_heard)
+    if silent is not None and silent > t.silent_minutes * 60:
+        out.append(f"RUNNING but nothing heard for {silent / 60:.0f} min: wedged or frozen?")
     return out
 
 
 class AlertWatcher:
-    """Turns transitions (and long STARTING spells, checked on `tick`) into alerts."""
+    """Turns transitions (and long STARTING or silent spells, checked on `tick`) into alerts."""
 
     def __init__(
         self,
         store: StatusStore,
         thresholds: Thresholds | None = None,
-        clock: Callable[[], float] = time.monotonic,
         wall: Callable[[], float] = time.time,
         cap: int = 200,
+        last_heard: LastHeard = lambda _key: None,
+        started_at: float | None = None,
     ) -> None:
         self.store = store
         self.thresholds = thresholds or Thresholds()
-        self._clock = clock
         self._wall = wall
+        self.started_at = wall() if started_at is None else started_at
         self.alerts: deque[Alert] = deque(maxlen=cap)
         self.raised: Signal[Alert] = Signal()
-        self._starting_flagged: set[Key] = set()
+        self._last_heard = last_heard
+        self._flagged: set[tuple[Key, str]] = set()  # (key, what) raised in the current spell
         # Checked each tick instead of every conversation; kept up to date by transitions.
         self._starting = {v.key for v in store if v.status == st.STARTING}
+        self._running = {v.key for v in store if v.execution_status == "running"}
+        self._waiting: dict[Key, float] = {}  # ERROR alerts waiting for their details
         store.transitions.subscribe(self._transition)
+        store.changed.subscribe(self._changed)
 
-    def _raise(self, view: ConversationView, what: str, detail: str = "") -> None:
-        alert = Alert(view.key, view.title, what, self._wall(), detail)
+    def _raise(self, view: ConversationView, what: str, detail: str = "", code: str = "") -> None:
+        alert = Alert(view.key, view.title, what, self._wall(), detail, code)
         self.alerts.append(alert)
         self.raised.emit(alert)
 
+    def _news(self, t: Transition, view: ConversationView) -> bool:
+        """A first sight is news only for a conversation created after ohtop started."""
+        if t.old_status is not None:
+            return True
+        created = view.created_at.timestamp() if view.created_at else None
+        return created is not None and created >= self.started_at
+
     def _transition(self, t: Transition) -> None:
-        if t.new_status == st.STARTING:
-            self._starting.add(t.key)
-        else:
-            self._starting.discard(t.key)
-        if t.old_status is None:
-            return  # first sight is not news; the indicator already counts errors
-        view = self.store.get(t.key)
-        if view is None:
+        key = t.key
+        (self._starting.add if t.new_status == st.STARTING else self._starting.discard)(key)
+        (self._running.add if t.new_execution == "running" else self._running.discard)(key)
+        if t.new_status != st.STARTING:
+            self._flagged.discard((key, "starting too long"))
+        if t.new_execution != "running":
+            self._flagged.discard((key, "silent"))
+        view = self.store.get(key)
+        if view is None or view.gone or not self._news(t, view):
             return
         if t.new_execution == "stuck" and t.old_execution != "stuck":
             self._raise(view, "stuck")
         elif t.new_status == st.ERROR and t.old_status != st.ERROR:
-            err = view.last_error
-            self._raise(view, "error", f"{err.code}: {err.detail}" if err else "")
-        if t.new_status != st.STARTING:
-            self._starting_flagged.discard(t.key)
+            if view.last_error is not None:
+                self._raise_error(view)
+            else:
+                self._waiting[key] = self._wall() + ERROR_WAIT
+
+    def _raise_error(self, view: ConversationView) -> None:
+        self._waiting.pop(view.key, None)
+        err = view.last_error
+        if err is None:
+            self._raise(view, "error", "no error details from the server yet")
+        else:
+            self._raise(view, "error", f"{err.code}: {err.detail}", err.code)
+
+    def _changed(self, keys: frozenset[Key]) -> None:
+        if not self._waiting:
+            return
+        for key in keys & self._waiting.keys():
+            view = self.store.get(key)
+            if view is None or view.status != st.ERROR:
+                self._waiting.pop(key, None)
+            elif view.last_error is not None:
+                self._raise_error(view)
 
     def tick(self) -> None:
-        """Raise 'starting too long' once per spell."""
+        """Raise what time alone brings: a long STARTING or silent spell, once per spell, and
+        ERROR alerts whose details did not come in time."""
+        now = self._wall()
+        for key, deadline in list(self._waiting.items()):
+            if now >= deadline and (view := self.store.get(key)) is not None:
+                self._raise_error(view)
         limit = self.thresholds.starting_minutes * 60
-        now = self._clock()
         for key in list(self._starting):
             view = self.store.get(key)
-            since = view.status_since if view is not None else None
-            if view is None or since is None or key in self._starting_flagged:
+            if view is None or (key, "starting too long") in self._flagged:
                 continue
-            if now - since > limit:
-                self._starting_flagged.add(view.key)
-                self._raise(view, "starting too long", f"{(now - since) / 60:.0f} min")
+            spell = view.in_state(now)
+            if spell is not None and spell > limit:
+                self._flagged.add((key, "starting too long"))
+                self._raise(view, "starting too long", f"{spell / 60:.0f} min")
+        silent_limit = self.thresholds.silent_minutes * 60
+        for key in list(self._running):
+            view = self.store.get(key)
+            if view is None or (key, "silent") in self._flagged:
+                continue
+            silent = silent_for(view, now, self._last_heard(key))
+            if silent is not None and silent > silent_limit:
+                self._flagged.add((key, "silent"))
+                self._raise(view, "silent", f"nothing heard for {silent / 60:.0f} min")

@@ -7,6 +7,7 @@ from collections import Counter, deque
 from collections.abc import Callable
 from dataclasses import dataclass
 
+from tui.client.secrets import redact
 from tui.state.signal import Signal
 
 DEFAULT_ERROR_CAP = 500
@@ -35,7 +36,7 @@ class ErrorStore:
 
     def add(self, server: str, kind: str, message: str, conversation: str | None = None) -> None:
         """Record an error."""
-        rec = ErrorRecord(self._wall(), server, kind, message, conversation)
+        rec = ErrorRecord(self._wall(), server, kind, redact(message), conversation)
         self._records.append(rec)
         self.counts[kind] += 1
         self.added.emit(rec)

@@ -2,30 +2,35 @@
 
 from __future__ import annotations
 
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from tui.client.stream import Incoming
-from tui.protocol import status as st
 from tui.protocol.events import (
     ConversationErrorEvent,
     Event,
     ObservationEvent,
     StateUpdateEvent,
 )
-from tui.state.mapping import seed_for
 from tui.state.stores import Stores
 from tui.state.view import ErrorInfo, Key
 
 IGNORED_KINDS = frozenset({"StreamingDeltaEvent"})
+EARLIEST = datetime(2000, 1, 1)
+# Event times are the server's naive local time; whatever its time zone, it is not this far
+# ahead of ours.
+AHEAD = timedelta(days=2)
 
 
 def event_time(event: Event) -> datetime | None:
-    """The event's naive server-local timestamp, parsed (None when unreadable)."""
+    """The event's naive server-local timestamp, parsed; None when unreadable or implausible
+    (a year-9999 stamp must not outrank every later event)."""
     try:
-        value = datetime.fromisoformat(event.timestamp)
-    except ValueError:
+        value = datetime.fromisoformat(event.timestamp).replace(tzinfo=None)
+    except (TypeError, ValueError):
         return None
-    return value.replace(tzinfo=None)
+    if value < EARLIEST or value > datetime.now() + AHEAD:
+        return None
+    return value
 
 
 class EventSink:
@@ -44,15 +49,15 @@ class EventSink:
             return False
         if not self.stores.events.add(key, event):
             return False
-        fields: dict[str, object] = {}
+        status = self.stores.status
+        reason = f"event {event.kind}"
         if isinstance(event, StateUpdateEvent):
-            self._state(key, event, fields, item.replay)
+            self._state(key, event, item.replay)
         elif isinstance(event, ObservationEvent) and event.task_list is not None:
-            fields["tasks"] = tuple(event.task_list)
+            status.set_details(key, tasks=tuple(event.task_list), reason=reason)
         elif isinstance(event, ConversationErrorEvent):
-            self._error(key, event, fields, item.replay)
-        if fields:
-            self.stores.status.update(key, reason=f"event {event.kind}", **fields)
+            live = not item.replay and self._newer(key, event)
+            status.apply_error(key, ErrorInfo.from_event(event), reason, live)
         return True
 
     def _newer(self, key: Key, event: Event) -> bool:
@@ -65,26 +70,14 @@ class EventSink:
         self._state_at[key] = at
         return True
 
-    def _state(
-        self, key: Key, event: StateUpdateEvent, fields: dict[str, object], replay: bool
-    ) -> None:
+    def _state(self, key: Key, event: StateUpdateEvent, replay: bool) -> None:
         stats = event.stats
         usage = stats.usage if stats is not None else None
         if usage is not None and not replay:
-            fields["cost"], fields["tokens"] = usage.cost, usage.tokens
+            self.stores.status.set_usage(key, usage.cost, usage.tokens)
         execution = event.execution_status
-        view = self.stores.status.get(key)
         # History is old news: the snapshot that follows a replay carries the current status.
-        if execution is None or view is None or replay or not self._newer(key, event):
+        if execution is None or replay or key not in self.stores.status:
             return
-        fields["execution_status"] = execution
-        fields["status"] = seed_for(view, execution)
-
-    def _error(
-        self, key: Key, event: ConversationErrorEvent, fields: dict[str, object], replay: bool
-    ) -> None:
-        fields["last_error"] = ErrorInfo.from_event(event)
-        view = self.stores.status.get(key)
-        if view is not None and not replay and self._newer(key, event):
-            fields["execution_status"] = "error"
-            fields["status"] = st.ERROR
+        if self._newer(key, event):
+            self.stores.status.apply_execution(key, execution, f"event {event.kind}")

@@ -1,50 +1,12 @@
-"""From server payloads to `ConversationView`, with the seed's coarse status mapping."""
+"""From server payloads to `ConversationView` (coarse statuses come from `state.derive`)."""
 
 from __future__ import annotations
 
-from tui.protocol import status as st
 from tui.protocol.conversations import AgentConversation, AppConversation, V0Conversation
 from tui.protocol.metrics import Usage
+from tui.protocol.status import ServerKind
+from tui.state import derive
 from tui.state.view import ConversationView
-
-
-def seed_from_execution(execution_status: str | None) -> str:
-    """Coarse status of a conversation whose agent server is up (the V0 shim's rule, §1.6).
-
-    Null means the agent server has not answered yet: starting. `error` and `stuck` are ERROR.
-    `deleting` is on its way out: STOPPED. Anything else, unknown values included, is RUNNING
-    (the fine status is shown next to it as it came).
-    """
-    if execution_status is None:
-        return st.STARTING
-    if execution_status in st.EXECUTION_ERRORS:
-        return st.ERROR
-    if execution_status == "deleting":
-        return st.STOPPED
-    return st.RUNNING
-
-
-def seed_from_v1(sandbox_status: str | None, execution_status: str | None) -> str:
-    """V1: the sandbox decides unless it is RUNNING; then the execution status does."""
-    if sandbox_status == "RUNNING":
-        return seed_from_execution(execution_status)
-    return st.SANDBOX_TO_SEED.get(sandbox_status or "MISSING", st.STOPPED)
-
-
-def v1_runtime_status(sandbox_status: str | None, execution_status: str | None) -> str | None:
-    """The runtime status the V0 shim would report for a V1 conversation (§1.6)."""
-    if sandbox_status != "RUNNING":
-        return None
-    if execution_status in ("error", "stuck") or execution_status not in st.EXECUTION_STATUSES:
-        return "STATUS$ERROR"
-    return "STATUS$READY"
-
-
-def seed_from_agent(execution_status: str | None, runtime_status: str | None) -> str:
-    """Agent server: a runtime that is starting, failed or missing outranks the execution status."""
-    if runtime_status in st.RUNTIME_TO_SEED:
-        return st.RUNTIME_TO_SEED[runtime_status]
-    return seed_from_execution(execution_status)
 
 
 def _usage(usage: Usage | None) -> tuple[float | None, int | None]:
@@ -52,17 +14,16 @@ def _usage(usage: Usage | None) -> tuple[float | None, int | None]:
 
 
 def from_v1(server: str, c: AppConversation) -> ConversationView:
-    """Map a V1 `AppConversation`."""
+    """Map a V1 `AppConversation` (V1 has no runtime status: the sandbox status says it)."""
     cost, tokens = _usage(Usage.total([c.metrics]) if c.metrics else None)
     return ConversationView(
         server=server,
         id=c.id,
-        kind="v1",
+        kind=ServerKind.V1,
         title=c.title or "",
-        status=seed_from_v1(c.sandbox_status, c.execution_status),
+        status=derive.from_v1(c.sandbox_status, c.execution_status),
         execution_status=c.execution_status,
         sandbox_status=c.sandbox_status,
-        runtime_status=v1_runtime_status(c.sandbox_status, c.execution_status),
         repository=c.selected_repository,
         branch=c.selected_branch,
         created_at=c.created_at,
@@ -78,12 +39,13 @@ def from_v1(server: str, c: AppConversation) -> ConversationView:
 
 def from_v0(server: str, c: V0Conversation) -> ConversationView:
     """Map a V0 `ConversationInfo`: the status is taken as sent."""
+    status = derive.from_v0(c.status)
     return ConversationView(
         server=server,
         id=c.conversation_id,
-        kind="v0",
+        kind=ServerKind.V0,
         title=c.title or "",
-        status=c.status or st.STOPPED,
+        status=status,
         runtime_status=c.runtime_status,
         repository=c.selected_repository,
         branch=c.selected_branch,
@@ -91,7 +53,7 @@ def from_v0(server: str, c: V0Conversation) -> ConversationView:
         updated_at=c.last_updated_at,
         conversation_url=c.url,
         session_api_key=c.session_api_key,
-        gone=c.status == st.ARCHIVED,
+        gone=status == derive.GONE,
     )
 
 
@@ -102,9 +64,9 @@ def from_agent(server: str, c: AgentConversation) -> ConversationView:
     return ConversationView(
         server=server,
         id=c.id,
-        kind="agent",
+        kind=ServerKind.AGENT,
         title=c.title or "",
-        status=seed_from_agent(c.execution_status, runtime),
+        status=derive.from_agent(c.execution_status, runtime),
         execution_status=c.execution_status,
         runtime_status=runtime,
         created_at=c.created_at,
@@ -123,12 +85,3 @@ def from_any(
     if isinstance(c, V0Conversation):
         return from_v0(server, c)
     return from_agent(server, c)
-
-
-def seed_for(view: ConversationView, execution_status: str | None) -> str:
-    """The coarse status of a known conversation after its execution status changed."""
-    if view.kind == "v1":
-        return seed_from_v1(view.sandbox_status or "RUNNING", execution_status)
-    if view.kind == "agent":
-        return seed_from_agent(execution_status, view.runtime_status)
-    return view.status

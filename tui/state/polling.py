@@ -20,7 +20,8 @@ class PollIntervals:
     error: float | None = 10.0
     archived: float | None = None
     other: float | None = 60.0  # statuses ohtop does not know
-    discover: float = 120.0  # re-list every conversation to find new ones
+    discover: float = 120.0  # re-list every conversation (finds deletions and the rest)
+    look: float = 10.0  # look for new ones: a count, and the newest page when it moved (0: off)
     jitter: float = 0.1  # +/- fraction, so polls of many conversations spread out
 
     def base(self, status: str) -> float | None:
@@ -58,6 +59,10 @@ class PollSchedule:
         """Poll `key` at time `at` (replacing any earlier plan)."""
         self._due[key] = at
         heapq.heappush(self._heap, (at, key))
+
+    def due(self, key: Key) -> float | None:
+        """When `key` is next due, if scheduled."""
+        return self._due.get(key)
 
     def drop(self, key: Key) -> None:
         """Stop polling `key`."""

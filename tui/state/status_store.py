@@ -1,4 +1,9 @@
-"""StatusStore: the current view of every conversation, with change notifications."""
+"""StatusStore: the current view of every conversation, with change notifications.
+
+Mutations go through intent-named methods (a REST snapshot, a live execution status, an
+error, enrichment from the event history, gone); the coarse status they imply is derived by
+`state.derive`, nowhere else.
+"""
 
 from __future__ import annotations
 
@@ -10,8 +15,12 @@ from contextlib import contextmanager
 from dataclasses import dataclass
 from typing import Any
 
+from tui.protocol import status as st
+from tui.protocol.events import TaskItem
+from tui.protocol.status import ServerKind
+from tui.state import derive
 from tui.state.signal import Signal
-from tui.state.view import ConversationView, Key
+from tui.state.view import ConversationView, ErrorInfo, Key
 
 # Fields that REST snapshots do not carry; they come from events and survive a REST refresh.
 # (V0 REST has no agent state either: there the streamed execution status survives too.)
@@ -28,19 +37,15 @@ class Transition:
     new_status: str
     old_execution: str | None
     new_execution: str | None
-    at: float  # wall-clock epoch seconds
+    at: float  # epoch seconds: when the new state began, as well as ohtop knows
     reason: str
+    exact: bool = True  # False: first sight, `at` is the server's last update
 
 
 class StatusStore:
     """Owns every `ConversationView`. Mutate only through its methods."""
 
-    def __init__(
-        self,
-        clock: Callable[[], float] = time.monotonic,
-        wall: Callable[[], float] = time.time,
-    ) -> None:
-        self._clock = clock
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
         self._wall = wall
         self._views: dict[Key, ConversationView] = {}
         self._timelines: dict[Key, list[Transition]] = {}  # lists: a deque's block is 0.5 KB
@@ -92,29 +97,100 @@ class StatusStore:
             if self._depth == 0:
                 self._flush()
 
+    # -- mutations ------------------------------------------------------------------------
+
     def upsert(self, view: ConversationView, reason: str = "poll") -> bool:
         """Merge a REST snapshot into the store. Returns True when anything changed."""
         old = self._views.get(view.key)
+        now = self._wall()
         if old is None:
-            since = self._since(view)
-            return self._commit(None, dataclasses.replace(view, status_since=since), reason)
-        fields = _EVENT_FIELDS + (("execution_status",) if view.kind == "v0" else ())
+            since = _server_time(view, now)
+            first = dataclasses.replace(view, status_since=since, since_exact=False)
+            return self._commit(None, first, reason)
+        fields = _EVENT_FIELDS + (("execution_status",) if view.kind == ServerKind.V0 else ())
         changes: dict[str, Any] = {f: getattr(old, f) for f in fields if getattr(view, f) is None}
         execution = changes.get("execution_status", view.execution_status)
         moved = (view.status, execution) != (old.status, old.execution_status)
-        changes["status_since"] = self._clock() if moved else old.status_since
+        if moved:
+            # The server's own time of the change, when this snapshot brought a new one.
+            fresh = view.updated_at is not None and view.updated_at != old.updated_at
+            changes["status_since"] = _server_time(view, now) if fresh else now
+            changes["since_exact"] = True
+        else:
+            changes["status_since"] = old.status_since
+            changes["since_exact"] = old.since_exact
         new = dataclasses.replace(view, **changes)  # one copy per snapshot: polls are frequent
         return new != old and self._commit(old, new, reason)
 
-    def update(self, key: Key, reason: str = "event", **fields: Any) -> bool:
-        """Change some fields of a known conversation (events, enrichment)."""
+    def restore(self, view: ConversationView, reason: str = "restored") -> bool:
+        """A view known from before (the history store; tests): kept as it is, including when
+        its state began. A view already here is not replaced."""
+        if view.key in self._views:
+            return False
+        return self._commit(None, view, reason)
+
+    def apply_execution(self, key: Key, execution_status: str, reason: str) -> bool:
+        """A live execution status (a stream event): the coarse status follows it."""
         old = self._views.get(key)
-        if old is None or all(getattr(old, name) == value for name, value in fields.items()):
+        if old is None:
+            return False
+        status = derive.after_execution(
+            old.kind, old.status, execution_status, old.sandbox_status, old.runtime_status
+        )
+        return self._change(old, reason, execution_status=execution_status, status=status)
+
+    def apply_error(self, key: Key, error: ErrorInfo, reason: str, live: bool) -> bool:
+        """The conversation's last error; a live one also means its run died (status ERROR)."""
+        old = self._views.get(key)
+        if old is None:
+            return False
+        if not live:
+            return self._change(old, reason, last_error=error)
+        return self._change(
+            old, reason, last_error=error, execution_status="error", status=st.ERROR
+        )
+
+    def set_details(
+        self,
+        key: Key,
+        tasks: tuple[TaskItem, ...] | None = None,
+        last_error: ErrorInfo | None = None,
+        reason: str = "details",
+    ) -> bool:
+        """Enrichment from the event history: the latest task list and last error (None:
+        not found, left as it is)."""
+        old = self._views.get(key)
+        if old is None:
+            return False
+        fields: dict[str, Any] = {}
+        if tasks is not None:
+            fields["tasks"] = tasks
+        if last_error is not None:
+            fields["last_error"] = last_error
+        return bool(fields) and self._change(old, reason, **fields)
+
+    def set_usage(self, key: Key, cost: float | None, tokens: int | None) -> bool:
+        """Cost and tokens from a live stats update."""
+        old = self._views.get(key)
+        return old is not None and self._change(old, "event stats", cost=cost, tokens=tokens)
+
+    def mark_gone(self, key: Key, reason: str = "deleted") -> bool:
+        """Deleted or missing on its server: shown as gone, no longer polled or streamed."""
+        old = self._views.get(key)
+        if old is None:
+            return False
+        return self._change(old, reason, status=derive.GONE, execution_status=None, gone=True)
+
+    # -- internals ------------------------------------------------------------------------
+
+    def _change(self, old: ConversationView, reason: str, **fields: Any) -> bool:
+        if all(getattr(old, name) == value for name, value in fields.items()):
             return False
         status = fields.get("status", old.status)
         execution = fields.get("execution_status", old.execution_status)
         if (status, execution) != (old.status, old.execution_status):
-            fields["status_since"] = self._clock()
+            fields["status_since"] = self._wall()
+            fields["since_exact"] = True
         return self._commit(old, dataclasses.replace(old, **fields), reason)
 
     def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
@@ -132,13 +208,6 @@ class StatusStore:
         self._mark(new.key)
         return True
 
-    def _since(self, view: ConversationView) -> float:
-        """When a conversation seen for the first time entered its state, from `updated_at`."""
-        now = self._clock()
-        if view.updated_at is not None and view.updated_at.tzinfo is not None:
-            return now - max(0.0, self._wall() - view.updated_at.timestamp())
-        return now
-
     def _record(self, old: ConversationView | None, new: ConversationView, reason: str) -> None:
         t = Transition(
             key=new.key,
@@ -146,8 +215,9 @@ class StatusStore:
             new_status=new.status,
             old_execution=old.execution_status if old else None,
             new_execution=new.execution_status,
-            at=self._wall(),
+            at=new.status_since if new.status_since is not None else self._wall(),
             reason=reason,
+            exact=new.since_exact,
         )
         timeline = self._timelines.setdefault(new.key, [])
         timeline.append(t)
@@ -167,3 +237,10 @@ class StatusStore:
         self._pending.clear()
         self.version += 1
         self.changed.emit(keys)
+
+
+def _server_time(view: ConversationView, now: float) -> float:
+    """The server's last update of `view` (never later than now), else now."""
+    if view.updated_at is None:
+        return now
+    return min(now, view.updated_at.timestamp())

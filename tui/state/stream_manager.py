@@ -8,25 +8,29 @@ named by `conversation_url` with the sandbox's key; an agent server is connected
 from __future__ import annotations
 
 import asyncio
+import logging
 import random
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
 from tui.client.stream import AuthStyle, StreamTarget, agent_base, auth_style_for
 from tui.protocol import status as st
+from tui.protocol.status import ServerKind
+from tui.state.backoff import Backoff
 from tui.state.ingest import EventSink
 from tui.state.stores import Stores
 from tui.state.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
 from tui.state.view import ConversationView, Key
+from tui.state.websocket_store import LinkState
 
 DEFAULT_CAP = 50
 # A stream stays up this long after its conversation stopped being wanted: the server sends
 # `execution_status=error` before the ConversationErrorEvent that says why.
 LINGER = 10.0
 RECONCILE_DELAY = 0.2  # status changes within this window are looked at together
-ACTIVE = frozenset({None, "idle", "running", "paused", "waiting_for_confirmation"})
-V0_SETTLED = frozenset({"finished", "error", "stopped", "rejected"})  # V0 agent states
+RESTART_BACKOFF = Backoff(base=1.0, cap=30.0)  # a worker that ended on its own
 VersionProbe = Callable[[str], Awaitable[str | None]]
+log = logging.getLogger(__name__)
 
 
 @dataclass(frozen=True, slots=True)
@@ -72,6 +76,8 @@ class StreamManager:
         self.linger = linger
         self._leaving: dict[Key, float] = {}  # key -> when its stream stops
         self._reconcile_later: asyncio.TimerHandle | None = None
+        self._restarts: dict[Key, int] = {}  # workers that ended on their own, per key
+        self.restarted = 0
 
     def start(self) -> None:
         """Follow the status store from now on."""
@@ -116,15 +122,15 @@ class StreamManager:
 
     def target_for(self, view: ConversationView) -> StreamTarget | None:
         """Where this conversation's events can be streamed from, if anywhere."""
-        if view.kind == "agent" and view.server in self.direct:
+        if view.kind == ServerKind.AGENT and view.server in self.direct:
             server = self.direct[view.server]
             base, key = server.url.rstrip("/"), server.session_api_key
-        elif view.kind == "v1" and view.conversation_url:
+        elif view.kind == ServerKind.V1 and view.conversation_url:
             found = agent_base(view.conversation_url)
             if found is None:
                 return None
             base, key = found, view.session_api_key
-        elif view.kind == "v0":
+        elif view.kind == ServerKind.V0:
             return self._v0_target(view)
         else:
             return None
@@ -133,7 +139,7 @@ class StreamManager:
 
     def _v0_target(self, view: ConversationView) -> StreamTarget | None:
         """V0: connecting starts a stopped conversation, so only RUNNING ones with a runtime."""
-        if view.status != st.RUNNING or view.runtime_status in (None, "STATUS$STOPPED"):
+        if view.status != st.RUNNING or view.runtime_status in (None, st.V0_RUNTIME_STOPPED):
             return None
         server = self.direct.get(view.server)
         url = view.conversation_url or ""
@@ -149,9 +155,12 @@ class StreamManager:
         return StreamTarget(base, view.id, key, AuthStyle.QUERY, socketio=True)
 
     def _active(self, view: ConversationView) -> bool:
-        if view.kind == "v0":
-            return view.status == st.RUNNING and view.execution_status not in V0_SETTLED
-        return view.status in (st.RUNNING, st.STARTING) and view.execution_status in ACTIVE
+        if view.kind == ServerKind.V0:
+            return view.status == st.RUNNING and view.execution_status not in st.V0_AGENT_SETTLED
+        return (
+            view.status in (st.RUNNING, st.STARTING)
+            and view.execution_status in st.EXECUTION_ACTIVE
+        )
 
     def wanted(self) -> list[Key]:
         """The conversations to stream: the selected one, then active ones up to the cap."""
@@ -203,7 +212,38 @@ class StreamManager:
         view = self.stores.status.get(key)
         self.stores.links.set(worker.link, group=key[0], title=view.title if view else "")
         self.workers[key] = worker
-        self._tasks[key] = asyncio.ensure_future(worker.run())
+        task = asyncio.ensure_future(worker.run())
+        self._tasks[key] = task
+        task.add_done_callback(lambda done: self._ended(key, done))
+
+    def _ended(self, key: Key, task: asyncio.Future[None]) -> None:
+        """A worker ended without being stopped: say so, and start it again after a backoff."""
+        if task.cancelled() or self._tasks.get(key) is not task:
+            return
+        exc = task.exception()
+        what = f"{type(exc).__name__}: {exc}" if exc else "ended"
+        log.error("stream worker %s ended: %s", key, what, exc_info=exc)
+        del self._tasks[key]
+        worker = self.workers.pop(key)
+        attempt = self._restarts[key] = self._restarts.get(key, 0) + 1
+        self.restarted += 1
+        delay = RESTART_BACKOFF.delay(attempt, self._rng)
+        self.stores.errors.add(
+            key[0], "stream", f"stream worker ended ({what}); restarting", key[1]
+        )
+        self.stores.links.set(
+            worker.link,
+            state=LinkState.RECONNECTING,
+            attempt=attempt,
+            next_retry_at=asyncio.get_running_loop().time() + delay,
+            last_error=f"worker ended unexpectedly: {what}"[:160],
+        )
+        asyncio.get_running_loop().call_later(delay, self._restart, key)
+
+    def _restart(self, key: Key) -> None:
+        self.reconcile()
+        if key not in self._tasks:  # no longer wanted meanwhile
+            self.stores.links.remove(link_name(key))
 
     def _stop(self, key: Key) -> None:
         task = self._tasks.pop(key, None)

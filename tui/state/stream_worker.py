@@ -154,6 +154,7 @@ class StreamWorker:
         self.delays: list[float] = []  # every backoff delay chosen (visible to tests)
         self._through = 0  # the last history seq announced by the sync frame
         self._up_since = 0.0
+        self.unexpected = 0  # failures that were not the link's (shown and retried)
 
     def notify(self) -> None:
         """The conversation changed over REST (maybe a new URL or key): look again."""
@@ -167,23 +168,30 @@ class StreamWorker:
             target = self._target()
             if target is None or target == failed_target:
                 if target is None:
-                    self._set(LinkState.DISCONNECTED, last_error="no agent-server URL yet")
+                    self._links.set(
+                        self.link,
+                        state=LinkState.DISCONNECTED,
+                        last_error="no agent-server URL yet",
+                    )
                 await self._wait_for_change()
                 continue
             failed_target = None
             try:
                 await self._connect_and_stream(target)
+            except asyncio.CancelledError:
+                raise
             except StreamError as exc:
                 if exc.kind is CloseKind.UNSUPPORTED and self.endpoint is Endpoint.SESSION:
                     self.endpoint = Endpoint.EVENTS  # an older server: use the legacy socket
-                    self._set(LinkState.CONNECTING, last_error=exc.message)
+                    self._links.set(self.link, state=LinkState.CONNECTING, last_error=exc.message)
                     continue
                 if exc.kind in (CloseKind.AUTH, CloseKind.NOT_FOUND, CloseKind.UNSUPPORTED):
                     failed_target = target
                     self.attempt = 0
                     label = "auth failed" if exc.kind is CloseKind.AUTH else "not found"
-                    self._set(
-                        LinkState.FAILED,
+                    self._links.set(
+                        self.link,
+                        state=LinkState.FAILED,
                         last_error=f"{label}: {exc.message}",
                         last_close_code=exc.code,
                         next_retry_at=None,
@@ -191,10 +199,16 @@ class StreamWorker:
                     self._on_fatal(self.key)
                     continue
                 await self._back_off(exc)
+            except Exception as exc:  # a bug or an odd value: shown, counted, retried
+                log.exception("%s: unexpected failure", self.link)
+                self.unexpected += 1
+                what = f"unexpected {type(exc).__name__}: {exc}"[:160]
+                await self._back_off(StreamError(CloseKind.DROPPED, what))
 
     async def _connect_and_stream(self, target: StreamTarget) -> None:
-        self._set(
-            LinkState.CONNECTING
+        self._links.set(
+            self.link,
+            state=LinkState.CONNECTING
             if self.connects == 0 and self.attempt == 0
             else LinkState.RECONNECTING,
             attempt=self.attempt,
@@ -216,7 +230,12 @@ class StreamWorker:
         up_since = self._up_since = self._clock()
         self.cursor.connected()
         self.connects += 1
-        self._set(LinkState.CONNECTED, last_error=None, detail=f"/sockets/{self.endpoint.value}")
+        self._links.set(
+            self.link,
+            state=LinkState.CONNECTED,
+            last_error=None,
+            detail=f"/sockets/{self.endpoint.value}",
+        )
         if self.connects > 1:
             self._on_reconnected(self.key)  # reconcile: re-read status over REST
         try:
@@ -234,7 +253,11 @@ class StreamWorker:
             self._through = item.through_seq or 0
             return
         if isinstance(item, ErrorFrame):
-            self._set(LinkState.CONNECTED, last_error=f"server: {item.code} {item.detail}"[:160])
+            self._links.set(
+                self.link,
+                state=LinkState.CONNECTED,
+                last_error=f"server: {item.code} {item.detail}"[:160],
+            )
             return
         if item.seq is not None:
             # Duplicates are dropped by event id in the store; the cursor only moves forward.
@@ -266,8 +289,9 @@ class StreamWorker:
         scale = self.policy.busy_backoff if exc.kind is CloseKind.TRY_LATER else self.policy.backoff
         delay = scale.delay(self.attempt, self._rng)
         self.delays.append(delay)
-        self._set(
-            LinkState.RECONNECTING,
+        self._links.set(
+            self.link,
+            state=LinkState.RECONNECTING,
             attempt=self.attempt,
             next_retry_at=self._clock() + delay,
             last_error=exc.message,
@@ -284,9 +308,6 @@ class StreamWorker:
     async def _wait_for_change(self) -> None:
         self._wake.clear()
         await self._wake.wait()
-
-    def _set(self, state: LinkState, **fields: object) -> None:
-        self._links.set(self.link, state=state, **fields)
 
 
 async def _close(stream: EventStream | V0EventStream) -> None:

@@ -5,7 +5,10 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from datetime import datetime
 
+from tui.client.secrets import redact
+from tui.protocol import status as st
 from tui.protocol.events import ConversationErrorEvent, TaskItem
+from tui.protocol.status import ServerKind
 
 # (server name, canonical conversation id)
 Key = tuple[str, str]
@@ -27,8 +30,8 @@ class ErrorInfo:
         """From a `ConversationErrorEvent` (REST history or a live stream)."""
         c = e.classification
         return cls(
-            code=e.code,
-            detail=e.detail,
+            code=redact(e.code),
+            detail=redact(e.detail),
             timestamp=e.timestamp,
             kind=c.kind if c else None,
             retryable=c.retryable if c else None,
@@ -42,9 +45,9 @@ class ConversationView:
 
     server: str
     id: str
-    kind: str  # "v1", "v0" or "agent"
+    kind: ServerKind
     title: str = ""
-    status: str = "STOPPED"  # the seed's STARTING/RUNNING/STOPPED/ARCHIVED/ERROR, open
+    status: str = st.STOPPED  # STARTING/RUNNING/STOPPED/ARCHIVED/ERROR (derived: state.derive)
     execution_status: str | None = None
     sandbox_status: str | None = None
     runtime_status: str | None = None
@@ -60,8 +63,11 @@ class ConversationView:
     sandbox_id: str | None = None
     session_api_key: str | None = field(default=None, repr=False)
     gone: bool = False
-    # Monotonic-clock time the current (status, execution_status) began; set by the store.
+    # When the current (status, execution_status) began, in epoch seconds; set by the store.
+    # Exact when ohtop saw the change (live, or between two polls); otherwise (first sight)
+    # the server's last update, so the true time in state is at least that long.
     status_since: float | None = None
+    since_exact: bool = False
 
     @property
     def key(self) -> Key:
@@ -72,6 +78,15 @@ class ConversationView:
     def state_label(self) -> str:
         """The fine state: the execution status when known, else the coarse status."""
         return self.execution_status or self.status.lower()
+
+    @property
+    def at_rest(self) -> bool:
+        """RUNNING only in that its sandbox is up: the agent finished, paused or idles."""
+        return self.status == st.RUNNING and self.execution_status in st.EXECUTION_AT_REST
+
+    def in_state(self, now: float) -> float | None:
+        """Seconds in the current state at wall time `now` (None when unknown)."""
+        return None if self.status_since is None else max(0.0, now - self.status_since)
 
     @property
     def tasks_done(self) -> int:

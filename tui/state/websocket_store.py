@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import dataclasses
 from dataclasses import dataclass
-from enum import StrEnum
+from enum import Enum, StrEnum
+from typing import Any, Final
 
+from tui.client.secrets import redact
 from tui.state.signal import Signal
 
 
@@ -37,6 +39,13 @@ class LinkInfo:
     title: str = ""
 
 
+class _Keep(Enum):
+    KEEP = "keep"
+
+
+KEEP: Final = _Keep.KEEP  # a field left as it is by `WebSocketStore.set`
+
+
 class WebSocketStore:
     """Owns every `LinkInfo`; emits the link name on each change."""
 
@@ -52,10 +61,42 @@ class WebSocketStore:
         """All links, in the order they were first seen."""
         return list(self._links.values())
 
-    def set(self, name: str, **fields: object) -> None:
-        """Change fields of a link."""
+    def set(
+        self,
+        name: str,
+        *,
+        state: LinkState | _Keep = KEEP,
+        detail: str | _Keep = KEEP,
+        attempt: int | _Keep = KEEP,
+        next_retry_at: float | _Keep | None = KEEP,
+        last_error: str | _Keep | None = KEEP,
+        last_close_code: int | _Keep | None = KEEP,
+        received: int | _Keep = KEEP,
+        last_event_at: float | _Keep | None = KEEP,
+        group: str | _Keep = KEEP,
+        budget: str | _Keep = KEEP,
+        title: str | _Keep = KEEP,
+    ) -> None:
+        """Change some fields of a link (the others keep their values)."""
+        given: dict[str, Any] = {
+            "state": state,
+            "detail": detail,
+            "attempt": attempt,
+            "next_retry_at": next_retry_at,
+            "last_error": last_error,
+            "last_close_code": last_close_code,
+            "received": received,
+            "last_event_at": last_event_at,
+            "group": group,
+            "budget": budget,
+            "title": title,
+        }
+        changes = {k: v for k, v in given.items() if v is not KEEP}
+        for text in ("last_error", "detail"):  # a server may echo a key back
+            if isinstance(changes.get(text), str):
+                changes[text] = redact(changes[text])
         old = self.get(name)
-        new = dataclasses.replace(old, **fields)  # type: ignore[arg-type]
+        new = dataclasses.replace(old, **changes)
         if new != old or name not in self._links:
             self._links[name] = new
             self.changed.emit(name)

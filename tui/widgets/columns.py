@@ -5,8 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui import clock
-from tui.format import age, duration, status_glyph
+from tui.format import age, duration, state_text, status_word, view_glyph
 from tui.state.view import ConversationView
 from tui.text import clean
 
@@ -17,40 +16,43 @@ class Column:
 
     title: str
     width: int
-    cell: Callable[[ConversationView, float], str]
+    cell: Callable[[ConversationView, float], str]  # (view, wall-clock now) -> text
     align_right: bool = False
     keep: int = 9  # when space is short, columns with the lowest `keep` go first
     clocked: bool = False  # the text moves with the clock (durations, ages)
 
 
 def _in_state(v: ConversationView, now: float) -> str:
-    return duration(now - v.status_since) if v.status_since is not None else "-"
+    """Time in the current state; `≥` when ohtop did not see it begin (the true time is at
+    least that: it is counted from the server's last update)."""
+    seconds = v.in_state(now)
+    if seconds is None:
+        return "-"
+    return duration(seconds) if v.since_exact else f"≥{duration(seconds)}"
 
 
 def _tasks(v: ConversationView, _now: float) -> str:
     return f"{v.tasks_done}/{v.tasks_total}" if v.tasks_total else "-"
 
 
-def _updated(v: ConversationView, _now: float) -> str:
-    return age(v.updated_at, clock.wall()) if v.updated_at else "-"
+def _updated(v: ConversationView, now: float) -> str:
+    return age(v.updated_at, now) if v.updated_at else "-"
 
 
-def _state(v: ConversationView, _now: float) -> str:
-    if v.gone:
-        return "gone"
-    return clean(v.state_label, 40)
+def _status(v: ConversationView, _now: float) -> str:
+    return f"{view_glyph(v)} {clean(status_word(v), 8)}"
 
 
 COLUMNS: tuple[Column, ...] = (
-    Column("STATUS", 10, lambda v, _: f"{status_glyph(v.status)} {clean(v.status, 8)}"),
-    Column("STATE", 14, _state, keep=5),
+    Column("STATUS", 10, _status),
+    Column("STATE", 16, lambda v, _: state_text(v), keep=5),
     Column("TITLE", 0, lambda v, _: clean(v.title) or "(untitled)"),
     Column("REPOSITORY", 18, lambda v, _: clean(v.repository or "-", 60), keep=1),
     Column("IN STATE", 8, _in_state, align_right=True, keep=4, clocked=True),
     Column("TASKS", 5, _tasks, align_right=True, keep=3),
     Column("UPDATED", 8, _updated, align_right=True, keep=2, clocked=True),
 )
-SERVER_COLUMN = Column("SERVER", 14, lambda v, _: clean(v.server, 40), keep=2)
+SERVER_COLUMN = Column("SERVER", 16, lambda v, _: clean(v.server, 60), keep=2)
 MIN_FLEX = 24
 
 

@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Callable
 
-from rich.cells import set_cell_size
+from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -32,6 +32,8 @@ def _cell(text: str, width: int, right: bool) -> str:
     if right:
         text = text[-width:]
         return " " * max(0, width - len(text)) + text
+    if cell_len(text) > width:  # cut text says so
+        return set_cell_size(text, max(0, width - 1)) + "…" if width > 1 else "…"[:width]
     return set_cell_size(text, width)
 
 
@@ -86,7 +88,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self._clocked: dict[Key, tuple[str, ...]] = {}  # clock-driven cells as last painted
         self._fine = True  # a visible duration shows seconds: check every tick
         self._ticks = 0
-        self.clock: Callable[[], float] = clock.mono
+        self.clock: Callable[[], float] = clock.wall  # durations on screen are wall-clock
 
     # -- data -----------------------------------------------------------------------------
 

@@ -8,22 +8,38 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import clock
-from tui.format import age, count, duration, money, status_glyph
+from tui.format import age, count, duration, money, status_word, view_glyph
+from tui.protocol.status import ServerKind, runtime_label
 from tui.state.view import ConversationView
 from tui.text import clean, plain
 
 Fields = list[tuple[str, Text]]
 
 
+def _since(view: ConversationView, now: float) -> str:
+    seconds = view.in_state(now)
+    if seconds is None:
+        return ""
+    if view.since_exact:
+        return f"  for {duration(seconds)}"
+    return f"  for at least {duration(seconds)} (since the server's last update)"
+
+
 def _fields(view: ConversationView, now: float) -> Fields:
-    since = duration(now - view.status_since) if view.status_since is not None else "-"
+    status = f"{view_glyph(view)} {clean(status_word(view), 24)}"
+    if view.at_rest:
+        status += " (sandbox up, agent not working)"
     rows: list[tuple[str, Text]] = [
-        ("Status", Text(f"{status_glyph(view.status)} {clean(view.status, 24)}  for {since}")),
+        ("Status", Text(status + _since(view, now))),
         ("Execution", plain(view.execution_status or "-")),
-        ("Sandbox", plain(view.sandbox_status or "-")),
-        ("Runtime", plain(view.runtime_status or "-")),
+    ]
+    if view.kind == ServerKind.V1:
+        rows.append(("Sandbox", plain(view.sandbox_status or "-")))
+    else:  # V0 and agent servers report a runtime status; V1 has none
+        rows.append(("Runtime", plain(runtime_label(view.runtime_status) or "-")))
+    rows += [
         ("Repository", plain(f"{view.repository or '-'}  {view.branch or ''}".strip())),
-        ("Server", plain(f"{view.server} ({view.kind})")),
+        ("Server", plain(f"{view.server} ({ServerKind(view.kind).label})")),
         ("Id", plain(view.id)),
         ("Created", plain(age(view.created_at) + " ago" if view.created_at else "-")),
         ("Updated", plain(age(view.updated_at) + " ago" if view.updated_at else "-")),
@@ -96,7 +112,7 @@ Parts = tuple[Text, Fields, Text | None] | None
 def _parts(view: ConversationView | None) -> Parts:
     if view is None:
         return None
-    return plain(view.title or "(untitled)", "bold", 200), _fields(view, clock.mono()), _error(view)
+    return plain(view.title or "(untitled)", "bold", 200), _fields(view, clock.wall()), _error(view)
 
 
 def _render(parts: Parts) -> Group | Text:

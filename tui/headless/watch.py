@@ -1,0 +1,76 @@
+"""`ohtop watch --jsonl`: every status transition as a JSON line, until interrupted."""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import json
+import sys
+from datetime import UTC, datetime
+from typing import TextIO
+
+from tui.client.secrets import redact
+from tui.headless.codes import EXIT_OK
+from tui.session import open_fleet
+from tui.settings import Settings
+from tui.state.fleet import Fleet
+from tui.state.status_store import Transition
+from tui.state.view import ConversationView
+from tui.state.websocket_store import LinkInfo, LinkState
+
+BAD = frozenset({LinkState.RECONNECTING, LinkState.FAILED})
+
+
+def transition_record(t: Transition, view: ConversationView | None) -> dict[str, object]:
+    """One transition as plain data (a JSON line)."""
+    return {
+        "conversation": t.key[1],
+        "server": t.key[0],
+        "title": view.title if view else None,
+        "from": t.old_status,
+        "to": t.new_status,
+        "from_execution": t.old_execution,
+        "to_execution": t.new_execution,
+        "at": datetime.fromtimestamp(t.at, UTC).isoformat(),
+        "at_exact": t.exact,
+        "reason": t.reason,
+    }
+
+
+def server_record(link: LinkInfo) -> dict[str, object]:
+    """A server's link changing state, as a JSON line (a failing server is news too)."""
+    return {
+        "server": link.name.removeprefix("server "),
+        "link": link.state.value,
+        "error": link.last_error,
+        "at": datetime.now(UTC).isoformat(),
+    }
+
+
+async def watch_command(settings: Settings, out: TextIO | None = None) -> int:
+    """Print transitions, and servers whose link fails or recovers, until interrupted."""
+    stream = out or sys.stdout
+    states: dict[str, LinkState] = {}
+
+    def write(record: dict[str, object]) -> None:
+        stream.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
+        stream.flush()
+
+    def link_changed(fleet: Fleet, name: str) -> None:
+        link = fleet.stores.links.get(name)
+        if link.group or not name.startswith("server "):
+            return  # streams come and go; only server links are reported
+        before = states.get(name)
+        states[name] = link.state
+        bad, was_bad = link.state in BAD, before in BAD
+        if bad != was_bad and (bad or before is not None):  # failing, or back
+            write(server_record(link))
+
+    async with open_fleet(settings) as fleet:
+        fleet.stores.status.transitions.subscribe(
+            lambda t: write(transition_record(t, fleet.stores.status.get(t.key)))
+        )
+        fleet.stores.links.changed.subscribe(lambda name: link_changed(fleet, name))
+        with contextlib.suppress(asyncio.CancelledError):
+            await asyncio.Event().wait()
+    return EXIT_OK

@@ -1,0 +1,149 @@
+"""The one registry of user actions, without Textual: it feeds the bindings, the footer, the
+help screen, the command palette and the config file's [keys] table (checked by
+`ohtop config check`, which runs without Textual)."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, replace
+
+# Textual's key names, as people type them.
+KEY_NAMES = {
+    "slash": "/",
+    "question_mark": "?",
+    "exclamation_mark": "!",
+    "asterisk": "*",
+    "escape": "esc",
+    "pagedown": "PgDn",
+    "pageup": "PgUp",
+    "number_sign": "#",
+    "dollar_sign": "$",
+    "full_stop": ".",
+    "comma": ",",
+}
+
+
+@dataclass(frozen=True, slots=True)
+class UserAction:
+    """A key (or keys), the action it runs, and how to describe it."""
+
+    keys: str
+    action: str
+    description: str
+    footer: bool = True
+    group: str = "General"
+    id: str = ""  # the name used in the config's [keys] table (defaults to the action)
+
+    @property
+    def name(self) -> str:
+        """The config name of this action."""
+        return self.id or self.action.removeprefix("app.")
+
+    @property
+    def key_label(self) -> str:
+        """The keys as shown in help, e.g. `j / down`, `/`, `?`."""
+        return " / ".join(KEY_NAMES.get(k, k) for k in key_list(self))
+
+
+DASHBOARD: tuple[UserAction, ...] = (
+    UserAction("down,j", "cursor_down", "Down", footer=False, group="Move", id="down"),
+    UserAction("up,k", "cursor_up", "Up", footer=False, group="Move", id="up"),
+    UserAction("pagedown", "page_down", "Page down", footer=False, group="Move", id="page_down"),
+    UserAction("pageup", "page_up", "Page up", footer=False, group="Move", id="page_up"),
+    UserAction("home,g", "cursor_first", "First", footer=False, group="Move", id="first"),
+    UserAction("end,G", "cursor_last", "Last", footer=False, group="Move", id="last"),
+    UserAction("enter", "open_detail", "Detail", group="Conversation", id="detail"),
+    UserAction("slash", "start_filter", "Find", group="Find", id="find"),
+    UserAction("escape", "clear_filter", "Clear find", footer=False, group="Find", id="clear_find"),
+    UserAction("e", "status_only('ERROR')", "Errors", group="Find", id="errors"),
+    UserAction(
+        "1", "status_only('')", "All statuses", footer=False, group="Find", id="all_statuses"
+    ),
+    UserAction(
+        "2", "status_only('ERROR')", "Errors only", footer=False, group="Find", id="errors_only"
+    ),
+    UserAction(
+        "3",
+        "status_only('STARTING')",
+        "Starting only",
+        footer=False,
+        group="Find",
+        id="starting_only",
+    ),
+    UserAction(
+        "4", "status_only('RUNNING')", "Running only", footer=False, group="Find", id="running_only"
+    ),
+    UserAction(
+        "S", "sort('status')", "Sort by status", footer=False, group="Sort", id="sort_status"
+    ),
+    UserAction(
+        "U", "sort('updated')", "Sort by updated", footer=False, group="Sort", id="sort_updated"
+    ),
+    UserAction(
+        "C", "sort('created')", "Sort by created", footer=False, group="Sort", id="sort_created"
+    ),
+    UserAction("T", "sort('title')", "Sort by title", footer=False, group="Sort", id="sort_title"),
+    UserAction(
+        "I",
+        "sort('in_state')",
+        "Sort by time in state",
+        footer=False,
+        group="Sort",
+        id="sort_in_state",
+    ),
+    UserAction("E", "toggle_errors_first", "Errors first", footer=False, group="Sort"),
+    UserAction("space", "toggle_mark", "Mark", footer=False, group="Marks", id="mark"),
+    UserAction("asterisk", "mark_all_shown", "Mark all shown", footer=False, group="Marks"),
+    UserAction("x", "clear_marks", "Clear marks", footer=False, group="Marks"),
+    UserAction("P", "bulk('pause')", "Pause convs", group="Actions", id="pause_conversations"),
+    UserAction(
+        "W",
+        "bulk('resume')",
+        "Resume convs",
+        footer=False,
+        group="Actions",
+        id="resume_conversations",
+    ),
+    UserAction("p", "app.toggle_pause", "Pause view"),
+    UserAction("exclamation_mark", "app.alerts", "Alerts"),
+    UserAction("L", "app.errors", "Recent errors", footer=False, id="recent_errors"),
+    UserAction("ctrl+t", "app.next_theme", "Next theme", footer=False),
+    UserAction("r", "app.refresh", "Refresh", group="Servers"),
+    UserAction("ctrl+r", "app.reload", "Reload config and keys", footer=False, group="Servers"),
+    UserAction("question_mark", "app.help", "Help"),
+    UserAction("q", "app.quit", "Quit"),
+)
+
+DETAIL: tuple[UserAction, ...] = (
+    UserAction("escape,q", "close", "Back"),
+    UserAction("c", "copy_url", "Copy URL", group="Conversation"),
+    UserAction("r", "app.refresh", "Refresh", group="Servers"),
+    UserAction("question_mark", "app.help", "Help"),
+)
+
+
+def names() -> set[str]:
+    """Every action name the config's [keys] table may use."""
+    return {a.name for a in DASHBOARD + DETAIL}
+
+
+def remap(actions: tuple[UserAction, ...], keymap: dict[str, str]) -> tuple[UserAction, ...]:
+    """The registry with the config's keys in place of the defaults."""
+    return tuple(replace(a, keys=keymap[a.name]) if a.name in keymap else a for a in actions)
+
+
+def key_list(action: UserAction) -> list[str]:
+    """The keys of an action, one by one."""
+    return [k.strip() for k in action.keys.split(",") if k.strip()]
+
+
+def clashes(actions: tuple[UserAction, ...]) -> list[str]:
+    """Keys bound to more than one action of the same screen, in words."""
+    owners: dict[str, list[str]] = {}
+    for action in actions:
+        for key in key_list(action):
+            owners.setdefault(key, []).append(action.name)
+    return [
+        f"key {key!r} is bound to {' and '.join(names)}"
+        for key, names in sorted(owners.items())
+        if len(set(names)) > 1
+    ]

@@ -1,0 +1,276 @@
+"""Fleet: every watched server, their conversations and streams, in one Textual-free object.
+
+    Fleet
+    ├── stores: StatusStore, EventStore, WebSocketStore, ErrorStore (what every face reads)
+    ├── one ServerMonitor per server (REST: listing, polls, histories), supervised
+    ├── StreamManager: live event streams for the selected and the busiest conversations
+    ├── AlertWatcher: errors, stuck, silent and long-STARTING conversations (ticked here)
+    └── actions: pause / resume through the owning server's client
+
+The dashboard, `status`, `watch`, `wait` and the exporter each build one Fleet from the same
+resolved settings and read its stores; none of them wires monitors or streams of its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import random
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import httpx
+
+from tui.client.actions import Outcome, Target, perform
+from tui.client.config import ServerConfig
+from tui.client.detect import agent_version
+from tui.client.errors import ApiError
+from tui.client.stats import RequestStats
+from tui.state.alerts import AlertWatcher, Thresholds
+from tui.state.backoff import Backoff
+from tui.state.monitor import ServerMonitor
+from tui.state.polling import PollIntervals
+from tui.state.stores import Stores
+from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager, link_name
+from tui.state.view import Key
+from tui.state.websocket_store import LinkState
+
+log = logging.getLogger(__name__)
+SUPERVISOR_BACKOFF = Backoff(base=1.0, cap=60.0)
+
+
+@dataclass(frozen=True, slots=True)
+class FleetOptions:
+    """How a Fleet polls and streams (from the resolved settings)."""
+
+    intervals: PollIntervals = field(default_factory=PollIntervals)
+    max_streams: int = DEFAULT_CAP  # -1: no streams at all, 0: only the selected one
+    details: bool = True  # read event histories (task lists, last errors)
+    thresholds: Thresholds = field(default_factory=Thresholds)
+
+
+class Fleet:
+    """Owns the monitors, the stream manager and the stores. Start it inside a running loop."""
+
+    def __init__(
+        self,
+        servers: Sequence[ServerConfig],
+        options: FleetOptions | None = None,
+        *,
+        stores: Stores | None = None,
+        reload: Callable[[], list[ServerConfig]] | None = None,
+        transport: httpx.AsyncBaseTransport | None = None,
+        rng: random.Random | None = None,
+    ) -> None:
+        self.servers = list(servers)
+        self.options = options or FleetOptions()
+        self.stores = stores or Stores()
+        self.monitors: dict[str, ServerMonitor] = {}
+        self.streams: StreamManager | None = None
+        self.started_at = time.time()
+        self.alerts = AlertWatcher(
+            self.stores.status,
+            self.options.thresholds,
+            last_heard=self.last_heard,
+            started_at=self.started_at,
+        )
+        self._ticker: asyncio.Task[None] | None = None
+        self._retired: dict[str, RequestStats] = {}  # requests of monitors since replaced
+        self._reload = reload
+        self._transport = transport
+        self._rng = rng or random.Random()
+        self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._restarts: dict[str, int] = {}
+        self._running = False
+
+    # -- life ------------------------------------------------------------------------------
+
+    async def start(self, only: set[str] | None = None) -> None:
+        """Start monitoring every server (or those named in `only`), and streaming unless
+        streams are off."""
+        self._running = True
+        for config in self.servers:
+            if only is None or config.label in only:
+                self._start_monitor(config)
+        if self.options.max_streams >= 0:
+            self.streams = StreamManager(
+                self.stores,
+                cap=self.options.max_streams,
+                direct=self._direct(),
+                request_poll=self.poll_soon,
+                probe_version=agent_version,
+            )
+            self.streams.start()
+        self._ticker = asyncio.ensure_future(self._tick_forever())
+
+    async def _tick_forever(self) -> None:
+        while True:
+            await asyncio.sleep(1.0)
+            try:
+                self.alerts.tick()
+            except Exception:  # a bug must not end alerting
+                log.exception("alerts tick failed")
+
+    async def stop(self) -> None:
+        """Stop every task and close every link (bounded: a dead server cannot hold us)."""
+        self._running = False
+        if self._ticker is not None:
+            self._ticker.cancel()
+        if self.streams is not None:
+            await self.streams.stop()
+        tasks = list(self._tasks.values())
+        for task in tasks:
+            task.cancel()
+        if tasks:
+            await asyncio.wait(tasks, timeout=5.0)
+        self._tasks.clear()
+
+    def add_server(self, config: ServerConfig) -> None:
+        """Watch one more server (the demo's, once it is bound)."""
+        self.servers.append(config)
+        if self._running:
+            self._start_monitor(config)
+            if self.streams is not None:
+                self.streams.direct = self._direct()
+
+    async def snapshot(self, histories: str = "errors") -> list[str]:
+        """Load every server once, without polling loops or streams (headless `status`).
+        Returns one line per server that failed."""
+        failures: list[str] = []
+
+        async def one(config: ServerConfig) -> None:
+            monitor = self._monitor(config)
+            try:
+                await monitor.snapshot(histories)
+            except ApiError as exc:
+                failures.append(f"{monitor.name}: {exc.message}")
+            finally:
+                await monitor.rest.aclose()
+
+        await asyncio.gather(*(one(c) for c in self.servers))
+        return failures
+
+    # -- what the faces ask ------------------------------------------------------------------
+
+    def refresh(self) -> None:
+        """Re-list and poll every server now (`r`)."""
+        for monitor in self.monitors.values():
+            monitor.refresh_now()
+
+    def poll_soon(self, key: Key) -> None:
+        """Re-read one conversation soon (after a stream reconnects or fails)."""
+        if (monitor := self.monitors.get(key[0])) is not None:
+            monitor.poll_soon(key)
+
+    def select(self, key: Key | None) -> None:
+        """The conversation a person is looking at: it always streams."""
+        if self.streams is not None:
+            self.streams.select(key)
+
+    def reload(self) -> int:
+        """Read the configuration again (and the key files it names); restart the monitors of
+        its servers. Returns how many servers are watched. Raises what the config raises."""
+        if self._reload is None:
+            raise LookupError("servers came from the command line: nothing to reload")
+        fresh = self._reload()
+        kept = [c for c in self.servers if c.name == "demo"]  # the embedded demo stays
+        for name in list(self.monitors):
+            self._stop_monitor(name)
+        self.servers = fresh + kept
+        for config in self.servers:
+            self._start_monitor(config)
+        if self.streams is not None:
+            self.streams.direct = self._direct()
+        return len(self.servers)
+
+    async def act(self, action: str, keys: Sequence[Key]) -> list[tuple[Key, Outcome]]:
+        """Pause or resume conversations through their own server's client; one outcome each."""
+        results: list[tuple[Key, Outcome]] = []
+        for name, monitor in self.monitors.items():
+            mine = [k for k in keys if k[0] == name]
+            targets = []
+            for key in mine:
+                view = self.stores.status.get(key)
+                kind = view.kind if view is not None else None
+                targets.append(Target(key[1], kind, view.sandbox_id if view else None))
+            if targets:
+                outcomes = await perform(monitor.rest, targets, action)
+                results += list(zip(mine, outcomes, strict=True))
+                for key in mine:
+                    monitor.poll_soon(key)
+        unknown = [k for k in keys if k[0] not in self.monitors]
+        results += [(k, Outcome(k[1], False, "its server is not watched")) for k in unknown]
+        return results
+
+    def last_heard(self, key: Key) -> float | None:
+        """Wall time of the last live event of a conversation (None: not streamed)."""
+        return self.stores.links.get(link_name(key)).last_event_at
+
+    def request_stats(self, server: str) -> RequestStats:
+        """Every request sent to one server so far (across reloads)."""
+        stats = RequestStats()
+        if (old := self._retired.get(server)) is not None:
+            stats.merge(old)
+        if (monitor := self.monitors.get(server)) is not None:
+            stats.merge(monitor.rest.stats)
+        return stats
+
+    # -- supervision ---------------------------------------------------------------------
+
+    def _monitor(self, config: ServerConfig) -> ServerMonitor:
+        return ServerMonitor(
+            config,
+            self.stores,
+            self.options.intervals,
+            transport=self._transport,
+            details=self.options.details,
+            rng=random.Random(self._rng.random()),
+        )
+
+    def _start_monitor(self, config: ServerConfig) -> None:
+        monitor = self._monitor(config)
+        self.monitors[monitor.name] = monitor
+        task = asyncio.ensure_future(monitor.run())
+        self._tasks[monitor.name] = task
+        task.add_done_callback(lambda done: self._monitor_ended(monitor, done))
+
+    def _stop_monitor(self, name: str) -> None:
+        monitor = self.monitors.pop(name, None)
+        task = self._tasks.pop(name, None)
+        if task is not None:
+            task.cancel()
+        if monitor is not None:
+            self._retire(monitor)
+
+    def _monitor_ended(self, monitor: ServerMonitor, task: asyncio.Task[None]) -> None:
+        """A monitor never ends on its own; if one does, say so and start it again."""
+        if task.cancelled() or self._tasks.get(monitor.name) is not task or not self._running:
+            return
+        exc = task.exception()
+        what = f"{type(exc).__name__}: {exc}" if exc else "ended"
+        log.error("monitor %s ended: %s", monitor.name, what, exc_info=exc)
+        attempt = self._restarts[monitor.name] = self._restarts.get(monitor.name, 0) + 1
+        delay = SUPERVISOR_BACKOFF.delay(attempt, self._rng)
+        self.stores.errors.add(monitor.name, "internal", f"monitor ended ({what}); restarting")
+        self.stores.links.set(
+            monitor.link,
+            state=LinkState.RECONNECTING,
+            attempt=attempt,
+            next_retry_at=time.monotonic() + delay,
+            last_error=f"monitor ended unexpectedly: {what}"[:160],
+        )
+        self._retire(monitor)
+        del self._tasks[monitor.name]
+
+        def again() -> None:
+            if self._running and monitor.name not in self._tasks:
+                self._start_monitor(monitor.config)
+
+        asyncio.get_running_loop().call_later(delay, again)
+
+    def _retire(self, monitor: ServerMonitor) -> None:
+        self._retired.setdefault(monitor.name, RequestStats()).merge(monitor.rest.stats)
+
+    def _direct(self) -> dict[str, DirectServer]:
+        return {c.label: DirectServer(c.url, c.session_api_key) for c in self.servers}
