@@ -12,6 +12,7 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.settings import Settings
+from tui.state.stream_manager import link_name
 from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
@@ -183,7 +184,7 @@ async def test_selected_conversation_updates_live_over_its_stream(demo: DemoServ
         table = _table(app)
         key = ("demo", conv.hex)
         table.select_key(key)
-        link = f"stream demo/{conv.hex[:8]}"
+        link = link_name(("demo", conv.hex))
         await wait_for(lambda: app.stores.links.get(link).state.value == "CONNECTED")
         batches = demo.routes.hits["/api/v1/app-conversations"]
         demo.world.push_state(conv, "finished")

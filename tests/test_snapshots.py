@@ -164,14 +164,14 @@ def fixed_stores() -> Stores:
         stores.events.add(key, parse_event(e))
     stores.links.set("server demo", state=LinkState.CONNECTED, detail="app server V1 1.11.0")
     stores.links.set(
-        f"stream demo/{key[1][:8]}",
+        f"stream demo/{key[1]}",
         state=LinkState.CONNECTED,
         group="demo",
         received=5,
         last_event_at=WALL - 3,
     )
     stores.links.set(
-        f"stream demo/{rows[3].key[1][:8]}",
+        f"stream demo/{rows[3].key[1]}",
         state=LinkState.RECONNECTING,
         group="demo",
         attempt=2,

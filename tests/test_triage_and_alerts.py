@@ -134,7 +134,7 @@ async def test_an_error_raises_a_toast_and_is_listed_under_alerts(demo: DemoServ
         assert isinstance(app.screen, DetailScreen) and app.screen.key == ("demo", conv.hex)
 
 
-async def test_detail_shows_the_url_and_c_copies_it(
+async def test_detail_shows_the_web_page_and_c_copies_it(
     demo: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("tui.clipboard.TOOLS", ())
@@ -148,11 +148,17 @@ async def test_detail_shows_the_url_and_c_copies_it(
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
         url_text = str(app.screen.query_one("#detail-url").render())
+        page = f"{demo.url}/conversations/{running.id}"  # the web UI's page, not the API
+        assert running.web_url == page and page in url_text
         assert running.conversation_url is not None and running.conversation_url in url_text
         await pilot.press("c")
         await pilot.pause()
-        assert app.clipboard == running.conversation_url  # via OSC 52: no clipboard tool here
-        assert any(n.message == "URL copied (OSC 52)." for n in app._notifications)
+        assert app.clipboard == page  # via OSC 52: no clipboard tool here
+        assert any(n.message == "Link copied (OSC 52)." for n in app._notifications)
+        opened: list[str] = []
+        monkeypatch.setattr(app, "open_url", lambda url, **_: opened.append(url))
+        await pilot.press("o")
+        assert opened == [page]
 
 
 def test_alert_records_are_plain_data() -> None:

@@ -14,7 +14,7 @@ from tui.state.backoff import Backoff
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.stores import Stores
-from tui.state.stream_manager import DirectServer, StreamManager
+from tui.state.stream_manager import DirectServer, StreamManager, link_name
 from tui.state.stream_worker import StreamPolicy
 from tui.state.websocket_store import LinkState
 
@@ -91,7 +91,7 @@ async def test_v0_server_is_detected_polled_and_streamed_without_waking_stopped_
     try:
         await wait_for(lambda: monitor.source is not None and monitor.source.kind == "v0")
         await wait_for(
-            lambda: stores.links.get(f"stream v0/{target.hex[:8]}").state is LinkState.CONNECTED
+            lambda: stores.links.get(link_name(("v0", target.hex))).state is LinkState.CONNECTED
         )
         # The replay ends with the newest agent state (sent last, with a lower id): it wins.
         await wait_for(lambda: stores.status.get(key).execution_status == "running")  # type: ignore[union-attr]
@@ -101,7 +101,7 @@ async def test_v0_server_is_detected_polled_and_streamed_without_waking_stopped_
         assert stores.status.get(key).execution_status == "paused"  # type: ignore[union-attr]
         await server.stop()
         await wait_for(
-            lambda: stores.links.get(f"stream v0/{target.hex[:8]}").state is LinkState.RECONNECTING
+            lambda: stores.links.get(link_name(("v0", target.hex))).state is LinkState.RECONNECTING
         )
         world.push_state(target, "running")  # while the server is away
         server = DemoServer(world, v0=True, api_key="v0key", port=port)

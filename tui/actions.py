@@ -14,12 +14,15 @@ S = TypeVar("S", bound=Screen[Any])
 
 def binding(action: UserAction) -> Binding:
     """The Textual binding for one action."""
-    return Binding(action.keys, action.action, action.description, show=action.footer)
+    return Binding(action.keys, action.action, action.description, show=action.footer > 0)
 
 
 def bindings(actions: tuple[UserAction, ...]) -> list[BindingType]:
-    """BINDINGS for a screen built from its registry entries."""
-    return [binding(a) for a in actions]
+    """BINDINGS for a screen built from its registry entries, footer ones first in their
+    order (the footer shows bindings in order and a narrow one cuts the end)."""
+    shown = sorted((a for a in actions if a.footer), key=lambda a: a.footer)
+    ordered = shown + [a for a in actions if not a.footer]
+    return [binding(a) for a in ordered]
 
 
 def with_bindings(screen_class: type[S], actions: tuple[UserAction, ...]) -> type[S]:

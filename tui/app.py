@@ -108,7 +108,12 @@ class OhtopApp(App[None]):
         self.theme = self.settings.theme
         dashboard = with_bindings(DashboardScreen, self.dashboard_actions)
         await self.push_screen(
-            dashboard(self.stores, read_only=self.read_only, insecure=self.insecure)
+            dashboard(
+                self.stores,
+                read_only=self.read_only,
+                insecure=self.insecure,
+                streaming=self.settings.max_streams >= 0,
+            )
         )
         await self._stack.enter_async_context(run_fleet(self.fleet, self.settings))
         self.set_interval(1.0, self._tick)

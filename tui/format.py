@@ -35,7 +35,7 @@ def status_word(view: ConversationView) -> str:
 
 
 # Execution statuses too long for the STATE column, as people would shorten them.
-SHORT_STATES = {"waiting_for_confirmation": "needs confirmation"}
+SHORT_STATES = {"waiting_for_confirmation": "needs confirm"}
 
 
 def state_text(view: ConversationView) -> str:

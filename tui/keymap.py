@@ -29,7 +29,7 @@ class UserAction:
     keys: str
     action: str
     description: str
-    footer: bool = True
+    footer: int = 0  # place in the footer, 1 first (0: not there); narrow footers cut the end
     group: str = "General"
     id: str = ""  # the name used in the config's [keys] table (defaults to the action)
 
@@ -45,79 +45,71 @@ class UserAction:
 
 
 DASHBOARD: tuple[UserAction, ...] = (
-    UserAction("down,j", "cursor_down", "Down", footer=False, group="Move", id="down"),
-    UserAction("up,k", "cursor_up", "Up", footer=False, group="Move", id="up"),
-    UserAction("pagedown", "page_down", "Page down", footer=False, group="Move", id="page_down"),
-    UserAction("pageup", "page_up", "Page up", footer=False, group="Move", id="page_up"),
-    UserAction("home,g", "cursor_first", "First", footer=False, group="Move", id="first"),
-    UserAction("end,G", "cursor_last", "Last", footer=False, group="Move", id="last"),
-    UserAction("enter", "open_detail", "Detail", group="Conversation", id="detail"),
-    UserAction("slash", "start_filter", "Find", group="Find", id="find"),
-    UserAction("escape", "clear_filter", "Clear find", footer=False, group="Find", id="clear_find"),
-    UserAction("e", "status_only('ERROR')", "Errors", group="Find", id="errors"),
-    UserAction(
-        "1", "status_only('')", "All statuses", footer=False, group="Find", id="all_statuses"
-    ),
-    UserAction(
-        "2", "status_only('ERROR')", "Errors only", footer=False, group="Find", id="errors_only"
-    ),
+    UserAction("down,j", "cursor_down", "Down", group="Move", id="down"),
+    UserAction("up,k", "cursor_up", "Up", group="Move", id="up"),
+    UserAction("pagedown", "page_down", "Page down", group="Move", id="page_down"),
+    UserAction("pageup", "page_up", "Page up", group="Move", id="page_up"),
+    UserAction("home,g", "cursor_first", "First", group="Move", id="first"),
+    UserAction("end,G", "cursor_last", "Last", group="Move", id="last"),
+    UserAction("enter", "open_detail", "Detail", group="Conversation", id="detail", footer=1),
+    UserAction("slash", "start_filter", "Find", group="Find", id="find", footer=2),
+    UserAction("escape", "clear_filter", "Clear find", group="Find", id="clear_find"),
+    UserAction("e", "status_only('ERROR')", "Errors", group="Find", id="errors", footer=3),
+    UserAction("1", "status_only('')", "All statuses", group="Find", id="all_statuses"),
+    UserAction("2", "status_only('ERROR')", "Errors only", group="Find", id="errors_only"),
     UserAction(
         "3",
         "status_only('STARTING')",
         "Starting only",
-        footer=False,
         group="Find",
         id="starting_only",
     ),
-    UserAction(
-        "4", "status_only('RUNNING')", "Running only", footer=False, group="Find", id="running_only"
-    ),
-    UserAction(
-        "S", "sort('status')", "Sort by status", footer=False, group="Sort", id="sort_status"
-    ),
-    UserAction(
-        "U", "sort('updated')", "Sort by updated", footer=False, group="Sort", id="sort_updated"
-    ),
-    UserAction(
-        "C", "sort('created')", "Sort by created", footer=False, group="Sort", id="sort_created"
-    ),
-    UserAction("T", "sort('title')", "Sort by title", footer=False, group="Sort", id="sort_title"),
+    UserAction("4", "status_only('RUNNING')", "Running only", group="Find", id="running_only"),
+    UserAction("S", "sort('status')", "Sort by status", group="Sort", id="sort_status"),
+    UserAction("U", "sort('updated')", "Sort by updated", group="Sort", id="sort_updated"),
+    UserAction("C", "sort('created')", "Sort by created", group="Sort", id="sort_created"),
+    UserAction("T", "sort('title')", "Sort by title", group="Sort", id="sort_title"),
     UserAction(
         "I",
         "sort('in_state')",
         "Sort by time in state",
-        footer=False,
         group="Sort",
         id="sort_in_state",
     ),
-    UserAction("E", "toggle_errors_first", "Errors first", footer=False, group="Sort"),
-    UserAction("space", "toggle_mark", "Mark", footer=False, group="Marks", id="mark"),
-    UserAction("asterisk", "mark_all_shown", "Mark all shown", footer=False, group="Marks"),
-    UserAction("x", "clear_marks", "Clear marks", footer=False, group="Marks"),
-    UserAction("P", "bulk('pause')", "Pause convs", group="Actions", id="pause_conversations"),
+    UserAction("E", "toggle_errors_first", "Errors first", group="Sort"),
+    UserAction("space", "toggle_mark", "Mark", group="Marks", id="mark"),
+    UserAction("asterisk", "mark_all_shown", "Mark all shown", group="Marks"),
+    UserAction("x", "clear_marks", "Clear marks", group="Marks"),
+    UserAction(
+        "P", "bulk('pause')", "Pause convs", group="Actions", id="pause_conversations", footer=9
+    ),
     UserAction(
         "W",
         "bulk('resume')",
         "Resume convs",
-        footer=False,
         group="Actions",
         id="resume_conversations",
     ),
-    UserAction("p", "app.toggle_pause", "Pause view"),
-    UserAction("exclamation_mark", "app.alerts", "Alerts"),
-    UserAction("L", "app.errors", "Recent errors", footer=False, id="recent_errors"),
-    UserAction("ctrl+t", "app.next_theme", "Next theme", footer=False),
-    UserAction("r", "app.refresh", "Refresh", group="Servers"),
-    UserAction("ctrl+r", "app.reload", "Reload config and keys", footer=False, group="Servers"),
-    UserAction("question_mark", "app.help", "Help"),
-    UserAction("q", "app.quit", "Quit"),
+    UserAction("p", "app.toggle_pause", "Pause view", footer=8),
+    UserAction("exclamation_mark", "app.alerts", "Alerts", footer=4),
+    UserAction("L", "app.errors", "Recent errors", id="recent_errors"),
+    UserAction("ctrl+t", "app.next_theme", "Next theme"),
+    UserAction("r", "app.refresh", "Refresh", group="Servers", footer=7),
+    UserAction("ctrl+r", "app.reload", "Reload config and keys", group="Servers"),
+    UserAction("question_mark", "app.help", "Help", footer=5),
+    UserAction("q", "app.quit", "Quit", footer=6),
 )
 
 DETAIL: tuple[UserAction, ...] = (
-    UserAction("escape,q", "close", "Back"),
-    UserAction("c", "copy_url", "Copy URL", group="Conversation"),
-    UserAction("r", "app.refresh", "Refresh", group="Servers"),
-    UserAction("question_mark", "app.help", "Help"),
+    UserAction("escape,q", "close", "Back", footer=1),
+    UserAction("down,j", "scroll_down", "Scroll down", group="Move", id="detail_down"),
+    UserAction("up,k", "scroll_up", "Scroll up", group="Move", id="detail_up"),
+    UserAction("pagedown", "page_down", "Page down", group="Move", id="detail_page_down"),
+    UserAction("pageup", "page_up", "Page up", group="Move", id="detail_page_up"),
+    UserAction("c", "copy_url", "Copy link", group="Conversation", footer=3),
+    UserAction("o", "open_url", "Open in browser", group="Conversation", footer=4),
+    UserAction("r", "app.refresh", "Refresh", group="Servers", footer=6),
+    UserAction("question_mark", "app.help", "Help", footer=2),
 )
 
 

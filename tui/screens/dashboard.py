@@ -14,12 +14,14 @@ from tui.messages import BulkAction, OpenConversation
 from tui.screens.live import LiveScreen
 from tui.state.query import ListQuery
 from tui.state.stores import Stores
+from tui.state.stream_manager import why_no_events
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
 from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.event_tail import EventTail
+from tui.widgets.health_bar import HealthBar
 from tui.widgets.status_indicator import StatusIndicator
 from tui.widgets.table_header import TableHeader
 from tui.widgets.task_tracker import TaskTracker
@@ -32,15 +34,24 @@ class DashboardScreen(LiveScreen):
 
     ACTIONS = DASHBOARD  # bound by tui.actions.with_bindings (keys may be remapped)
 
-    def __init__(self, stores: Stores, *, read_only: bool = True, insecure: bool = False) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        *,
+        read_only: bool = True,
+        insecure: bool = False,
+        streaming: bool = True,
+    ) -> None:
         super().__init__()
         self.stores = stores
         self.read_only = read_only
         self.insecure = insecure
+        self.streaming = streaming
         self._finding = False  # the find box was asked for; typed keys belong to it
 
     def compose(self) -> ComposeResult:
         yield StatusIndicator(id="indicator")
+        yield HealthBar(self.stores.links, id="health")
         yield Static(id="banner")
         with Horizontal(id="main"):
             with Vertical(id="list"):
@@ -87,7 +98,7 @@ class DashboardScreen(LiveScreen):
         elif links:
             ok = totals[LinkState.CONNECTED]
             notes.append(f"links {ok}/{links} up" + ("" if ok == links else " ⚠"))
-        self.query_one(StatusIndicator).show(self.stores.status.counts(), " · ".join(notes))
+        self.query_one(StatusIndicator).show(self.stores.status.counts(), tuple(notes))
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Bring every widget up to date with the stores (keys: what changed, if known)."""
@@ -109,6 +120,17 @@ class DashboardScreen(LiveScreen):
         if key in keys:
             self.query_one(EventTail).show(self.stores.events.events(key))
 
+    def _tail_reason(self) -> str:
+        """Why the selected conversation shows no events."""
+        view = self.table.selected
+        return why_no_events(view, self.stores, self.streaming) if view else "Nothing selected."
+
+    def _show_tail_reason(self) -> None:
+        key = self.table.cursor_key
+        tail = self.query_one(EventTail)
+        if key is not None and tail.empty_reason is not None:
+            tail.show(self.stores.events.events(key), empty=self._tail_reason())
+
     def show_paused(self, waiting: int | None) -> None:
         """The pause banner: how many updates wait (None hides it)."""
         banner = self.query_one("#banner", Static)
@@ -120,9 +142,11 @@ class DashboardScreen(LiveScreen):
             banner.update(f"PAUSED: {waiting} update{s} waiting · press p to apply them")
 
     def refresh_links(self) -> None:
-        """Redraw the connection panel (and the link summary shown when it is hidden)."""
+        """Redraw the connection panel, the server health line and the link summary."""
         self.query_one(ConnectionPanel).redraw()
+        self.query_one(HealthBar).redraw()
         self._update_note()
+        self._show_tail_reason()
 
     def tick(self) -> None:
         """Once a second: durations shown on screen move on (repainted only where they do)."""
@@ -134,7 +158,7 @@ class DashboardScreen(LiveScreen):
         self.query_one(DetailPane).show(view)
         self.query_one(TaskTracker).show(view.tasks if view else None)
         events = self.stores.events.events(view.key) if view else []
-        self.query_one(EventTail).show(events, reset=reset)
+        self.query_one(EventTail).show(events, reset=reset, empty=self._tail_reason())
 
     @on(ConversationTable.Highlighted)
     def _highlighted(self, _event: ConversationTable.Highlighted) -> None:

@@ -1,4 +1,5 @@
-"""Full-screen detail of one conversation: status, last error, tasks, timeline, events."""
+"""Full-screen detail of one conversation, in the order triage reads it: what is wrong (warnings,
+last error), its status, the links a person opens, tasks, the status timeline, events."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ from textual.widgets import Footer, Static
 from tui import clock
 from tui.clipboard import copy
 from tui.keymap import DETAIL
+from tui.protocol.status import ServerKind
 from tui.screens.live import LiveScreen
 from tui.state.alerts import Thresholds, warnings_for
 from tui.state.status_store import Transition
@@ -38,6 +40,38 @@ def timeline_text(transitions: list[Transition]) -> Text:
     return out
 
 
+def links_text(view: ConversationView | None) -> Text:
+    """The page a person opens in the web UI, and the agent server's API URL."""
+    out = Text()
+    if view is None:
+        return out
+    out.append("Open  ", style="bold")
+    if view.web_url:
+        out.append_text(plain(view.web_url, "underline", 300))
+        out.append("   c copies, o opens it", "dim")
+    elif view.kind == ServerKind.AGENT:
+        out.append("(an agent server has no web UI; its API URL is below)", "dim")
+    else:
+        out.append("(no link)", "dim")
+    out.append("\nAPI   ", style="bold")
+    if view.conversation_url:
+        out.append_text(plain(view.conversation_url, "", 300))
+    elif view.kind == ServerKind.V1 and view.sandbox_status == "RUNNING":
+        out.append("(none yet: the server sent no agent-server URL)", "dim")
+    elif view.kind == ServerKind.V1:
+        out.append(f"(none: the sandbox is {view.sandbox_status or 'not running'})", "dim")
+    else:
+        out.append("(none)", "dim")
+    return out
+
+
+def link_of(view: ConversationView | None) -> str | None:
+    """What `c` copies and `o` opens: the web page, else the API URL."""
+    if view is None:
+        return None
+    return view.web_url or view.conversation_url
+
+
 class DetailScreen(LiveScreen):
     """Everything known about the conversation opened with enter."""
 
@@ -56,12 +90,19 @@ class DetailScreen(LiveScreen):
             yield Static(id="detail-url")
             yield TaskTracker(id="detail-tasks")
             yield Static(id="detail-timeline")
+        yield Static(id="detail-more")
         yield EventTail(id="detail-events")
         yield Footer()
+
+    @property
+    def scroller(self) -> VerticalScroll:
+        """The scrolling part (everything but the events)."""
+        return self.query_one("#detail-scroll", VerticalScroll)
 
     def on_mount(self) -> None:
         self.refresh_all(None)
         self.refresh_events(frozenset({self.key}))
+        self.scroller.focus()
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Redraw when this conversation changed."""
@@ -72,6 +113,7 @@ class DetailScreen(LiveScreen):
             self.query_one(TaskTracker).show(view.tasks if view else None)
             timeline = timeline_text(self.stores.status.timeline(self.key))
             self.query_one("#detail-timeline", Static).update(timeline)
+            self.call_after_refresh(self._show_more)
 
     def refresh_events(self, keys: frozenset[Key]) -> None:
         """Extend the event list when this conversation got new events."""
@@ -79,7 +121,7 @@ class DetailScreen(LiveScreen):
             self.query_one(EventTail).show(self.stores.events.events(self.key))
 
     def _show_triage(self, view: ConversationView | None) -> None:
-        """Warnings (silent RUNNING, long STARTING) and the conversation URL."""
+        """Warnings (silent RUNNING, long STARTING) and the links."""
         warnings: list[str] = []
         if view is not None:
             link = self.stores.links.get(link_name(self.key))
@@ -87,12 +129,21 @@ class DetailScreen(LiveScreen):
         box = self.query_one("#detail-warnings", Static)
         box.set_class(bool(warnings), "-visible")
         box.update(Text("\n".join(f"⚠ {w}" for w in warnings), style="bold"))
-        url = view.conversation_url if view else None
-        line = Text("URL  ", style="bold")
-        line.append_text(plain(url or "(none: the sandbox is not running)", "", 300))
-        if url:
-            line.append("   c copies it", "dim")
-        self.query_one("#detail-url", Static).update(line)
+        self.query_one("#detail-url", Static).update(links_text(view))
+
+    def _show_more(self) -> None:
+        """Say when the detail goes on below the fold (a small terminal cuts it)."""
+        scroller = self.scroller
+        more = scroller.max_scroll_y - scroller.scroll_y
+        hint = self.query_one("#detail-more", Static)
+        hint.set_class(more > 0, "-visible")
+        hint.update(Text(f"▼ {more:.0f} more lines below: j/k or PgDn to scroll", style="dim"))
+
+    def on_mouse_scroll_down(self) -> None:
+        self.call_after_refresh(self._show_more)
+
+    def on_mouse_scroll_up(self) -> None:
+        self.call_after_refresh(self._show_more)
 
     def tick(self) -> None:
         """Once a second: durations move on."""
@@ -100,14 +151,39 @@ class DetailScreen(LiveScreen):
         self.query_one(DetailPane).show(view)
         self._show_triage(view)
 
+    def _scroll(self, lines: float) -> None:
+        self.scroller.scroll_relative(y=lines, animate=False)
+        self.call_after_refresh(self._show_more)
+
+    def action_scroll_down(self) -> None:
+        self._scroll(1)
+
+    def action_scroll_up(self) -> None:
+        self._scroll(-1)
+
+    def action_page_down(self) -> None:
+        self._scroll(max(1, self.scroller.size.height - 1))
+
+    def action_page_up(self) -> None:
+        self._scroll(-max(1, self.scroller.size.height - 1))
+
     def action_copy_url(self) -> None:
-        """Copy the conversation URL (clipboard tool, else OSC 52)."""
-        view = self.stores.status.get(self.key)
-        if view is None or not view.conversation_url:
-            self.notify("No URL to copy: the sandbox is not running.", severity="warning")
+        """Copy the conversation's link (clipboard tool, else OSC 52)."""
+        url = link_of(self.stores.status.get(self.key))
+        if url is None:
+            self.notify("No link to copy.", severity="warning")
             return
-        how = copy(view.conversation_url, self.app.copy_to_clipboard)
-        self.notify(f"URL copied ({how}).", timeout=3)
+        how = copy(url, self.app.copy_to_clipboard)
+        self.notify(f"Link copied ({how}).", timeout=3)
+
+    def action_open_url(self) -> None:
+        """Open the conversation's page in the browser."""
+        url = link_of(self.stores.status.get(self.key))
+        if url is None:
+            self.notify("No link to open.", severity="warning")
+            return
+        self.app.open_url(url)
+        self.notify("Opening the link in the browser…", timeout=3)
 
     def action_close(self) -> None:
         self.dismiss()

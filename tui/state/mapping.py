@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from tui.protocol.conversations import AgentConversation, AppConversation, V0Conversation
+from tui.protocol.ids import segment
 from tui.protocol.metrics import Usage
 from tui.protocol.status import ServerKind
 from tui.state import derive
@@ -13,7 +14,14 @@ def _usage(usage: Usage | None) -> tuple[float | None, int | None]:
     return (usage.cost, usage.tokens) if usage else (None, None)
 
 
-def from_v1(server: str, c: AppConversation) -> ConversationView:
+def web_url(base: str | None, conversation_id: str) -> str | None:
+    """`{app server}/conversations/{id}`: the page a person opens in the web UI."""
+    if not base or not conversation_id:
+        return None
+    return f"{base.rstrip('/')}/conversations/{segment(conversation_id)}"
+
+
+def from_v1(server: str, c: AppConversation, base: str | None = None) -> ConversationView:
     """Map a V1 `AppConversation` (V1 has no runtime status: the sandbox status says it)."""
     cost, tokens = _usage(Usage.total([c.metrics]) if c.metrics else None)
     return ConversationView(
@@ -33,11 +41,12 @@ def from_v1(server: str, c: AppConversation) -> ConversationView:
         conversation_url=c.conversation_url,
         sandbox_id=c.sandbox_id,
         session_api_key=c.session_api_key,
+        web_url=web_url(base, c.id),
         gone=c.sandbox_status == "MISSING",
     )
 
 
-def from_v0(server: str, c: V0Conversation) -> ConversationView:
+def from_v0(server: str, c: V0Conversation, base: str | None = None) -> ConversationView:
     """Map a V0 `ConversationInfo`: the status is taken as sent."""
     status = derive.from_v0(c.status)
     return ConversationView(
@@ -53,6 +62,7 @@ def from_v0(server: str, c: V0Conversation) -> ConversationView:
         updated_at=c.last_updated_at,
         conversation_url=c.url,
         session_api_key=c.session_api_key,
+        web_url=web_url(base, c.conversation_id),
         gone=status == derive.GONE,
     )
 
@@ -77,11 +87,11 @@ def from_agent(server: str, c: AgentConversation) -> ConversationView:
 
 
 def from_any(
-    server: str, c: AppConversation | V0Conversation | AgentConversation
+    server: str, c: AppConversation | V0Conversation | AgentConversation, base: str | None = None
 ) -> ConversationView:
-    """Map a conversation of any server kind."""
+    """Map a conversation of any server kind (`base`: the server's URL, for web links)."""
     if isinstance(c, AppConversation):
-        return from_v1(server, c)
+        return from_v1(server, c, base)
     if isinstance(c, V0Conversation):
-        return from_v0(server, c)
+        return from_v0(server, c, base)
     return from_agent(server, c)

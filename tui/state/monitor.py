@@ -276,7 +276,7 @@ class ServerMonitor:
                     self._apply(item, "poll")
 
     def _apply(self, item: AnyConversation, reason: str, listed: bool = False) -> None:
-        view = from_any(self.name, item)
+        view = from_any(self.name, item, self.config.url)
         old = self.stores.status.get(view.key)
         self.stores.status.upsert(view, reason)
         moved = old is None or (old.status, old.gone) != (view.status, view.gone)

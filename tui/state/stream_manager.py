@@ -276,9 +276,30 @@ class StreamManager:
         task.add_done_callback(self._background.discard)
 
 
+def why_no_events(view: ConversationView, stores: Stores, streaming: bool) -> str:
+    """Why a conversation shows no events yet, in words for the event tail."""
+    link = stores.links.get(link_name(view.key))
+    if stores.links.has(link.name):
+        if link.state is LinkState.CONNECTED:
+            return "Streaming live: no events yet."
+        if link.state is LinkState.FAILED:
+            return f"Its live stream failed: {link.last_error or 'no reason given'}."
+        return f"Connecting its live stream ({link.state.value.lower()})…"
+    if not streaming:
+        return "Live streams are off (--max-streams -1): read over REST only."
+    if view.gone:
+        return "Gone from its server: nothing to stream."
+    if view.kind == ServerKind.V0 and view.status != st.RUNNING:
+        return "Not streamed: connecting to a stopped V0 conversation would start it."
+    if view.kind == ServerKind.V1 and not view.conversation_url:
+        what = view.sandbox_status or "not running"
+        return f"Not streamed: its sandbox is {what.lower()}, so there is no agent server to ask."
+    return "Not streamed yet: read over REST."
+
+
 def link_name(key: Key) -> str:
     """The connection-panel name of a conversation's stream."""
-    return f"stream {key[0]}/{key[1][:8]}"
+    return f"stream {key[0]}/{key[1]}"
 
 
 def _busiest_first(v: ConversationView) -> tuple[int, float]:

@@ -62,6 +62,9 @@ class ConversationView:
     conversation_url: str | None = None
     sandbox_id: str | None = None
     session_api_key: str | None = field(default=None, repr=False)
+    # The conversation's page in the OpenHands web UI (app servers only: an agent server has
+    # no web UI).
+    web_url: str | None = None
     gone: bool = False
     # When the current (status, execution_status) began, in epoch seconds; set by the store.
     # Exact when ohtop saw the change (live, or between two polls); otherwise (first sight)

@@ -57,6 +57,10 @@ class WebSocketStore:
         """The link called `name` (DISCONNECTED if never seen)."""
         return self._links.get(name) or LinkInfo(name)
 
+    def has(self, name: str) -> bool:
+        """Whether a link of that name is known."""
+        return name in self._links
+
     def links(self) -> list[LinkInfo]:
         """All links, in the order they were first seen."""
         return list(self._links.values())

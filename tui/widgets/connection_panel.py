@@ -1,19 +1,24 @@
-"""Per-link connection state: servers first, then event streams (problems first).
+"""Per-link connection state: every server first (so a second server is never below the first
+one's streams, off the fold), then the event streams, problems first, then totals.
 
 Each link shows its state by colour and word, attempt number and countdown to the next try,
-last close code and reason, the time of its last event and how many it received; totals last.
+last close code and reason, the time of its last event and how many it received. Long lines
+wrap under their own indent.
 """
 
 from __future__ import annotations
+
+import textwrap
+from collections import Counter
 
 from rich.text import Text
 from textual.widgets import Static
 
 from tui import clock
-from tui.format import coarse
+from tui.format import coarse, short_ids
 from tui.state.error_store import ErrorStore
 from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore
-from tui.text import plain
+from tui.text import clean, plain
 
 GLYPHS = {
     LinkState.CONNECTED: "●",
@@ -29,10 +34,12 @@ PROBLEMS_FIRST = {
     LinkState.DISCONNECTED: 3,
     LinkState.CONNECTED: 4,
 }
+DEFAULT_WIDTH = 44  # before the first layout
+MAX_STREAM_LINES = 60  # streams listed (the totals count them all)
 
 
 class ConnectionPanel(Static):
-    """One block per server link, one line (or two) per stream, then totals."""
+    """One block per server link, one line (or more) per stream, then totals."""
 
     COMPONENT_CLASSES = {f"connection-panel--{s.value.lower()}" for s in LinkState}
 
@@ -47,6 +54,9 @@ class ConnectionPanel(Static):
     def on_mount(self) -> None:
         self.redraw()
 
+    def on_resize(self) -> None:
+        self.redraw()
+
     def redraw(self) -> None:
         """Rebuild from the store."""
         text = self.compose_links(self.store.links())
@@ -56,9 +66,20 @@ class ConnectionPanel(Static):
             self._shown = text
             self.update(text, layout=not same_shape)
 
+    @property
+    def _width(self) -> int:
+        return self.content_region.width or DEFAULT_WIDTH
+
     def _state(self, out: Text, link: LinkInfo) -> None:
         style = self.get_component_rich_style(f"connection-panel--{link.state.value.lower()}")
         out.append(f"{GLYPHS[link.state]} {link.state.value:<13}", style)
+
+    def _lines(self, out: Text, text: str, indent: int, style: str = "") -> None:
+        """`text` wrapped to the panel, every line under the same indent."""
+        width = max(8, self._width - indent)
+        for line in textwrap.wrap(clean(text, 400), width) or [""]:
+            out.append("\n" + " " * indent)
+            out.append_text(plain(line, style, width))
 
     def compose_links(self, links: list[LinkInfo]) -> Text:
         """The panel's text."""
@@ -68,34 +89,47 @@ class ConnectionPanel(Static):
         out = Text()
         servers = [link for link in links if not link.group]
         streams = sorted((lk for lk in links if lk.group), key=lambda lk: PROBLEMS_FIRST[lk.state])
+        per_server: dict[str, Counter[LinkState]] = {}
+        for stream in streams:
+            per_server.setdefault(stream.group, Counter())[stream.state] += 1
         for link in servers:
             name = link.name.removeprefix("server ")
             self._state(out, link)
-            out.append_text(plain(name, "bold", 40))
+            out.append_text(plain(name, "bold", 60))
             if link.detail:
-                out.append("\n  ")
-                out.append_text(plain(link.detail, "dim", 80))
+                self._lines(out, link.detail, 2, "dim")
             if link.budget:
-                out.append(f"\n  {link.budget}", "dim")
-            self._retry(out, link, now)
+                self._lines(out, link.budget, 2, "dim")
+            self._retry(out, link, now, 2)
+            if counts := per_server.get(name):
+                total = sum(counts.values())
+                parts = [f"{n} {state.value.lower()}" for state, n in counts.most_common()]
+                summary = f"{total} stream{'s' if total != 1 else ''}: {', '.join(parts)}"
+                self._lines(out, summary, 2, "dim")
             out.append("\n")
-            own = [s for s in streams if s.group == name]
-            if own:
-                out.append(f"  {len(own)} event stream{'s' if len(own) != 1 else ''}\n", "dim")
-            for stream in own:
-                self._stream(out, stream, now, wall)
+        if streams:
+            self._streams(out, streams, now, wall, several=len(servers) > 1)
         return self._totals(out)
 
-    def _stream(self, out: Text, link: LinkInfo, now: float, wall: float) -> None:
-        out.append("  ")
-        self._state(out, link)
-        out.append_text(plain(link.name.rsplit("/", 1)[-1], "", 8))
-        seen = f" {link.received} ev"
-        if link.last_event_at is not None:
-            seen += f" · {coarse(wall - link.last_event_at)}"  # a minute clock: idle stays idle
-        out.append(seen, "dim")
-        self._retry(out, link, now)
-        out.append("\n")
+    def _streams(
+        self, out: Text, streams: list[LinkInfo], now: float, wall: float, several: bool
+    ) -> None:
+        out.append("Event streams, problems first\n", "bold")
+        ids = short_ids(s.name.rsplit("/", 1)[-1] for s in streams)
+        for link in streams[:MAX_STREAM_LINES]:
+            out.append("  ")
+            self._state(out, link)
+            cid = link.name.rsplit("/", 1)[-1]
+            label = f"{link.group} {ids[cid]}" if several else ids[cid]
+            out.append_text(plain(label, "", 40))
+            seen = f" {link.received} ev"
+            if link.last_event_at is not None:
+                seen += f" · {coarse(wall - link.last_event_at)}"  # a minute clock: idle stays idle
+            out.append(seen, "dim")
+            self._retry(out, link, now, 4)
+            out.append("\n")
+        if len(streams) > MAX_STREAM_LINES:
+            out.append(f"  … and {len(streams) - MAX_STREAM_LINES} more\n", "dim")
 
     def _totals(self, out: Text) -> Text:
         totals = self.store.totals()
@@ -109,9 +143,8 @@ class ConnectionPanel(Static):
             out.append(f"\n{rejected} payload item(s) rejected (wrong shape)", "yellow")
         return out
 
-    @staticmethod
-    def _retry(out: Text, link: LinkInfo, now: float) -> None:
-        if link.state is LinkState.CONNECTED:
+    def _retry(self, out: Text, link: LinkInfo, now: float, indent: int) -> None:
+        if link.state is LinkState.CONNECTED and not link.last_error:
             return
         parts = []
         if link.state is LinkState.RECONNECTING and link.next_retry_at is not None:
@@ -123,8 +156,7 @@ class ConnectionPanel(Static):
         elif link.last_close_code is not None:
             parts.append(f"closed {link.last_close_code}")
         if parts:
-            out.append("\n  ")
-            out.append_text(plain("; ".join(parts), "", 160))
+            self._lines(out, "; ".join(parts), indent)
 
 
 def _shape(text: Text) -> list[int]:

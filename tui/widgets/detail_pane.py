@@ -119,9 +119,11 @@ def _render(parts: Parts) -> Group | Text:
     if parts is None:
         return Text("No conversation selected.", style="dim")
     title, fields, err = parts
-    out: list[Table | Text] = [title, _field_table(fields)]
+    # What triage reads first: the status line, then what failed, then everything else.
+    out: list[Table | Text] = [title, _field_table(fields[:1])]
     if err is not None:
-        out += [Text(""), err]
+        out += [err, Text("")]
+    out.append(_field_table(fields[1:]))
     return Group(*out)
 
 

@@ -32,12 +32,18 @@ class StatusIndicator(Widget):
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.counts: Counter[str] = Counter()
-        self.note = ""
+        self.notes: tuple[str, ...] = ()
 
-    def show(self, counts: Counter[str], note: str = "") -> None:
-        """Display new counts."""
-        if counts != self.counts or note != self.note:
-            self.counts, self.note = Counter(counts), note
+    @property
+    def note(self) -> str:
+        """The notes as one line (as wide as they come)."""
+        return " · ".join(self.notes)
+
+    def show(self, counts: Counter[str], notes: tuple[str, ...] = ()) -> None:
+        """Display new counts, and notes in order of importance (those that do not fit the
+        width are left out whole, never cut in the middle)."""
+        if counts != self.counts or notes != self.notes:
+            self.counts, self.notes = Counter(counts), notes
             self.refresh()
 
     def render(self) -> Text:
@@ -57,6 +63,12 @@ class StatusIndicator(Widget):
         out.append(
             f"{total} total" if narrow else f"{total} conversation{'s' if total != 1 else ''}"
         )
-        if self.note:
-            out.append(f"   {self.note}")
+        room = self.size.width - out.cell_len - 3
+        shown: list[str] = []
+        for note in self.notes:
+            if sum(len(n) + 3 for n in shown) + len(note) > room:
+                continue
+            shown.append(note)
+        if shown:
+            out.append("   " + " · ".join(shown))
         return out
