@@ -14,7 +14,13 @@ S = TypeVar("S", bound=Screen[Any])
 
 def binding(action: UserAction) -> Binding:
     """The Textual binding for one action."""
-    return Binding(action.keys, action.action, action.description, show=action.footer > 0)
+    return Binding(
+        action.keys,
+        action.action,
+        action.description,
+        show=action.footer > 0,
+        priority=action.priority,
+    )
 
 
 def bindings(actions: tuple[UserAction, ...]) -> list[BindingType]:

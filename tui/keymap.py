@@ -30,6 +30,9 @@ class UserAction:
     action: str
     description: str
     footer: int = 0  # place in the footer, 1 first (0: not there); narrow footers cut the end
+    # Handled as the key arrives, before keys already queued behind it (the find key: letters
+    # typed right after it are text for the find box, not commands).
+    priority: bool = False
     group: str = "General"
     id: str = ""  # the name used in the config's [keys] table (defaults to the action)
 
@@ -52,7 +55,7 @@ DASHBOARD: tuple[UserAction, ...] = (
     UserAction("home,g", "cursor_first", "First", group="Move", id="first"),
     UserAction("end,G", "cursor_last", "Last", group="Move", id="last"),
     UserAction("enter", "open_detail", "Detail", group="Conversation", id="detail", footer=1),
-    UserAction("slash", "start_filter", "Find", group="Find", id="find", footer=2),
+    UserAction("slash", "start_filter", "Find", group="Find", id="find", footer=2, priority=True),
     UserAction("escape", "clear_filter", "Clear find", group="Find", id="clear_find"),
     UserAction("e", "status_only('ERROR')", "Errors", group="Find", id="errors", footer=3),
     UserAction("1", "status_only('')", "All statuses", group="Find", id="all_statuses"),
@@ -121,6 +124,12 @@ def names() -> set[str]:
 def remap(actions: tuple[UserAction, ...], keymap: dict[str, str]) -> tuple[UserAction, ...]:
     """The registry with the config's keys in place of the defaults."""
     return tuple(replace(a, keys=keymap[a.name]) if a.name in keymap else a for a in actions)
+
+
+def typed(key: str) -> str | None:
+    """The character a key types ("slash" -> "/", "f" -> "f"), None for keys that type none."""
+    char = KEY_NAMES.get(key, key)
+    return char if len(char) == 1 else None
 
 
 def key_list(action: UserAction) -> list[str]:

@@ -9,7 +9,7 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Static
 
-from tui.keymap import DASHBOARD
+from tui.keymap import DASHBOARD, key_list, typed
 from tui.messages import BulkAction, OpenConversation
 from tui.screens.live import LiveScreen
 from tui.state.query import ListQuery
@@ -232,21 +232,33 @@ class DashboardScreen(LiveScreen):
         self._update_note()
 
     def action_start_filter(self) -> None:
-        """Show the find box; typing filters the list at once."""
+        """Show the find box; typing filters the list at once. The find key is a priority
+        binding (see tui.keymap): pressed again inside the box it is text."""
         box = self.query_one("#filter", Input)
+        if self.focused is box or self._finding:
+            if (char := self._find_char()) is not None:
+                box.insert_text_at_cursor(char)
+            return
         box.add_class("-visible")
         self._finding = True
         box.focus()
+
+    def _find_char(self) -> str | None:
+        """The character the find key types (its first key that types one)."""
+        action = next((a for a in self.ACTIONS if a.name == "find"), None)
+        keys = key_list(action) if action else []
+        return next((c for k in keys if (c := typed(k)) is not None), None)
 
     def on_key(self, event: events.Key) -> None:
         """Keys typed right after `/` (or while the app was busy) reach the screen before the
         find box has focus: they are text for the box, not commands."""
         box = self.query_one("#filter", Input)
-        if not self._finding or self.focused is box:
+        if not self._finding:
             return
+        # The box stops every printable key it gets; one that bubbled here never reached it.
         if event.is_printable and event.character:
             box.insert_text_at_cursor(event.character)
-        elif event.key == "backspace":
+        elif event.key == "backspace" and self.focused is not box:
             box.action_delete_left()
         else:
             return
