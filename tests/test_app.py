@@ -12,11 +12,14 @@ from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
 from tui.screens.help import HelpScreen
 from tui.settings import Settings
+from tui.state.polling import PollIntervals
 from tui.state.stream_manager import link_name
 from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.status_indicator import StatusIndicator
+
+NO_LOOK = PollIntervals(look=0)
 
 
 def _app(demo: DemoServer) -> OhtopApp:
@@ -116,12 +119,11 @@ async def test_server_side_change_appears_on_screen(demo: DemoServer) -> None:
 
 
 async def test_r_refreshes_now(demo: DemoServer) -> None:
-    app = OhtopApp(
-        Settings(servers=(ServerConfig(demo.url, name="demo"),))
-    )  # default, slow intervals
+    # Default, slow intervals (the re-list is minutes away), no look for new conversations.
+    settings = Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=NO_LOOK)
+    app = OhtopApp(settings)
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo)
-        await pilot.pause(0.3)
         listings = demo.routes.hits[
             "/api/v1/app-conversations/search"
         ]  # the default re-list is minutes away
@@ -193,5 +195,8 @@ async def test_selected_conversation_updates_live_over_its_stream(demo: DemoServ
         last = app.stores.status.timeline(key)[-1]
         assert last.new_execution == "finished" and last.reason.startswith("event")
         panel = app.screen.query_one(ConnectionPanel)
-        lines = lambda: str(panel.render()).splitlines()  # noqa: E731
+
+        def lines() -> list[str]:
+            return str(panel.render()).splitlines()
+
         await wait_for(lambda: any(conv.hex[:8] in ln and "CONNECTED" in ln for ln in lines()))

@@ -17,6 +17,7 @@ from tui.client.config import ServerConfig
 from tui.client.stream import StreamTarget
 from tui.demo.server import DemoServer
 from tui.headless.status import status_command
+from tui.protocol.status import ServerKind
 from tui.settings import Settings
 from tui.state.event_store import EventStore
 from tui.state.ingest import EventSink
@@ -66,7 +67,7 @@ async def ws_server(behaviour: str) -> AsyncIterator[tuple[str, list[int]]]:
 def _worker(url: str, stores: Stores) -> StreamWorker:
     stores.status.upsert(
         ConversationView(
-            server="a", id=CID, kind="agent", status="RUNNING", execution_status="running"
+            server="a", id=CID, kind=ServerKind.AGENT, status="RUNNING", execution_status="running"
         )
     )
     target = StreamTarget(url, CID, None)

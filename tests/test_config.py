@@ -5,6 +5,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from textual.command import CommandList
 
 from tests.helpers import wait_for
 from tests.test_app import _loaded, _table
@@ -135,7 +136,8 @@ async def test_remapped_keys_themes_palette_and_help(demo: DemoServer) -> None:
         await pilot.press("escape")
         await pilot.press("ctrl+p")
         await pilot.press(*"Errors only")
-        await pilot.pause(0.3)
+        palette = app.screen
+        await wait_for(lambda: palette.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
         table = _table(app)
         await wait_for(lambda: table.list_query.status == "ERROR")

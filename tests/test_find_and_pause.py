@@ -4,27 +4,19 @@ from __future__ import annotations
 
 import re
 from datetime import UTC, datetime
+from typing import Any
 
-from tests.helpers import wait_for
+from tests.helpers import view, wait_for
 from tests.test_app import _app, _frozen, _loaded, _row_text, _table
 from tui.demo.server import DemoServer
-from tui.protocol.status import ServerKind
 from tui.state.query import ListQuery, order
 from tui.state.view import ConversationView, ErrorInfo
 from tui.widgets.status_indicator import StatusIndicator
 
 
-def _v(i: int, status: str, title: str, **kw: object) -> ConversationView:
+def _v(i: int, status: str, title: str, **kw: Any) -> ConversationView:
     created = datetime(2026, 1, 1, 0, i, tzinfo=UTC)
-    return ConversationView(
-        server="s",
-        id=f"{i:02d}" * 16,
-        kind=ServerKind.V1,
-        status=status,
-        title=title,
-        created_at=created,
-        **kw,
-    )  # type: ignore[arg-type]
+    return view(f"{i:02d}" * 16, status, None, server="s", title=title, created_at=created, **kw)
 
 
 VIEWS = [

@@ -6,6 +6,7 @@ from datetime import UTC, datetime
 
 import pytest
 
+from tests.helpers import wait_for
 from tui.app import OhtopApp
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
@@ -56,7 +57,8 @@ async def test_tick_repaints_only_rows_whose_durations_read_differently(
         with stores.status.batch():
             for view in _views([3 * 3600 + 5, 3 * 3600 + 30, 30], clocks.now):
                 stores.status.restore(view)
-        await pilot.pause(0.3)
+        await wait_for(lambda: not app.repaint_pending)
+        await pilot.pause()
         painted: list[int] = []
         monkeypatch.setattr(table, "refresh_line", painted.append)
         clocks.now += 1.0

@@ -126,7 +126,11 @@ async def test_server_down_then_back_reconnects_without_losing_conversations() -
         await server.stop()
         await wait_for(lambda: stores.links.get(monitor.link).state is LinkState.RECONNECTING)
         link = stores.links.get(monitor.link)
-        assert link.last_error == "connection refused" and link.attempt >= 1
+        # The class of the failure, not one wording: a server going away may refuse new
+        # connections or drop one mid-request, depending on timing.
+        assert stores.errors.counts["network"] >= 1 and link.attempt >= 1
+        last = stores.errors.last_for("demo")
+        assert last is not None and last.kind == "network"
         assert len(stores.status) == known  # nothing is dropped while the server is away
         server = DemoServer(world, port=port)
         await server.start()

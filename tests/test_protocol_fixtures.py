@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import json
+import re
 from pathlib import Path
 
 import pytest
@@ -30,7 +31,7 @@ from tui.protocol.session import (
 )
 from tui.protocol.status import EXECUTION_STATUSES
 
-SHARED = FIXTURES.parent.parent.parent / "shared" / "fixtures"
+README = FIXTURES / "README.md"
 
 
 def _json_files(root: Path) -> list[Path]:
@@ -65,7 +66,7 @@ def _parse_any(path: Path) -> int:
             parse_event(item)
         return len(data["items"])
     elif name.startswith("app_conversations_search"):
-        items, rejected = validate_items(Page.model_validate(data).items, AppConversation)
+        _apps, rejected = validate_items(Page.model_validate(data).items, AppConversation)
         assert rejected == 0
     elif name == "app_conversations_by_ids_GET_error.json":
         _, rejected = validate_items(data, AppConversation)
@@ -80,13 +81,33 @@ def test_every_vendored_fixture_parses(path: Path) -> None:
     assert _parse_any(path) >= 1
 
 
-def test_shared_fixtures_match_vendored_ones() -> None:
-    """New captures in ../shared/fixtures must be vendored (and so parsed) too."""
-    if not SHARED.is_dir():
-        pytest.skip("../shared/fixtures is not beside this checkout")
-    ours = {p.relative_to(FIXTURES) for p in _json_files(FIXTURES)}
-    theirs = {p.relative_to(SHARED) for p in _json_files(SHARED)}
-    assert theirs <= ours
+def _documented_patterns() -> list[re.Pattern[str]]:
+    """The file names (and name patterns) the fixtures README describes."""
+    out = []
+    for token in re.findall(r"`([^`]+\.jsonl?)`", README.read_text()):
+        pattern = re.escape(token)
+        pattern = re.sub(r"\\\*", ".*", pattern)  # event_*.json
+        pattern = re.sub(r"<[^>]*>", ".+", pattern.replace("\\<", "<").replace("\\>", ">"))
+        pattern = re.sub(
+            r"\\\{([^}]*)\\\}",
+            lambda m: "(" + "|".join(m.group(1).replace("\\", "").split(",")) + ")",
+            pattern,
+        )
+        out.append(re.compile(pattern + "$"))
+    return out
+
+
+def test_every_vendored_fixture_is_described_in_the_fixtures_readme() -> None:
+    """A capture nobody described cannot be trusted by the next reader: each file in
+    tests/fixtures matches a name or a pattern of its README."""
+    patterns = _documented_patterns()
+    assert len(patterns) >= 10
+    undescribed = [
+        str(p.relative_to(FIXTURES))
+        for p in _json_files(FIXTURES)
+        if not any(pat.search(p.name) for pat in patterns)
+    ]
+    assert undescribed == []
 
 
 @pytest.mark.parametrize(

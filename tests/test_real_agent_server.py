@@ -136,9 +136,12 @@ async def test_error_carries_the_conversation_error_event(
     async with watching(server) as watch:
         cid = server.create(llm.url, f"Fail please {marker('error', delay=1)}")
         await wait_for(lambda: watch.status(cid) == "error", timeout=90)
-        await wait_for(
-            lambda: watch.stores.status.get(_key(cid)).last_error is not None, timeout=30
-        )  # type: ignore[union-attr]
+
+        def errored() -> bool:
+            view = watch.stores.status.get(_key(cid))
+            return view is not None and view.last_error is not None
+
+        await wait_for(errored, timeout=30)
         view = watch.stores.status.get(_key(cid))
         assert view is not None and view.status == "ERROR"
         assert view.last_error is not None and view.last_error.code == "LLMServiceUnavailableError"

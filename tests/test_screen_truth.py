@@ -58,7 +58,7 @@ async def check_screen(app: OhtopApp, pilot: Pilot[None], url: str) -> None:
     """Wait for the app to have caught up with the server, then compare the screen."""
     truth = await fresh_read(url)
     await wait_for(lambda: _agrees(app, truth), timeout=15)
-    await wait_for(lambda: not app._flush_pending)  # the coalescing window has passed
+    await wait_for(lambda: not app.repaint_pending)  # the coalescing window has passed
     await pilot.pause()
     screen = app.screen
     assert isinstance(screen, DashboardScreen), type(screen).__name__

@@ -21,7 +21,12 @@ async def test_a_burst_of_status_changes_is_reconciled_once(
     manager = StreamManager(stores)
     looked: list[int] = []
     wanted = manager.wanted
-    monkeypatch.setattr(manager, "wanted", lambda: looked.append(1) or wanted())
+
+    def counted() -> list[tuple[str, str]]:
+        looked.append(1)
+        return wanted()
+
+    monkeypatch.setattr(manager, "wanted", counted)
     manager.start()
     assert len(looked) == 1  # on start, at once
     for i in range(50):  # fifty separate changes, as fifty stream events would make

@@ -21,6 +21,7 @@ from tui.client.stream import (
 )
 from tui.protocol.events import parse_event
 from tui.protocol.session import SyncFrame
+from tui.protocol.status import ServerKind
 from tui.state.backoff import Backoff
 from tui.state.ingest import EventSink
 from tui.state.stores import Stores
@@ -73,7 +74,11 @@ class Harness:
         self.stores = Stores()
         self.stores.status.upsert(
             ConversationView(
-                server="s", id=KEY[1], kind="agent", status="RUNNING", execution_status="running"
+                server="s",
+                id=KEY[1],
+                kind=ServerKind.AGENT,
+                status="RUNNING",
+                execution_status="running",
             )
         )
         self.script = Script(steps)

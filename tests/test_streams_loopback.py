@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import asyncio
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from datetime import datetime, timedelta
 
@@ -17,6 +17,7 @@ from tui.demo.server import DemoServer
 from tui.demo.shapes import app_conversation
 from tui.demo.world import DemoConversation, DemoWorld
 from tui.protocol.conversations import AppConversation
+from tui.protocol.status import ServerKind
 from tui.state.backoff import Backoff
 from tui.state.ingest import EventSink
 from tui.state.mapping import from_v1
@@ -58,7 +59,7 @@ def _stores_with(c: DemoConversation) -> tuple[Stores, Key]:
     view = ConversationView(
         server="demo",
         id=c.hex,
-        kind="v1",
+        kind=ServerKind.V1,
         status="RUNNING",
         execution_status="running",
         sandbox_status="RUNNING",
@@ -79,6 +80,15 @@ async def running(worker: StreamWorker) -> AsyncIterator[StreamWorker]:
 
 def _persisted_ids(stores: Stores, key: Key) -> list[str]:
     return [e.id for e in stores.events.events(key) if not e.id.startswith("full-state")]
+
+
+def _all_persisted(stores: Stores, c: DemoConversation) -> Callable[[], bool]:
+    """Every event the server persisted for `c` arrived, once, in order."""
+    return lambda: _persisted_ids(stores, ("demo", c.hex)) == [e["id"] for e in c.events]
+
+
+def _delays_at_least(worker: StreamWorker, n: int) -> Callable[[], bool]:
+    return lambda: len(worker.delays) == n
 
 
 @pytest.mark.parametrize("endpoint", [Endpoint.SESSION, Endpoint.EVENTS])
@@ -236,7 +246,7 @@ async def test_an_interleaved_replay_does_not_regress_status() -> None:
     cid = "ab" * 16
     stores.status.upsert(
         ConversationView(
-            server="a", id=cid, kind="agent", status="RUNNING", execution_status="running"
+            server="a", id=cid, kind=ServerKind.AGENT, status="RUNNING", execution_status="running"
         )
     )
     key = ("a", cid)
@@ -323,10 +333,7 @@ async def test_fifty_streams_dropped_at_once_all_come_back_spread_and_lossless()
         for c in convs[:10]:
             world.push_state(c, "running")
         for c in convs:
-            await wait_for(
-                lambda c=c: _persisted_ids(stores, ("demo", c.hex)) == [e["id"] for e in c.events],
-                timeout=10,
-            )
+            await wait_for(_all_persisted(stores, c), timeout=10)
         assert gate.peak <= 8
         spread = max(handshake_times) - min(handshake_times)
         assert spread > 0.1  # full jitter spreads the reconnects instead of one stampede
@@ -352,7 +359,7 @@ async def test_a_burst_of_1013_closes_backs_off_longer_and_loses_nothing() -> No
                 await wait_for(lambda: stores.links.get("s").state is LinkState.CONNECTED)
                 world.push_state(conv, "paused" if i % 2 else "running")
                 server.sockets.drop(conv.hex, 1013)
-                await wait_for(lambda i=i: len(worker.delays) == i + 1)
+                await wait_for(_delays_at_least(worker, i + 1))
                 assert stores.links.get("s").last_close_code == 1013
             await wait_for(lambda: stores.links.get("s").state is LinkState.CONNECTED)
             await wait_for(lambda: _persisted_ids(stores, key) == [e["id"] for e in conv.events])

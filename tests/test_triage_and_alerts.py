@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from datetime import UTC, datetime
+from typing import Any
 
 import pytest
 
@@ -23,7 +24,7 @@ from tui.state.view import ConversationView, ErrorInfo
 WALL = 1_800_000_000.0
 
 
-def _view(status: str, execution: str | None, **kw: object) -> ConversationView:
+def _view(status: str, execution: str | None, **kw: Any) -> ConversationView:
     return _base("c1", status, execution, server="s", title="T", **kw)
 
 

@@ -21,6 +21,7 @@ from tui.screens.help import HelpScreen
 from tui.settings import Settings
 from tui.state.stores import Stores
 from tui.widgets.connection_panel import ConnectionPanel
+from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.event_tail import EventTail
 from tui.widgets.health_bar import HealthBar
 
@@ -140,7 +141,7 @@ async def test_long_states_and_titles_are_cut_with_an_ellipsis() -> None:
     app = OhtopApp(Settings(max_streams=-1), stores=stores)
     async with app.run_test(size=(80, 24)) as pilot:
         await pilot.pause()
-        line = app.screen.query_one("ConversationTable").render_line(0).text  # type: ignore[attr-defined]
+        line = app.screen.query_one(ConversationTable).render_line(0).text
         assert "needs confirm" in line and "waiting_for_co" not in line
         assert "…" in line
 

@@ -7,7 +7,7 @@ from __future__ import annotations
 import asyncio
 import io
 import json
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
 
@@ -32,7 +32,7 @@ from tui.widgets.table_header import TableHeader
 
 
 @asynccontextmanager
-async def two_agent_servers() -> AsyncIterator[tuple[str, DemoWorld, DemoWorld]]:
+async def two_agent_servers() -> AsyncIterator[tuple[str, DemoServer, DemoServer]]:
     """Two demo agent servers behind one host:port, under /a and /b (path mode)."""
     a = DemoServer(DemoWorld(n=8, seed=21, spawn_every=1e9), agent_at_root=True)
     b = DemoServer(DemoWorld(n=8, seed=22, spawn_every=1e9), agent_at_root=True)
@@ -40,11 +40,22 @@ async def two_agent_servers() -> AsyncIterator[tuple[str, DemoWorld, DemoWorld]]
     front.add_subapp("/a/", a.app)
     front.add_subapp("/b/", b.app)
     async with serve(front) as url:
-        yield url, a.world, b.world
+        yield url, a, b
+
+
+def _listed_again(*servers: DemoServer) -> Callable[[], bool]:
+    """True once every server has been listed again."""
+    before = _listings(*servers)
+    return lambda: _listings(*servers) >= before + len(servers)
+
+
+def _listings(*servers: DemoServer) -> int:
+    return sum(n for s in servers for path, n in s.routes.hits.items() if path.endswith("/search"))
 
 
 async def test_two_servers_behind_one_host_stay_apart_in_the_tui_and_in_status() -> None:
-    async with two_agent_servers() as (url, world_a, world_b):
+    async with two_agent_servers() as (url, a, b):
+        world_a, world_b = a.world, b.world
         servers = (ServerConfig(f"{url}/a"), ServerConfig(f"{url}/b"))
         host = url.removeprefix("http://")
         app = OhtopApp(Settings(servers=servers, intervals=FAST, max_streams=-1))
@@ -54,7 +65,7 @@ async def test_two_servers_behind_one_host_stay_apart_in_the_tui_and_in_status()
             await wait_for(lambda: set(app.stores.status.all_keys()) == expected)
             for _ in range(2):  # re-discovery must not mark the other server's ones gone
                 await pilot.press("r")
-                await pilot.pause(0.3)
+                await wait_for(_listed_again(a, b))
             assert set(app.stores.status.all_keys()) == expected
             assert not [v for v in app.stores.status if v.gone]
             await wait_for(lambda: app.screen.query_one(ConversationTable).show_server)
@@ -264,13 +275,12 @@ async def test_a_big_first_listing_fills_the_list_and_says_how_far_it_got() -> N
         app = OhtopApp(
             Settings(servers=(ServerConfig(url, name="big"),), intervals=FAST, max_streams=-1)
         )
-        async with app.run_test(size=(160, 45)) as pilot:
+        async with app.run_test(size=(160, 45)):
             table = app.screen.query_one(ConversationTable)
             await wait_for(lambda: len(table.rows) == 300)  # shown while the listing goes on
-            await pilot.pause(0.2)
             health = app.screen.query_one("#health")
-            text = str(health.render())
-            assert health.has_class("-visible") and "listing: 300 so far" in text
+            await wait_for(lambda: "listing: 300 so far" in str(health.render()))
+            assert health.has_class("-visible")
             fake.release.set()
             await wait_for(lambda: len(table.rows) == 2500)
             await wait_for(lambda: not app.screen.query_one("#health").has_class("-visible"))

@@ -93,6 +93,11 @@ class OhtopApp(App[None]):
         self._ticks = 0
 
     @property
+    def repaint_pending(self) -> bool:
+        """Store changes wait for the coalescing window to pass (tests wait on this)."""
+        return self._flush_pending
+
+    @property
     def log_path(self) -> str | None:
         """Where the log file is (shown in the recent-errors view)."""
         path = self.settings.log_path

@@ -14,7 +14,7 @@ from tui.protocol.events import (
     StateUpdateEvent,
     UnknownEvent,
 )
-from tui.text import clean
+from tui.sanitize import clean
 
 
 def clock_of(event: Event) -> str:

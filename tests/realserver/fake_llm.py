@@ -103,7 +103,8 @@ class _Handler(BaseHTTPRequestHandler):
         messages = request.get("messages") or []
         options = _options(messages)
         if not request.get("tools"):
-            status, text, calls = 200, "Scripted conversation", []
+            status, text = 200, "Scripted conversation"
+            calls: list[dict[str, Any]] = []
         else:
             step = sum(1 for m in messages if m.get("role") == "assistant")
             time.sleep(float(options.get("delay", "0")))

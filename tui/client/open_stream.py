@@ -2,10 +2,27 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import AsyncIterator, Callable
+from typing import Protocol
 
-from tui.client.stream import Endpoint, EventStream, StreamTarget
+from tui.client.stream import Endpoint, EventStream, StreamItem, StreamTarget
 from tui.client.v0_stream import V0EventStream
+
+
+class LiveStream(Protocol):
+    """What a stream worker needs of a stream, whatever carries it."""
+
+    async def connect(self) -> None:
+        """Handshake (and auth); raises StreamError when refused or unreachable."""
+        ...
+
+    def items(self) -> AsyncIterator[StreamItem]:
+        """Parsed frames until the link closes (then StreamError)."""
+        ...
+
+    async def close(self) -> None:
+        """Close the link."""
+        ...
 
 
 def open_stream(

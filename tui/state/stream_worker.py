@@ -19,16 +19,15 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import datetime
 
-from tui.client.open_stream import open_stream
-from tui.client.stream import CloseKind, Endpoint, EventStream, Incoming, StreamError, StreamTarget
-from tui.client.v0_stream import V0EventStream
+from tui.client.open_stream import LiveStream, open_stream
+from tui.client.stream import CloseKind, Endpoint, Incoming, StreamError, StreamTarget
 from tui.protocol.session import ErrorFrame, SyncFrame
 from tui.state.backoff import Backoff
 from tui.state.ingest import EventSink
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState, WebSocketStore
 
-StreamFactory = Callable[..., "EventStream | V0EventStream"]
+StreamFactory = Callable[..., LiveStream]
 SNAPSHOT_KIND = "ConversationStateUpdateEvent"
 log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 3.0
@@ -310,7 +309,7 @@ class StreamWorker:
         await self._wake.wait()
 
 
-async def _close(stream: EventStream | V0EventStream) -> None:
+async def _close(stream: LiveStream) -> None:
     """Close a stream without letting a dying server hold the worker (or its cancellation)."""
     with contextlib.suppress(Exception):
         await asyncio.wait_for(asyncio.shield(stream.close()), CLOSE_TIMEOUT)
