@@ -1,4 +1,4 @@
-"""Server load: requests a minute to keep N conversations fresh at the seed's intervals."""
+"""Server load: requests a minute to keep N conversations fresh at the default intervals."""
 
 from __future__ import annotations
 
@@ -11,7 +11,7 @@ from tui.state.polling import PollIntervals
 MIX = {"RUNNING": 0.15, "STARTING": 0.02, "ERROR": 0.05, "STOPPED": 0.60, "ARCHIVED": 0.18}
 
 
-SEED = PollIntervals()  # the seed's intervals
+SEED = PollIntervals()  # the default intervals (the web UI's)
 
 
 def polls_per_minute(counts: Mapping[str, float], intervals: PollIntervals = SEED) -> float:

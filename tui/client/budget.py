@@ -2,7 +2,7 @@
 
 Token bucket: `rate` requests per `per` seconds, bursts up to `burst`. The OSS app server
 delays from the 11th request in a second and refuses from the 21st; the hosted service allows
-100 a minute per user (protocol doc §1.5): defaults 8/s, preset `hosted` = 100/min.
+100 a minute per user (docs/protocol.md "Limits and errors"): defaults 8/s, preset `hosted` = 100/min.
 """
 
 from __future__ import annotations

@@ -227,7 +227,7 @@ class DemoWorld:
     def _emit(self, c: DemoConversation, stamp: datetime, body: dict[str, Any]) -> str:
         """Persist an event in the agent server's shape and tell the listeners."""
         event_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
-        # Agent-server timestamps are naive server-local time (protocol doc §3.4).
+        # Agent-server timestamps are naive server-local time (docs/protocol.md "Times").
         local = stamp.astimezone().replace(tzinfo=None).isoformat()
         event = {"id": event_id, "timestamp": local, **body}
         c.events.append(event)

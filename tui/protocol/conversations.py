@@ -1,4 +1,4 @@
-"""Conversation payloads of the three server kinds (protocol doc §1.2, §2.2, §3.1)."""
+"""Conversation payloads of the three server kinds (docs/protocol.md "Listing and polling")."""
 
 from __future__ import annotations
 

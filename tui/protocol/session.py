@@ -1,4 +1,4 @@
-"""Envelopes of the session websocket `/sockets/session/{id}` (§3.3)."""
+"""Envelopes of the session websocket `/sockets/session/{id}` (docs/protocol.md "Live events")."""
 
 from __future__ import annotations
 
