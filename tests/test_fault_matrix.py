@@ -1,5 +1,6 @@
-"""The HTTP error matrix (docs/protocol.md "Limits and errors") against a misbehaving server on loopback: each fault
-is visible in the connection state and the error store, survived, and recovered from."""
+"""The HTTP error matrix (docs/protocol.md "Limits and errors") against a misbehaving server on
+loopback: each fault is visible in the connection state and the error store, survived, and
+recovered from."""
 
 from __future__ import annotations
 

@@ -41,6 +41,7 @@ from tui.screens.errors import ErrorsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.live import LiveScreen
 from tui.session import build_fleet, run_fleet
+from tui.headless.listen import Listen
 from tui.settings import Settings
 from tui.state.alerts import Alert
 from tui.state.stores import Stores
@@ -91,6 +92,7 @@ class OhtopApp(App[None]):
         self._held: set[Key] = set()  # conversations changed while the view was paused
         self._held_events: set[Key] = set()
         self._ticks = 0
+        self.metrics_url: str | None = None
 
     @property
     def repaint_pending(self) -> bool:
@@ -121,7 +123,23 @@ class OhtopApp(App[None]):
             )
         )
         await self._stack.enter_async_context(run_fleet(self.fleet, self.settings))
+        if self.settings.metrics is not None:
+            await self._serve_metrics(self.settings.metrics)
         self.set_interval(1.0, self._tick)
+
+    async def _serve_metrics(self, listen: Listen) -> None:
+        """The exporter's /metrics, from this dashboard's Fleet, in this event loop."""
+        from tui.headless.exporter import MetricsServer
+
+        server = MetricsServer(self.fleet, listen)
+        try:
+            url = await server.start()
+        except OSError as exc:
+            self.notify(f"Metrics not served: {exc.strerror}", severity="error", markup=False)
+            return
+        self._stack.push_async_callback(server.stop)
+        self.metrics_url = url
+        self.notify(f"Metrics at {url}", timeout=4, markup=False)
 
     async def on_unmount(self) -> None:
         for unsubscribe in self._unsubscribers:

@@ -10,6 +10,7 @@ import contextlib
 import os
 import sys
 from collections.abc import Callable, Coroutine, Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -102,6 +103,20 @@ def _dashboard(p: argparse.ArgumentParser, default: Any) -> None:
         default=default,
         help="allow pausing and resuming conversations (read-only without it)",
     )
+    g.add_argument(
+        "--metrics",
+        default=default,
+        metavar="HOST:PORT",
+        help="also serve Prometheus metrics there while the dashboard runs (loopback only)",
+    )
+
+
+def _remote(p: argparse.ArgumentParser) -> None:
+    p.add_argument(
+        "--allow-remote",
+        action="store_true",
+        help="allow an address other machines can reach (a token is then required)",
+    )
 
 
 def _add(p: argparse.ArgumentParser, default: Any, *adders: Adder) -> None:
@@ -139,6 +154,24 @@ def build_parser() -> argparse.ArgumentParser:
     _add(wait, SUPPRESS, _servers)
     wait.add_argument("conversation", help="conversation id (hex, dashed, or a unique prefix)")
     wait.add_argument("--timeout", type=float, default=None, metavar="S")
+    exporter = sub.add_parser(
+        "exporter", help="serve the fleet's metrics for Prometheus (/metrics, /healthz)"
+    )
+    _add(exporter, SUPPRESS, _servers, _streams)
+    exporter.add_argument(
+        "--listen",
+        default="127.0.0.1:9464",
+        metavar="HOST:PORT",
+        help="where to serve (default 127.0.0.1:9464; loopback unless --allow-remote)",
+    )
+    _remote(exporter)
+    exporter.add_argument(
+        "--conversation-info",
+        type=int,
+        default=0,
+        metavar="N",
+        help="also export ohtop_conversation_info for up to N conversations (default 0: none)",
+    )
     config = sub.add_parser("config", help="check the config file")
     config.add_argument("action", choices=["check"])
     config.add_argument("--config", type=Path, default=SUPPRESS, metavar="PATH")
@@ -199,6 +232,15 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tui.headless.wait import wait_command
 
         return _run(wait_command(settings, args.conversation, args.timeout))
+    if args.command == "exporter":
+        from tui.headless.exporter import exporter_command, metrics_listen
+
+        listen = metrics_listen(args.listen, args.allow_remote)
+        return _run(exporter_command(settings, listen, args.conversation_info))
+    if getattr(args, "metrics", None):
+        from tui.headless.exporter import metrics_listen
+
+        settings = replace(settings, metrics=metrics_listen(args.metrics, allow_remote=False))
     from tui.app import OhtopApp
 
     reload = reloader(args) if settings.from_config else None
@@ -207,8 +249,6 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
 
 def _with_log(settings: Settings) -> Settings:
-    from dataclasses import replace
-
     return replace(settings, log_path=logs.setup(settings.log_level))
 
 

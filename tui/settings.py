@@ -13,7 +13,7 @@ from argparse import Namespace
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
 from pathlib import Path
-from typing import TypeVar
+from typing import TYPE_CHECKING, TypeVar
 
 from tui.client.budget import DEFAULT_RATE, parse_rate
 from tui.client.config import ServerConfig
@@ -21,6 +21,9 @@ from tui.config import THEMES, Config, ConfigError, default_path, load, resolve_
 from tui.state.alerts import Thresholds
 from tui.state.fleet import FleetOptions
 from tui.state.polling import PollIntervals
+
+if TYPE_CHECKING:
+    from tui.headless.listen import Listen
 
 T = TypeVar("T")
 
@@ -58,6 +61,7 @@ class Settings:
     log_path: Path | None = None
     config_path: Path | None = None  # the config file in use (None: defaults only)
     from_config: bool = False  # some servers came from the config file (ctrl+r reloads it)
+    metrics: Listen | None = None  # serve Prometheus metrics there while the dashboard runs
 
     def fleet_options(self, details: bool = True) -> FleetOptions:
         """What the Fleet needs of these settings."""

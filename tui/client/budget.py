@@ -2,7 +2,8 @@
 
 Token bucket: `rate` requests per `per` seconds, bursts up to `burst`. The OSS app server
 delays from the 11th request in a second and refuses from the 21st; the hosted service allows
-100 a minute per user (docs/protocol.md "Limits and errors"): defaults 8/s, preset `hosted` = 100/min.
+100 a minute per user (docs/protocol.md "Limits and errors"): defaults 8/s, preset `hosted` =
+100/min.
 """
 
 from __future__ import annotations
@@ -69,6 +70,10 @@ class RequestBudget:
         while self._sent and self._sent[0] < cutoff:
             self._sent.popleft()
         return len(self._sent)
+
+    def used_ratio(self) -> float:
+        """Share of a minute's budget used over the last minute (may pass 1 in a burst)."""
+        return self.used_last_minute() / (self.rate * 60 / self.per)
 
     def spare(self, share: float) -> int:
         """Requests still free in the last minute if only `share` of the budget may be used."""

@@ -1,4 +1,5 @@
-"""A websocket event stream from an agent server for one conversation (docs/protocol.md "Live events").
+"""A websocket event stream from an agent server for one conversation (docs/protocol.md, "Live
+events").
 
 `EventStream.connect()` does the handshake (and first-frame auth); iterating yields parsed
 frames until the link closes, which raises `StreamError` saying why. No Textual here.
@@ -43,7 +44,8 @@ class Endpoint(StrEnum):
 
 
 class AuthStyle(StrEnum):
-    """How the session key travels (docs/protocol.md "Live events"): first frame, handshake header, or query (old)."""
+    """How the session key travels: first frame, handshake header, or query (old servers);
+    docs/protocol.md "Live events"."""
 
     FIRST_FRAME = "first_frame"
     HEADER = "header"

@@ -1,7 +1,8 @@
 """V0 live events over socket.io (`/socket.io`, event `oh_event`), resuming by event id.
 
 Same shape as `EventStream` (connect, items, close) so one worker drives both. Connecting
-starts a stopped V0 conversation, so the manager connects only to RUNNING ones (docs/protocol.md "V0 socket.io").
+starts a stopped V0 conversation, so the manager connects only to RUNNING ones
+(docs/protocol.md "V0 socket.io").
 """
 
 from __future__ import annotations

@@ -1,8 +1,8 @@
 """Agent-server websockets of the demo: `/sockets/session/{id}` and `/sockets/events/{id}`.
 
-Auth as the real server (docs/protocol.md "Live events"): the `X-Session-API-Key` header or the legacy
-`session_api_key` query parameter at the handshake (a wrong key is refused with HTTP 403), or
-else a first frame `{"type": "auth", ...}` within 10 s (close 4001 when wrong).
+Auth as the real server (docs/protocol.md "Live events"): the `X-Session-API-Key` header or
+the legacy `session_api_key` query parameter at the handshake (a wrong key is refused with
+HTTP 403), or else a first frame `{"type": "auth", ...}` within 10 s (close 4001 when wrong).
 """
 
 from __future__ import annotations

@@ -1,9 +1,10 @@
 """The demo as a V0 app server (openhands-ai <= 1.6): V0 REST plus socket.io `oh_event`s.
 
-As the real one (docs/protocol.md "V0 socket.io"): the socket path is /socket.io, the query carries `conversation_id`,
-`latest_event_id` and `session_api_key`; stored events after `latest_event_id` are replayed on
-connect with the newest agent state held back to the end; connecting starts a stopped
-conversation (counted in `starts_caused`, which a careful client keeps at zero).
+As the real one (docs/protocol.md "V0 socket.io"): the socket path is /socket.io, the query
+carries `conversation_id`, `latest_event_id` and `session_api_key`; stored events after
+`latest_event_id` are replayed on connect with the newest agent state held back to the end;
+connecting starts a stopped conversation (counted in `starts_caused`, which a careful client
+keeps at zero).
 """
 
 from __future__ import annotations

@@ -1,4 +1,5 @@
-"""Agent-server events, dispatched on `kind`. Unknown kinds are kept as raw data (docs/protocol.md "Live events").
+"""Agent-server events, dispatched on `kind`. Unknown kinds are kept as raw data
+(docs/protocol.md "Live events").
 
 The models declare only what ohtop shows or acts on, so the parts it never reads (an agent's
 full configuration in a `full_state` snapshot, tool-call arguments, metric histories) are neither
@@ -17,7 +18,7 @@ from tui.protocol.base import AnyDict, Ignored, OpenStr, PayloadError, record, v
 from tui.protocol.metrics import MetricsSnapshot, Stats
 from tui.protocol.status import EXECUTION_STATUS_KEYS
 
-# The server normalises these aliases; older servers may still send them (docs/protocol.md "Live events").
+# The server normalises these aliases; older servers may still send them (docs/protocol.md).
 _TASK_STATUS_ALIASES = {"pending": "todo", "to_do": "todo", "completed": "done", "complete": "done"}
 # Observation and message text is shown as one line: keep a bounded prefix, not whole outputs.
 TEXT_KEPT = 500

@@ -68,6 +68,18 @@ EXECUTION_AT_REST: Final = frozenset({"finished", "paused", "idle"})
 # SDK before v1.1.0 called the state-update key `agent_status`.
 EXECUTION_STATUS_KEYS: Final = ("execution_status", "agent_status")
 
+# SDK error classification kinds (`openhands/sdk/event/error_classification.py`).
+ERROR_KINDS: Final = (
+    "auth",
+    "quota",
+    "rate_limit",
+    "config",
+    "transient",
+    "agent_action",
+    "internal",
+    "unknown",
+)
+
 # Agent-server `runtime_info.runtime_status`, where it outranks the execution status.
 RUNTIME_TO_SEED: Final = {"starting": STARTING, "error": ERROR, "missing": STOPPED}
 

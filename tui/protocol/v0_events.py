@@ -1,4 +1,5 @@
-"""V0 socket.io `oh_event` payloads (openhands-ai <= 1.6; docs/protocol.md "V0 socket.io"), read as the SDK-style models.
+"""V0 socket.io `oh_event` payloads (openhands-ai <= 1.6; docs/protocol.md "V0 socket.io"),
+read as the SDK-style models.
 
 Actions and observations have integer ids; status updates and errors have none. The agent
 state becomes the conversation's fine status; task tracking becomes the task list.

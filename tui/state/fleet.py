@@ -17,6 +17,7 @@ import asyncio
 import logging
 import random
 import time
+from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -27,7 +28,8 @@ from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
 from tui.client.errors import ApiError
 from tui.client.stats import RequestStats
-from tui.state.alerts import AlertWatcher, Thresholds
+from tui.protocol import status as st
+from tui.state.alerts import Alert, AlertWatcher, Thresholds
 from tui.state.backoff import Backoff
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
@@ -76,6 +78,9 @@ class Fleet:
             started_at=self.started_at,
         )
         self._ticker: asyncio.Task[None] | None = None
+        # Conversations that entered ERROR while watched, by server and error classification.
+        self.errors_by_kind: Counter[tuple[str, str]] = Counter()
+        self.alerts.raised.subscribe(self._count_error)
         self._retired: dict[str, RequestStats] = {}  # requests of monitors since replaced
         self._reload = reload
         self._transport = transport
@@ -202,6 +207,22 @@ class Fleet:
         unknown = [k for k in keys if k[0] not in self.monitors]
         results += [(k, Outcome(k[1], False, "its server is not watched")) for k in unknown]
         return results
+
+    def _count_error(self, alert: Alert) -> None:
+        if alert.what != "error":
+            return
+        view = self.stores.status.get(alert.key)
+        kind = view.last_error.kind if view is not None and view.last_error else None
+        known = kind if kind in st.ERROR_KINDS else "unknown"
+        self.errors_by_kind[(alert.key[0], known)] += 1
+
+    def events_received(self, server: str) -> int:
+        """New events taken in from live streams of one server."""
+        return self.streams.sink.received[server] if self.streams is not None else 0
+
+    def stream_reconnects(self, server: str) -> int:
+        """Streams of one server that came back after a drop."""
+        return self.streams.reconnects[server] if self.streams is not None else 0
 
     def last_heard(self, key: Key) -> float | None:
         """Wall time of the last live event of a conversation (None: not streamed)."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections import Counter
 from datetime import datetime, timedelta
 
 from tui.client.stream import Incoming
@@ -41,6 +42,7 @@ class EventSink:
         # Timestamp of the newest execution status applied, per conversation: an older one
         # arriving later (a replay interleaved with live frames) must not win.
         self._state_at: dict[Key, datetime] = {}
+        self.received: Counter[str] = Counter()  # new events taken in, per server
 
     def ingest(self, key: Key, item: Incoming) -> bool:
         """Apply one incoming event. Returns False for duplicates and ignored kinds."""
@@ -49,6 +51,7 @@ class EventSink:
             return False
         if not self.stores.events.add(key, event):
             return False
+        self.received[key[0]] += 1
         status = self.stores.status
         reason = f"event {event.kind}"
         if isinstance(event, StateUpdateEvent):

@@ -1,4 +1,5 @@
-"""Status-adaptive poll intervals (the web UI's, docs/protocol.md "Listing and polling") and the schedule of due polls."""
+"""Status-adaptive poll intervals (the web UI's; docs/protocol.md "Listing and polling") and
+the schedule of due polls."""
 
 from __future__ import annotations
 

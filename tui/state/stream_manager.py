@@ -10,6 +10,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
@@ -78,6 +79,7 @@ class StreamManager:
         self._reconcile_later: asyncio.TimerHandle | None = None
         self._restarts: dict[Key, int] = {}  # workers that ended on their own, per key
         self.restarted = 0
+        self.reconnects: Counter[str] = Counter()  # links that came back after a drop, per server
 
     def start(self) -> None:
         """Follow the status store from now on."""
@@ -205,7 +207,7 @@ class StreamManager:
             self.gate,
             policy=self.policy,
             rng=random.Random(self._rng.random()),
-            on_reconnected=self.request_poll,
+            on_reconnected=self._reconnected,
             on_fatal=self.request_poll,
             on_reject=lambda reason: self.stores.errors.count_rejected(key[0], 1, reason),
         )
@@ -215,6 +217,10 @@ class StreamManager:
         task = asyncio.ensure_future(worker.run())
         self._tasks[key] = task
         task.add_done_callback(lambda done: self._ended(key, done))
+
+    def _reconnected(self, key: Key) -> None:
+        self.reconnects[key[0]] += 1
+        self.request_poll(key)  # reconcile: re-read the status over REST
 
     def _ended(self, key: Key, task: asyncio.Future[None]) -> None:
         """A worker ended without being stopped: say so, and start it again after a backoff."""

@@ -12,7 +12,7 @@ from tui.state.signal import Signal
 
 
 class LinkState(StrEnum):
-    """The connection states the web UI uses, plus FAILED for links that will not be retried alone."""
+    """The web UI's connection states, plus FAILED for links that will not be retried alone."""
 
     DISCONNECTED = "DISCONNECTED"
     CONNECTING = "CONNECTING"
