@@ -30,6 +30,7 @@ from tui import bulk
 from tui.actions import with_bindings
 from tui.client.config import ServerConfig
 from tui.config import THEMES
+from tui.headless.listen import Listen
 from tui.keymap import DASHBOARD, DETAIL, remap
 from tui.messages import BulkAction, OpenConversation
 from tui.palette import ActionCommands
@@ -41,7 +42,6 @@ from tui.screens.errors import ErrorsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.live import LiveScreen
 from tui.session import build_fleet, run_fleet
-from tui.headless.listen import Listen
 from tui.settings import Settings
 from tui.state.alerts import Alert
 from tui.state.stores import Stores
