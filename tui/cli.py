@@ -39,8 +39,8 @@ def _servers(p: argparse.ArgumentParser, default: Any) -> None:
         "--server",
         action="append",
         default=default if default is SUPPRESS else [],
-        metavar="URL",
-        help="server to watch (repeat for several)",
+        metavar="[NAME=]URL",
+        help="server to watch (repeat for several); NAME= names it in the list",
     )
     g.add_argument(
         "--api-key",
@@ -172,6 +172,20 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also export ohtop_conversation_info for up to N conversations (default 0: none)",
     )
+    web = sub.add_parser(
+        "web", help="serve the dashboard to a browser tab (loopback, with a token in the URL)"
+    )
+    _add(web, SUPPRESS, _servers, _dashboard)
+    web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
+    web.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
+    _remote(web)
+    web.add_argument(
+        "--max-sessions",
+        type=int,
+        default=4,
+        metavar="N",
+        help="browser tabs served at once; each runs one dashboard (default 4)",
+    )
     config = sub.add_parser("config", help="check the config file")
     config.add_argument("action", choices=["check"])
     config.add_argument("--config", type=Path, default=SUPPRESS, metavar="PATH")
@@ -232,6 +246,14 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tui.headless.wait import wait_command
 
         return _run(wait_command(settings, args.conversation, args.timeout))
+    if args.command == "web":
+        from tui.headless.listen import Listen, check_bind
+        from tui.headless.web import web_command
+
+        check_bind(args.host, args.port, args.allow_remote, "ohtop web on", "--allow-remote")
+        if args.max_sessions < 1:
+            raise UsageError("--max-sessions must be 1 or more")
+        return web_command(args, Listen(args.host, args.port), args.max_sessions)
     if args.command == "exporter":
         from tui.headless.exporter import exporter_command, metrics_listen
 

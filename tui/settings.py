@@ -9,6 +9,7 @@ even one equal to the default. No Textual here.
 from __future__ import annotations
 
 import os
+import re
 from argparse import Namespace
 from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field, replace
@@ -32,6 +33,7 @@ ENV = {
     "config": "OHTOP_CONFIG",
     "api_key": "OHTOP_API_KEY",
     "session_api_key": "OHTOP_SESSION_API_KEY",
+    "cookie": "OHTOP_COOKIE",
     "rate": "OHTOP_RATE",
     "max_streams": "OHTOP_MAX_STREAMS",
     "theme": "OHTOP_THEME",
@@ -101,22 +103,39 @@ def load_config(path: Path, asked: bool, known_actions: set[str] | None = None) 
         raise UsageError("\n".join(f"{exc.path}: {p}" for p in exc.problems)) from exc
 
 
+_NAMED = re.compile(r"^([\w.-]+)=(https?://.*)$")
+
+
+def named_url(spec: str) -> tuple[str, str]:
+    """`--server URL` or `--server NAME=URL` -> (name or "", url)."""
+    if match := _NAMED.match(spec):
+        return match.group(1), match.group(2)
+    return "", spec
+
+
 def command_line_servers(args: Namespace, env: Mapping[str, str]) -> list[ServerConfig]:
-    """One ServerConfig per --server, sharing the credentials given."""
+    """One ServerConfig per --server (`URL` or `NAME=URL`), sharing the credentials given."""
     api_key = getattr(args, "api_key", None) or env.get(ENV["api_key"]) or None
     session_key = getattr(args, "session_api_key", None) or env.get(ENV["session_api_key"])
+    cookie = getattr(args, "cookie", None) or env.get(ENV["cookie"]) or None
     rate = _pick(getattr(args, "rate", None), env.get(ENV["rate"]), _rate, DEFAULT_RATE)
-    return [
-        ServerConfig(
-            url=url,
-            api_key=api_key,
-            session_api_key=session_key or None,
-            cookie=getattr(args, "cookie", None),
-            verify_tls=not getattr(args, "insecure", False),
-            rate=rate,
+    out = []
+    for spec in getattr(args, "server", None) or []:
+        name, url = named_url(spec)
+        if not url.startswith(("http://", "https://")):
+            raise UsageError(f"--server {spec!r}: use http(s)://host[:port][/path], or NAME=URL")
+        out.append(
+            ServerConfig(
+                url=url,
+                name=name,
+                api_key=api_key,
+                session_api_key=session_key or None,
+                cookie=cookie,
+                verify_tls=not getattr(args, "insecure", False),
+                rate=rate,
+            )
         )
-        for url in getattr(args, "server", None) or []
-    ]
+    return out
 
 
 def unique_labels(servers: list[ServerConfig]) -> list[ServerConfig]:

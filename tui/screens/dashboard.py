@@ -265,8 +265,10 @@ class DashboardScreen(LiveScreen):
         event.stop()
         event.prevent_default()
 
-    def on_descendant_focus(self, event: events.DescendantFocus) -> None:
-        if event.widget is not self.query_one("#filter", Input):
+    def on_descendant_blur(self, event: events.DescendantBlur) -> None:
+        """The find box lost its focus (the user moved on): keys are commands again. Other
+        focus changes (the browser tab regaining focus, say) must not end the typing."""
+        if event.widget is self.query_one("#filter", Input):
             self._finding = False
 
     def action_clear_filter(self) -> None:
