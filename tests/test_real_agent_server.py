@@ -6,7 +6,6 @@ only when no Python 3.12/3.13 can be found. Everything else that goes wrong is a
 
 from __future__ import annotations
 
-import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -19,10 +18,10 @@ from tests.realserver.fake_llm import FakeLLM, marker
 from tests.realserver.harness import AgentServer, ensure_venv, find_python, python_missing_reason
 from tui.client.config import ServerConfig
 from tui.protocol.ids import normalize_id
-from tui.state.monitor import ServerMonitor
+from tui.state.fleet import Fleet, FleetOptions
 from tui.state.polling import PollIntervals
-from tui.state.stores import Stores
-from tui.state.stream_manager import DirectServer, StreamManager
+from tui.state.status_store import Transition
+from tui.state.stream_manager import link_name
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
 
@@ -50,27 +49,21 @@ def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AgentServer
 
 
 class Watch:
-    """ohtop's REST monitor and live streams on the real server, recording what it sees."""
+    """ohtop's Fleet (REST polling and live streams) on the real server, recording what it
+    sees."""
 
     def __init__(self, server: AgentServer) -> None:
-        self.stores = Stores()
         config = ServerConfig(server.url, name="real", session_api_key=KEY)
-        self.monitor = ServerMonitor(config, self.stores, FAST)
-        self.streams = StreamManager(
-            self.stores,
-            cap=100,
-            direct={"real": DirectServer(server.url, KEY)},
-            request_poll=self.monitor.poll_soon,
-        )
+        self.fleet = Fleet([config], FleetOptions(FAST, max_streams=100))
+        self.stores = self.fleet.stores
         self.seen: dict[Key, list[str]] = {}
         self.tasks: dict[Key, list[tuple[int, int]]] = {}
         self.stores.status.transitions.subscribe(self._transition)
         self.stores.status.changed.subscribe(self._changed)
 
-    def _transition(self, t: object) -> None:
-        execution = getattr(t, "new_execution", None)
-        key = getattr(t, "key", None)
-        if key is not None and execution is not None:
+    def _transition(self, t: Transition) -> None:
+        execution, key = t.new_execution, t.key
+        if execution is not None:
             history = self.seen.setdefault(key, [])
             if not history or history[-1] != execution:
                 history.append(execution)
@@ -92,14 +85,11 @@ class Watch:
 @asynccontextmanager
 async def watching(server: AgentServer) -> AsyncIterator[Watch]:
     watch = Watch(server)
-    task = asyncio.create_task(watch.monitor.run())
-    watch.streams.start()
+    await watch.fleet.start()
     try:
         yield watch
     finally:
-        await watch.streams.stop()
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
+        await watch.fleet.stop()
 
 
 def _key(cid: str) -> Key:
@@ -112,10 +102,7 @@ async def test_idle_running_finished_with_the_task_plan(real: tuple[AgentServer,
         cid = server.create(llm.url, None)
         await wait_for(lambda: watch.status(cid) == "idle", timeout=30)
         await wait_for(
-            lambda: (
-                watch.stores.links.get(f"stream real/{normalize_id(cid)[:8]}").state
-                is LinkState.CONNECTED
-            ),
+            lambda: watch.stores.links.get(link_name(_key(cid))).state is LinkState.CONNECTED,
             timeout=30,
         )
         server.send(cid, f"Say hello {marker('finish', delay=1.5)}")

@@ -148,7 +148,7 @@ def test_error_store_counts_and_bounds() -> None:
     store.count_rejected("a", 3, "conversations")
     store.count_rejected("a", 0, "conversations")
     assert [r.message for r in store.recent()] == [
-        "3 conversations rejected: not the expected shape",
+        "3 conversations rejected: wrong shape, or past a page's cap",
         "two",
     ]
     assert store.counts == {"http": 1, "network": 1, "payload": 1}

@@ -25,6 +25,7 @@ from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError, ErrorKind
 from tui.client.stats import RequestStats
+from tui.protocol.jsondepth import clip_depth
 
 TIMEOUT = httpx.Timeout(10.0, connect=5.0)
 DEADLINE = 30.0  # seconds for a whole request: connect, headers and body
@@ -268,6 +269,17 @@ def _raise_for_status(response: httpx.Response, raw: bytes) -> None:
     raise ApiError(ErrorKind.CLIENT, f"HTTP {code}: {reason}", code)
 
 
+def _read(raw: bytes) -> Any:
+    """pydantic-core's reader (about 2x json.loads); a document nested too deep for it is read
+    again with the too-deep parts cut, so one such field does not sink the page."""
+    try:
+        return from_json(raw)
+    except ValueError as exc:
+        if "recursion limit" not in str(exc):
+            raise
+        return from_json(clip_depth(raw))
+
+
 def _decode(response: httpx.Response, raw: bytes) -> Any:
     """Insist on JSON: a web UI answering any path with index.html must not pass for an API."""
     ctype = response.headers.get("Content-Type", "")
@@ -279,7 +291,7 @@ def _decode(response: httpx.Response, raw: bytes) -> Any:
             response.status_code,
         )
     try:
-        return from_json(raw)  # pydantic-core's reader: about 2x json.loads
+        return _read(raw)
     except (ValueError, UnicodeDecodeError, RecursionError) as exc:
         text = secrets.redact(str(exc))[:160]
         raise ApiError(

@@ -19,6 +19,7 @@ from tui.protocol.status import ServerKind
 AnyConversation = AppConversation | V0Conversation | AgentConversation
 BATCH_LIMIT = 99  # `?ids=` takes at most 99 ids (1.11.0 answers 400 from 100 on)
 PAGE_LIMIT = 100
+PAGE_CAP = 1_000  # items read from one page, whatever a server sends
 NEWEST_LIMIT = 10  # a look at the newest conversations only (finding new ones quickly)
 MAX_PAGES = 1000
 TASK_PAGES = 3  # pages of newest observations searched for the latest task list
@@ -71,16 +72,23 @@ def _page(raw: Any, model: type[WireModel], v0: bool = False) -> tuple[list[Any]
         page = Page.from_v0(raw) if v0 else Page.model_validate(raw)
     except Exception as exc:
         raise ApiError(ErrorKind.BAD_PAYLOAD, f"not a page of conversations: {exc}") from exc
-    items, rejected = validate_items(page.items, model)
+    # A page asked for 100 items at most; one of 200,000 would hold the event loop for
+    # seconds. The rest is left out (and counted); the next listing pages on.
+    overflow = max(0, len(page.items) - PAGE_CAP)
+    items, rejected = validate_items(page.items[:PAGE_CAP], model)
+    rejected += overflow
     return [i for i in items if i is not None], page.next_page_id, rejected
 
 
 def _batch(raw: Any, ids: Sequence[str], model: type[WireModel]) -> Fetched:
     """Batches answer in request order with null for missing ids; match by id, not position."""
+    cap = 2 * len(ids) + 1
+    overflow = max(0, len(raw) - cap) if isinstance(raw, list) else 0
     try:
-        items, rejected = validate_items(raw, model)
+        items, rejected = validate_items(raw[:cap] if overflow else raw, model)
     except PayloadError as exc:
         raise ApiError(ErrorKind.BAD_PAYLOAD, str(exc)) from exc
+    rejected += overflow
     found: dict[str, AnyConversation | None] = {}
     for item in items:
         if item is not None:

@@ -12,11 +12,18 @@ from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
 from enum import StrEnum
 from functools import lru_cache
-from urllib.parse import urlencode, urlsplit, urlunsplit
+from urllib.parse import urlencode, urljoin, urlsplit, urlunsplit
 
 from websockets.asyncio.client import ClientConnection, connect
-from websockets.exceptions import ConnectionClosed, InvalidHandshake, InvalidStatus, InvalidURI
+from websockets.exceptions import (
+    ConnectionClosed,
+    InvalidHandshake,
+    InvalidStatus,
+    InvalidURI,
+    SecurityError,
+)
 
+from tui.client import secrets
 from tui.protocol.base import PayloadError
 from tui.protocol.events import Event, StateUpdateEvent, decode_event
 from tui.protocol.ids import dashed, segment
@@ -59,6 +66,7 @@ class CloseKind(StrEnum):
     NOT_FOUND = "not_found"  # 4004: the conversation is not on this server
     UNSUPPORTED = "unsupported"  # handshake 404: no such endpoint (old server)
     TRY_LATER = "try_later"  # 1013 or 503: back off longer
+    REFUSED = "refused"  # ohtop refused to go on (a redirect to another origin)
     DROPPED = "dropped"  # anything else: reconnect with backoff
 
 
@@ -137,6 +145,28 @@ def auth_style_for(version: str | None) -> AuthStyle:
     return AuthStyle.QUERY
 
 
+class SameOriginConnect(connect):
+    """`websockets.connect`, following same-origin redirects only. The library strips only
+    Authorization, Cookie and Proxy-Authorization on a cross-origin redirect; the session key
+    travels as X-Session-API-Key or in the first frame, so any other origin is refused."""
+
+    def process_redirect(self, exc: Exception) -> Exception | str:
+        if isinstance(exc, InvalidStatus) and "Location" in exc.response.headers:
+            try:
+                target = urlsplit(urljoin(self.uri, exc.response.headers["Location"]))
+                here = urlsplit(self.uri)
+                same = (target.scheme, target.hostname, target.port) == (
+                    here.scheme,
+                    here.hostname,
+                    here.port,
+                )
+            except ValueError:
+                same = False
+            if not same:
+                return SecurityError("redirected to another origin; not following with the key")
+        return super().process_redirect(exc)
+
+
 class EventStream:
     """One websocket for one conversation."""
 
@@ -179,7 +209,7 @@ class EventStream:
         if t.auth is AuthStyle.HEADER and t.session_api_key:
             headers["X-Session-API-Key"] = t.session_api_key
         try:
-            self._ws = await connect(
+            self._ws = await SameOriginConnect(
                 self.url(),
                 additional_headers=headers,
                 open_timeout=HANDSHAKE_TIMEOUT,
@@ -191,6 +221,8 @@ class EventStream:
             )
         except InvalidStatus as exc:
             raise _refused(exc.response.status_code) from exc
+        except SecurityError as exc:
+            raise StreamError(CloseKind.REFUSED, secrets.redact(str(exc))[:160]) from exc
         except TimeoutError as exc:
             raise StreamError(CloseKind.DROPPED, "handshake timed out") from exc
         except (InvalidURI, InvalidHandshake) as exc:

@@ -45,7 +45,7 @@ class ErrorStore:
         """Count payload items that could not be read (they are dropped, the rest is kept)."""
         if n > 0:
             self.rejected += n
-            self.add(server, "payload", f"{n} {what} rejected: not the expected shape")
+            self.add(server, "payload", f"{n} {what} rejected: wrong shape, or past a page's cap")
 
     def recent(self, n: int = 50) -> list[ErrorRecord]:
         """The newest `n` errors, newest first."""

@@ -28,6 +28,13 @@ from tui.state.view import Key
 from tui.state.websocket_store import LinkState, WebSocketStore
 
 StreamFactory = Callable[..., LiveStream]
+# Closes that retrying the same URL and key cannot mend: wait for REST to bring new ones.
+FINAL = {
+    CloseKind.AUTH: "auth failed",
+    CloseKind.NOT_FOUND: "not found",
+    CloseKind.UNSUPPORTED: "not found",
+    CloseKind.REFUSED: "refused",
+}
 SNAPSHOT_KIND = "ConversationStateUpdateEvent"
 log = logging.getLogger(__name__)
 CLOSE_TIMEOUT = 3.0
@@ -77,6 +84,8 @@ def _later_or_equal(a: str, b: str) -> bool:
         return a >= b
 
 
+MAX_SEQ = 10_000_000  # no conversation has ten million events
+MAX_SEQ_STEP = 10_000  # durable seqs run one by one; this is a generous slack
 LINK_BACKOFF = Backoff(base=1.0, cap=30.0)
 BUSY_BACKOFF = Backoff(base=10.0, cap=120.0)  # after 1013 / 503: the server asked for room
 
@@ -89,6 +98,39 @@ class StreamPolicy:
     busy_backoff: Backoff = BUSY_BACKOFF
     stable_after: float = 10.0  # a link up this long resets the attempt count
     stagger: float = 0.5  # first connects spread over this many seconds
+    flood_rate: int = 2_000  # frames a second, held for FLOOD_SECONDS, that close the link
+
+
+FLOOD_SECONDS = 3.0
+YIELD_EVERY = 100  # frames handled between two yields to the event loop
+
+
+class FloodGuard:
+    """Counts a link's frames: yields to the loop now and then, and says when the link has
+    sent more than `rate` frames a second for FLOOD_SECONDS (one socket must not freeze the
+    UI or starve the others: it is shed, and the conversation is followed over REST)."""
+
+    def __init__(self, rate: int, clock: Callable[[], float]) -> None:
+        self.rate = rate
+        self._clock = clock
+        self._window_start = clock()
+        self._in_window = 0
+        self._frames = 0
+
+    def count(self) -> bool:
+        """One more frame; True when it is time to yield to the event loop."""
+        self._frames += 1
+        self._in_window += 1
+        return self._frames % YIELD_EVERY == 0
+
+    def over(self) -> bool:
+        """True once the rate was exceeded over a whole window."""
+        elapsed = self._clock() - self._window_start
+        if self._in_window > self.rate * FLOOD_SECONDS:
+            return elapsed < FLOOD_SECONDS
+        if elapsed >= FLOOD_SECONDS:
+            self._window_start, self._in_window = self._clock(), 0
+        return False
 
 
 class HandshakeGate:
@@ -152,6 +194,8 @@ class StreamWorker:
         self.connects = 0
         self.delays: list[float] = []  # every backoff delay chosen (visible to tests)
         self._through = 0  # the last history seq announced by the sync frame
+        self._replaying = False  # between a sync frame and the snapshot after the replay
+        self.implausible = 0  # seqs not followed
         self._up_since = 0.0
         self.unexpected = 0  # failures that were not the link's (shown and retried)
 
@@ -184,10 +228,10 @@ class StreamWorker:
                     self.endpoint = Endpoint.EVENTS  # an older server: use the legacy socket
                     self._links.set(self.link, state=LinkState.CONNECTING, last_error=exc.message)
                     continue
-                if exc.kind in (CloseKind.AUTH, CloseKind.NOT_FOUND, CloseKind.UNSUPPORTED):
+                if exc.kind in FINAL:
                     failed_target = target
                     self.attempt = 0
-                    label = "auth failed" if exc.kind is CloseKind.AUTH else "not found"
+                    label = FINAL[exc.kind]
                     self._links.set(
                         self.link,
                         state=LinkState.FAILED,
@@ -238,8 +282,17 @@ class StreamWorker:
         if self.connects > 1:
             self._on_reconnected(self.key)  # reconcile: re-read status over REST
         try:
+            flood = FloodGuard(self.policy.flood_rate, self._clock)
             async for item in stream.items():
                 self._handle(item)
+                if flood.count():
+                    await asyncio.sleep(0)  # let keys and other links be served in a burst
+                if flood.over():
+                    raise StreamError(
+                        CloseKind.TRY_LATER,
+                        f"flooding: over {self.policy.flood_rate:,} frames/s; "
+                        "followed over REST for now",
+                    )
         except StreamError:
             if self._clock() - up_since >= self.policy.stable_after:
                 self.attempt = 0
@@ -249,7 +302,11 @@ class StreamWorker:
 
     def _handle(self, item: Incoming | SyncFrame | ErrorFrame) -> None:
         if isinstance(item, SyncFrame):
-            self._through = item.through_seq or 0
+            through = item.through_seq or 0
+            # The replay ends with the transient snapshot, whatever `through_seq` claims: a
+            # bogus huge one must not mark every later live update as history.
+            self._through = through if 0 <= through <= MAX_SEQ else 0
+            self._replaying = True
             return
         if isinstance(item, ErrorFrame):
             self._links.set(
@@ -259,16 +316,33 @@ class StreamWorker:
             )
             return
         if item.seq is not None:
-            # Duplicates are dropped by event id in the store; the cursor only moves forward.
-            # (A V0 server sends its newest agent state last, after higher-numbered events.)
-            self.cursor.seq = max(item.seq, self.cursor.seq if self.cursor.seq is not None else -1)
-            if item.seq <= self._through:
+            self._advance_seq(item.seq)
+            if self._replaying and item.seq <= self._through:
                 item = dataclasses.replace(item, replay=True)
+        elif not item.persisted and item.event.kind == SNAPSHOT_KIND:
+            self._replaying = False  # the session socket sends its snapshot after the replay
+            if item.event.timestamp:
+                self._advance_timestamp(item)
         elif item.event.timestamp:
             self._advance_timestamp(item)
         self._sink.ingest(self.key, item)
         info = self._links.get(self.link)
         self._links.set(self.link, received=info.received + 1, last_event_at=time.time())
+
+    def _advance_seq(self, seq: int) -> None:
+        """Move the resume cursor forward, only by a plausible step. Durable seqs run one by
+        one; a jump far past anything real (a bogus huge seq) would make every reconnect ask
+        for history after it, so it is counted and not followed. Duplicates are dropped by
+        event id in the store. (A V0 server sends its newest agent state last, after
+        higher-numbered events: a lower seq never moves the cursor back.)"""
+        current = self.cursor.seq if self.cursor.seq is not None else -1
+        if seq <= current:
+            return
+        if seq > current + MAX_SEQ_STEP:
+            self.implausible += 1
+            self._on_reject(f"implausible seq {seq} (cursor at {current}); not followed")
+            return
+        self.cursor.seq = seq
 
     def _advance_timestamp(self, item: Incoming) -> None:
         """Legacy socket: keep the server's timestamp verbatim (it compares it as sent)."""

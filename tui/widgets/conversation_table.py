@@ -38,6 +38,7 @@ def _cell(text: str, width: int, right: bool) -> str:
 
 
 COARSE_TICKS = 10
+REBUILD_AT = 2_000  # changed rows above which the order is rebuilt instead of patched
 
 
 class ConversationTable(ScrollView, can_focus=True):
@@ -99,7 +100,10 @@ class ConversationTable(ScrollView, can_focus=True):
 
     def apply_changes(self, keys: frozenset[Key] | None = None) -> None:
         """Move the changed rows into place (None: order everything again) and repaint."""
-        if keys is None or self.list_query != self._order.query:
+        # Many changes at once (a huge listing, a flood): one sort beats moving each row by
+        # bisection, whose list inserts cost O(rows) apiece.
+        many = keys is not None and len(keys) > max(REBUILD_AT, len(self._order.rows) // 8)
+        if keys is None or many or self.list_query != self._order.query:
             self._order.rebuild(self.store, self.list_query)
             moved = True
         else:
