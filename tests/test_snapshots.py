@@ -190,7 +190,17 @@ def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
 
 
 def _app() -> OhtopApp:
-    return OhtopApp(Settings(max_streams=-1), stores=fixed_stores())
+    app = OhtopApp(Settings(max_streams=-1), stores=fixed_stores())
+    trends = app.fleet.recorder.trends
+    minute, hour = int(WALL // 60), int(WALL // 3600)
+    for ago in reversed(range(60)):  # an hour of history, as a restart brings it back
+        trends.add_count("ERROR", minute - ago, 2 + (ago % 7 == 0) * 3 - (ago > 40))
+        trends.add_count("STARTING", minute - ago, (ago * 7) % 4)
+        trends.add_count("RUNNING", minute - ago, 5 + (ago % 11) // 3)
+    for ago in reversed(range(24)):
+        for _ in range((ago * 5) % 6):
+            trends.add_error(hour - ago)
+    return app
 
 
 @pytest.mark.parametrize("size", SIZES, ids=lambda s: f"{s[0]}x{s[1]}")

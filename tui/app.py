@@ -120,9 +120,12 @@ class OhtopApp(App[None]):
                 read_only=self.read_only,
                 insecure=self.insecure,
                 streaming=self.settings.max_streams >= 0,
+                trends=self.fleet.recorder.trends,
             )
         )
         await self._stack.enter_async_context(run_fleet(self.fleet, self.settings))
+        if self.fleet.history_problem:
+            self.notify(self.fleet.history_problem, severity="warning", timeout=10, markup=False)
         if self.settings.metrics is not None:
             await self._serve_metrics(self.settings.metrics)
         self.set_interval(1.0, self._tick)
@@ -320,7 +323,7 @@ class OhtopApp(App[None]):
 
     def action_alerts(self) -> None:
         """The alerts list."""
-        self.push_screen(AlertsScreen(list(self.alerts.alerts)))
+        self.push_screen(AlertsScreen(self.fleet.recorder))
 
     def action_help(self) -> None:
         """Show the keys."""
@@ -336,7 +339,8 @@ class OhtopApp(App[None]):
     def _open(self, message: OpenConversation) -> None:
         """Open the detail screen of one conversation."""
         screen = with_bindings(DetailScreen, self.detail_actions)
-        self.push_screen(screen(self.stores, message.key, self.alerts.thresholds))
+        trends = self.fleet.recorder.trends
+        self.push_screen(screen(self.stores, message.key, self.alerts.thresholds, trends))
 
     @on(ConversationTable.Highlighted)
     def _follow_selection(self, event: ConversationTable.Highlighted) -> None:

@@ -104,6 +104,12 @@ def _dashboard(p: argparse.ArgumentParser, default: Any) -> None:
         help="allow pausing and resuming conversations (read-only without it)",
     )
     g.add_argument(
+        "--no-history",
+        action="store_true",
+        default=default,
+        help="keep no local history (transitions, alerts, the list for the next start)",
+    )
+    g.add_argument(
         "--metrics",
         default=default,
         metavar="HOST:PORT",
@@ -166,6 +172,9 @@ def build_parser() -> argparse.ArgumentParser:
     )
     _remote(exporter)
     exporter.add_argument(
+        "--no-history", action="store_true", help="keep no local history (see the dashboard)"
+    )
+    exporter.add_argument(
         "--conversation-info",
         type=int,
         default=0,
@@ -186,6 +195,15 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="browser tabs served at once; each runs one dashboard (default 4)",
     )
+    history = sub.add_parser(
+        "history", help="print the stored transitions and alerts (of one conversation)"
+    )
+    history.add_argument("conversation", nargs="?", help="conversation id (or a unique prefix)")
+    history.add_argument(
+        "--since", default="24h", metavar="AGE", help="how far back: 30m, 6h, 7d (default 24h)"
+    )
+    history.add_argument("--json", action="store_true", help="JSON instead of lines")
+    history.add_argument("--config", type=Path, default=SUPPRESS, metavar="PATH")
     config = sub.add_parser("config", help="check the config file")
     config.add_argument("action", choices=["check"])
     config.add_argument("--config", type=Path, default=SUPPRESS, metavar="PATH")
@@ -224,6 +242,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+    if args.command == "history":
+        from tui.headless.history import history_command
+
+        return history_command(args)
     if args.command == "demo-server":
         from tui.demo.server import serve_forever
 

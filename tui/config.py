@@ -18,6 +18,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 from tui.client.budget import DEFAULT_RATE, parse_rate
 from tui.client.config import ServerConfig
 from tui.state.alerts import Thresholds
+from tui.state.history import DEFAULT_DAYS, DEFAULT_MAX_BYTES
 from tui.state.polling import PollIntervals
 from tui.state.stream_manager import DEFAULT_CAP
 
@@ -118,6 +119,15 @@ class Alerts(_Strict):
         return Thresholds(self.starting_minutes, self.silent_minutes)
 
 
+class History(_Strict):
+    """The local history store (transitions, alerts, last known views, trends)."""
+
+    enabled: bool = True
+    path: str | None = None  # default: history.sqlite3 in the platform's state directory
+    days: float = Field(default=DEFAULT_DAYS, gt=0)
+    max_mb: float = Field(default=DEFAULT_MAX_BYTES / 1024 / 1024, gt=0)
+
+
 class Config(_Strict):
     """The whole file."""
 
@@ -126,6 +136,7 @@ class Config(_Strict):
     polling: Polling = Field(default_factory=Polling)
     streams: Streams = Field(default_factory=Streams)
     alerts: Alerts = Field(default_factory=Alerts)
+    history: History = Field(default_factory=History)
     keys: dict[str, str] = Field(default_factory=dict)  # action id -> keys ("f" or "f,ctrl+f")
 
     @field_validator("theme")

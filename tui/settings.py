@@ -19,6 +19,7 @@ from typing import TYPE_CHECKING, TypeVar
 from tui.client.budget import DEFAULT_RATE, parse_rate
 from tui.client.config import ServerConfig
 from tui.config import THEMES, Config, ConfigError, default_path, load, resolve_servers
+from tui.logs import state_dir
 from tui.state.alerts import Thresholds
 from tui.state.fleet import FleetOptions
 from tui.state.polling import PollIntervals
@@ -64,10 +65,21 @@ class Settings:
     config_path: Path | None = None  # the config file in use (None: defaults only)
     from_config: bool = False  # some servers came from the config file (ctrl+r reloads it)
     metrics: Listen | None = None  # serve Prometheus metrics there while the dashboard runs
+    history: Path | None = None  # the history store (None: no history; resolve() turns it on)
+    history_days: float = Config().history.days
+    history_max_bytes: int = int(Config().history.max_mb * 1024 * 1024)
 
     def fleet_options(self, details: bool = True) -> FleetOptions:
         """What the Fleet needs of these settings."""
-        return FleetOptions(self.intervals, self.max_streams, details, self.thresholds)
+        return FleetOptions(
+            self.intervals,
+            self.max_streams,
+            details,
+            self.thresholds,
+            history=self.history,
+            history_days=self.history_days,
+            history_max_bytes=self.history_max_bytes,
+        )
 
     def with_servers(self, servers: tuple[ServerConfig, ...]) -> Settings:
         """The same settings for other servers."""
@@ -213,7 +225,19 @@ def resolve(
         ),
         config_path=path if (asked or path.exists()) else None,
         from_config=from_config,
+        history=history_path(args, config),
+        history_days=config.history.days,
+        history_max_bytes=int(config.history.max_mb * 1024 * 1024),
     )
+
+
+def history_path(args: Namespace, config: Config) -> Path | None:
+    """Where the history store is, unless it is off (`--no-history`, or the config)."""
+    if getattr(args, "no_history", False) or not config.history.enabled:
+        return None
+    if config.history.path:
+        return Path(config.history.path).expanduser()
+    return state_dir() / "history.sqlite3"
 
 
 def reloader(

@@ -13,6 +13,7 @@ from tui.keymap import DASHBOARD, key_list, typed
 from tui.messages import BulkAction, OpenConversation
 from tui.screens.live import LiveScreen
 from tui.state.query import ListQuery
+from tui.state.recorder import Trends
 from tui.state.stores import Stores
 from tui.state.stream_manager import why_no_events
 from tui.state.view import Key
@@ -25,8 +26,10 @@ from tui.widgets.health_bar import HealthBar
 from tui.widgets.status_indicator import StatusIndicator
 from tui.widgets.table_header import TableHeader
 from tui.widgets.task_tracker import TaskTracker
+from tui.widgets.trends_panel import TrendsPanel
 
 NARROW = 110
+TRENDS_EVERY = 5  # seconds between sparkline refreshes (they move by the minute)
 
 
 class DashboardScreen(LiveScreen):
@@ -41,13 +44,16 @@ class DashboardScreen(LiveScreen):
         read_only: bool = True,
         insecure: bool = False,
         streaming: bool = True,
+        trends: Trends | None = None,
     ) -> None:
         super().__init__()
         self.stores = stores
+        self.trends = trends or Trends()
         self.read_only = read_only
         self.insecure = insecure
         self.streaming = streaming
         self._finding = False  # the find box was asked for; typed keys belong to it
+        self._ticks = 0
 
     def compose(self) -> ComposeResult:
         yield StatusIndicator(id="indicator")
@@ -62,6 +68,7 @@ class DashboardScreen(LiveScreen):
             with Vertical(id="side"):
                 yield DetailPane(id="detail")
                 yield TaskTracker(id="tasks")
+                yield TrendsPanel(self.trends, id="trends")
                 with VerticalScroll(id="connections-scroll"):
                     yield ConnectionPanel(self.stores.links, self.stores.errors, id="connections")
         yield Footer()
@@ -86,6 +93,8 @@ class DashboardScreen(LiveScreen):
         links = sum(totals.values())
         table = self.table
         notes = [f"{len(table.rows)} of {len(self.stores.status)} shown"]
+        if stale := self.stores.status.stale:
+            notes.append(f"~ {stale} stale, from the last run")
         if table.marked:
             hidden = len(table.marked - set(table.rows))
             notes.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
@@ -152,6 +161,9 @@ class DashboardScreen(LiveScreen):
         """Once a second: durations shown on screen move on (repainted only where they do)."""
         self.table.tick()
         self.query_one(DetailPane).show(self.table.selected)
+        self._ticks += 1
+        if self._ticks % TRENDS_EVERY == 0:
+            self.query_one(TrendsPanel).refresh_trends()
 
     def _show_selected(self, reset: bool) -> None:
         view = self.table.selected

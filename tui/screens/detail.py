@@ -8,7 +8,7 @@ import time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.containers import VerticalScroll
-from textual.widgets import Footer, Static
+from textual.widgets import Footer, Label, Sparkline, Static
 
 from tui import clock
 from tui.clipboard import copy
@@ -16,6 +16,7 @@ from tui.keymap import DETAIL
 from tui.protocol.status import ServerKind
 from tui.screens.live import LiveScreen
 from tui.state.alerts import Thresholds, warnings_for
+from tui.state.recorder import Trends
 from tui.state.status_store import Transition
 from tui.state.stores import Stores
 from tui.state.stream_manager import link_name
@@ -77,11 +78,18 @@ class DetailScreen(LiveScreen):
 
     ACTIONS = DETAIL  # bound by tui.actions.with_bindings (keys may be remapped)
 
-    def __init__(self, stores: Stores, key: Key, thresholds: Thresholds | None = None) -> None:
+    def __init__(
+        self,
+        stores: Stores,
+        key: Key,
+        thresholds: Thresholds | None = None,
+        trends: Trends | None = None,
+    ) -> None:
         super().__init__()
         self.stores = stores
         self.key = key
         self.thresholds = thresholds or Thresholds()
+        self.trends = trends or Trends()
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
@@ -89,6 +97,8 @@ class DetailScreen(LiveScreen):
             yield DetailPane(id="detail-full")
             yield Static(id="detail-url")
             yield TaskTracker(id="detail-tasks")
+            yield Label("Activity: live events a minute, the last hour", id="activity-title")
+            yield Sparkline([], id="detail-activity", summary_function=max)
             yield Static(id="detail-timeline")
         yield Static(id="detail-more")
         yield EventTail(id="detail-events")
@@ -102,6 +112,7 @@ class DetailScreen(LiveScreen):
     def on_mount(self) -> None:
         self.refresh_all(None)
         self.refresh_events(frozenset({self.key}))
+        self._show_activity()
         self.scroller.focus()
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
@@ -150,6 +161,13 @@ class DetailScreen(LiveScreen):
         view = self.stores.status.get(self.key)
         self.query_one(DetailPane).show(view)
         self._show_triage(view)
+        self._show_activity()
+
+    def _show_activity(self) -> None:
+        data = self.trends.activity_series(self.key, clock.wall())
+        sparkline = self.query_one("#detail-activity", Sparkline)
+        if list(sparkline.data or []) != data:
+            sparkline.data = data
 
     def _scroll(self, lines: float) -> None:
         self.scroller.scroll_relative(y=lines, animate=False)

@@ -12,7 +12,7 @@ from __future__ import annotations
 import time
 from collections import deque
 from collections.abc import Callable
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.protocol import status as st
 from tui.state.signal import Signal
@@ -41,6 +41,7 @@ class Alert:
     at: float  # wall clock
     detail: str = ""
     code: str = ""  # the error code, when there is one
+    acked: bool = False  # acknowledged by a person
 
 
 def silent_for(view: ConversationView, now: float, last_heard: float | None) -> float | None:
@@ -91,13 +92,36 @@ class AlertWatcher:
         self._starting = {v.key for v in store if v.status == st.STARTING}
         self._running = {v.key for v in store if v.execution_status == "running"}
         self._waiting: dict[Key, float] = {}  # ERROR alerts waiting for their details
+        self.acked: set[Key] = set()  # quiet until the conversation changes again
+        self.muted: set[Key] = set()  # quiet until unmuted
+        self.acknowledged: Signal[Key] = Signal()
         store.transitions.subscribe(self._transition)
         store.changed.subscribe(self._changed)
 
     def _raise(self, view: ConversationView, what: str, detail: str = "", code: str = "") -> None:
+        if view.key in self.acked or view.key in self.muted:
+            return
         alert = Alert(view.key, view.title, what, self._wall(), detail, code)
         self.alerts.append(alert)
         self.raised.emit(alert)
+
+    def acknowledge(self, key: Key) -> None:
+        """A person saw this conversation's alerts: quiet until it changes state again."""
+        self.acked.add(key)
+        self.alerts = deque(
+            (replace(a, acked=True) if a.key == key else a for a in self.alerts),
+            maxlen=self.alerts.maxlen,
+        )
+        self.acknowledged.emit(key)
+
+    def mute(self, key: Key, muted: bool = True) -> None:
+        """No alerts for this conversation until it is unmuted."""
+        (self.muted.add if muted else self.muted.discard)(key)
+
+    def restore(self, alerts: list[Alert], muted: set[Key]) -> None:
+        """Alerts and mutes kept from an earlier run (the newest last)."""
+        self.alerts.extend(alerts)
+        self.muted |= muted
 
     def _news(self, t: Transition, view: ConversationView) -> bool:
         """A first sight is news only for a conversation created after ohtop started."""
@@ -108,6 +132,7 @@ class AlertWatcher:
 
     def _transition(self, t: Transition) -> None:
         key = t.key
+        self.acked.discard(key)  # it changed: news again
         (self._starting.add if t.new_status == st.STARTING else self._starting.discard)(key)
         (self._running.add if t.new_execution == "running" else self._running.discard)(key)
         if t.new_status != st.STARTING:

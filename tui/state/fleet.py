@@ -16,10 +16,12 @@ from __future__ import annotations
 import asyncio
 import logging
 import random
+import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from pathlib import Path
 
 import httpx
 
@@ -31,8 +33,10 @@ from tui.client.stats import RequestStats
 from tui.protocol import status as st
 from tui.state.alerts import Alert, AlertWatcher, Thresholds
 from tui.state.backoff import Backoff
+from tui.state.history import DEFAULT_DAYS, DEFAULT_MAX_BYTES, HistoryStore, HistoryUnavailable
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
+from tui.state.recorder import Recorder
 from tui.state.stores import Stores
 from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager, link_name
 from tui.state.view import Key
@@ -50,6 +54,9 @@ class FleetOptions:
     max_streams: int = DEFAULT_CAP  # -1: no streams at all, 0: only the selected one
     details: bool = True  # read event histories (task lists, last errors)
     thresholds: Thresholds = field(default_factory=Thresholds)
+    history: Path | None = None  # the history store's file (None: no history)
+    history_days: float = DEFAULT_DAYS
+    history_max_bytes: int = DEFAULT_MAX_BYTES
 
 
 class Fleet:
@@ -81,6 +88,9 @@ class Fleet:
         # Conversations that entered ERROR while watched, by server and error classification.
         self.errors_by_kind: Counter[tuple[str, str]] = Counter()
         self.alerts.raised.subscribe(self._count_error)
+        self.history: HistoryStore | None = None
+        self.history_problem: str | None = None  # why there is no history, when asked for
+        self.recorder = Recorder(self.stores, self.alerts, self._per_conversation)
         self._retired: dict[str, RequestStats] = {}  # requests of monitors since replaced
         self._reload = reload
         self._transport = transport
@@ -95,6 +105,7 @@ class Fleet:
         """Start monitoring every server (or those named in `only`), and streaming unless
         streams are off."""
         self._running = True
+        self._open_history()
         for config in self.servers:
             if only is None or config.label in only:
                 self._start_monitor(config)
@@ -109,13 +120,43 @@ class Fleet:
             self.streams.start()
         self._ticker = asyncio.ensure_future(self._tick_forever())
 
+    def _open_history(self) -> None:
+        """Open the history store and bring back what it kept (the list at once, stale)."""
+        path = self.options.history
+        self.recorder.attach()
+        if path is None:
+            return
+        try:
+            self.history = HistoryStore(
+                path, days=self.options.history_days, max_bytes=self.options.history_max_bytes
+            )
+        except HistoryUnavailable as exc:
+            self.history_problem = str(exc)
+            self.stores.errors.add("history", "history", str(exc))
+            log.error("%s", exc)
+            return
+        self.recorder.history = self.history
+        try:
+            self.recorder.restore([c.label for c in self.servers])
+        except sqlite3.Error as exc:
+            self.history_problem = f"history store {path}: {exc}; not read"
+            self.stores.errors.add("history", "history", self.history_problem)
+        self.history.start()
+
+    def _per_conversation(self) -> Counter[Key]:
+        return self.streams.sink.per_conversation if self.streams is not None else Counter()
+
     async def _tick_forever(self) -> None:
         while True:
             await asyncio.sleep(1.0)
             try:
                 self.alerts.tick()
+                self.recorder.tick()
             except Exception:  # a bug must not end alerting
-                log.exception("alerts tick failed")
+                log.exception("fleet tick failed")
+            if self.history is not None and self.history.failed and not self.history_problem:
+                self.history_problem = self.history.failed
+                self.stores.errors.add("history", "history", self.history.failed)
 
     async def stop(self) -> None:
         """Stop every task and close every link (bounded: a dead server cannot hold us)."""
@@ -130,6 +171,11 @@ class Fleet:
         if tasks:
             await asyncio.wait(tasks, timeout=5.0)
         self._tasks.clear()
+        self.recorder.detach()
+        if self.history is not None:
+            self.recorder.tick()  # the last changes, then everything queued
+            await asyncio.get_running_loop().run_in_executor(None, self.history.close)
+            self.history = None
 
     def add_server(self, config: ServerConfig) -> None:
         """Watch one more server (the demo's, once it is bound)."""

@@ -43,6 +43,7 @@ class EventSink:
         # arriving later (a replay interleaved with live frames) must not win.
         self._state_at: dict[Key, datetime] = {}
         self.received: Counter[str] = Counter()  # new events taken in, per server
+        self.per_conversation: Counter[Key] = Counter()
 
     def ingest(self, key: Key, item: Incoming) -> bool:
         """Apply one incoming event. Returns False for duplicates and ignored kinds."""
@@ -52,6 +53,7 @@ class EventSink:
         if not self.stores.events.add(key, event):
             return False
         self.received[key[0]] += 1
+        self.per_conversation[key] += 1
         status = self.stores.status
         reason = f"event {event.kind}"
         if isinstance(event, StateUpdateEvent):

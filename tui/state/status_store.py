@@ -52,6 +52,7 @@ class StatusStore:
         self._pending: set[Key] = set()
         self._counts: Counter[str] = Counter()  # kept as views change: read on every repaint
         self._servers: set[str] = set()
+        self.stale = 0  # views restored from an earlier run, not confirmed by their server yet
         self._depth = 0
         self.changed: Signal[frozenset[Key]] = Signal()
         self.transitions: Signal[Transition] = Signal()
@@ -122,12 +123,37 @@ class StatusStore:
         new = dataclasses.replace(view, **changes)  # one copy per snapshot: polls are frequent
         return new != old and self._commit(old, new, reason)
 
-    def restore(self, view: ConversationView, reason: str = "restored") -> bool:
+    def restore(
+        self,
+        view: ConversationView,
+        reason: str = "restored",
+        timeline: list[Transition] | None = None,
+    ) -> bool:
         """A view known from before (the history store; tests): kept as it is, including when
-        its state began. A view already here is not replaced."""
+        its state began, with its stored timeline. A view already here is not replaced."""
         if view.key in self._views:
             return False
+        if timeline:
+            self._timelines[view.key] = list(timeline[-TIMELINE_LENGTH:])
+            self._views[view.key] = view  # the restored timeline ends in this state already
+            self.stale += int(view.stale)
+            self._servers.add(view.server)
+            self._counts[view.status] += 1
+            self._mark(view.key)
+            return True
         return self._commit(None, view, reason)
+
+    def add_history(self, key: Key, transitions: list[Transition]) -> None:
+        """Transitions read from the server's own event history (or the store), merged into
+        the timeline in time order; ones already there are not added twice."""
+        timeline = self._timelines.setdefault(key, [])
+        have = {(t.at, t.new_status, t.new_execution) for t in timeline}
+        fresh = [t for t in transitions if (t.at, t.new_status, t.new_execution) not in have]
+        if fresh:
+            timeline.extend(fresh)
+            timeline.sort(key=lambda t: t.at)
+            del timeline[:-TIMELINE_LENGTH]
+            self._mark(key)
 
     def apply_execution(self, key: Key, execution_status: str, reason: str) -> bool:
         """A live execution status (a stream event): the coarse status follows it."""
@@ -195,6 +221,7 @@ class StatusStore:
 
     def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
         self._views[new.key] = new
+        self.stale += int(new.stale) - int(old.stale if old is not None else False)
         if old is None:
             self._servers.add(new.server)
         else:

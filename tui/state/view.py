@@ -71,6 +71,8 @@ class ConversationView:
     # the server's last update, so the true time in state is at least that long.
     status_since: float | None = None
     since_exact: bool = False
+    # Known from the history store of an earlier run, not yet confirmed by its server.
+    stale: bool = False
 
     @property
     def key(self) -> Key:

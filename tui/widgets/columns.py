@@ -40,7 +40,8 @@ def _updated(v: ConversationView, now: float) -> str:
 
 
 def _status(v: ConversationView, _now: float) -> str:
-    return f"{view_glyph(v)} {clean(status_word(v), 8)}"
+    glyph = "~" if v.stale else view_glyph(v)  # ~: as last seen, before this run
+    return f"{glyph} {clean(status_word(v), 8)}"
 
 
 COLUMNS: tuple[Column, ...] = (

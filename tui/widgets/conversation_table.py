@@ -54,6 +54,7 @@ class ConversationTable(ScrollView, can_focus=True):
         "conversation-table--status-error",
         "conversation-table--status-unknown",
         "conversation-table--gone",
+        "conversation-table--stale",
         "conversation-table--marked",
     }
     BINDINGS = [
@@ -266,6 +267,8 @@ class ConversationTable(ScrollView, can_focus=True):
             row_style += self.get_component_rich_style("conversation-table--error-row")
         if view.gone:
             row_style += self.get_component_rich_style("conversation-table--gone")
+        if view.stale:  # from the last run, not confirmed yet: never shown as fresh
+            row_style += self.get_component_rich_style("conversation-table--stale")
         marked = view.key in self.marked
         if marked:
             row_style += self.get_component_rich_style("conversation-table--marked")

@@ -48,6 +48,9 @@ def _fields(view: ConversationView, now: float) -> Fields:
     ]
     if view.gone:
         rows.insert(1, ("Gone", Text("deleted or missing on the server; no longer polled")))
+    if view.stale:
+        note = "as last seen before this run; not confirmed by its server yet"
+        rows.insert(1, ("Stale", Text(note, style="italic")))
     return rows
 
 

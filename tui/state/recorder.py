@@ -1,0 +1,192 @@
+"""What the Fleet learns, kept: the recorder feeds the history store (transitions, alerts and
+their acknowledgements, last known views, per-minute counts and activity) and keeps the
+trends the sparklines draw, filled from the store after a restart. No Textual here."""
+
+from __future__ import annotations
+
+import logging
+import time
+from collections import Counter, deque
+from collections.abc import Callable
+
+from tui.protocol import status as st
+from tui.state.alerts import Alert, AlertWatcher
+from tui.state.history import HistoryStore, StoredAlert
+from tui.state.status_store import Transition
+from tui.state.stores import Stores
+from tui.state.view import Key
+
+log = logging.getLogger(__name__)
+HOUR_MINUTES = 60
+DAY_HOURS = 24
+
+
+class Trends:
+    """Per-minute counts by status over the last hour, errors per hour over the last day, and
+    events per minute per conversation: what the sparklines show."""
+
+    def __init__(self) -> None:
+        self.counts: dict[str, deque[tuple[int, int]]] = {
+            s: deque(maxlen=HOUR_MINUTES) for s in st.SEED_STATUSES
+        }
+        self.errors: deque[tuple[int, int]] = deque(maxlen=DAY_HOURS)  # (hour, errors)
+        self.activity: dict[Key, deque[tuple[int, int]]] = {}
+
+    def count_series(self, status: str, now: float) -> list[float]:
+        """Conversations in `status`, minute by minute over the last hour (0 where unknown)."""
+        return _fill(self.counts[status], int(now // 60), HOUR_MINUTES)
+
+    def error_series(self, now: float) -> list[float]:
+        """Conversations that entered ERROR, hour by hour over the last day."""
+        return _fill(self.errors, int(now // 3600), DAY_HOURS)
+
+    def activity_series(self, key: Key, now: float) -> list[float]:
+        """Events a minute for one conversation over the last hour."""
+        return _fill(self.activity.get(key, deque()), int(now // 60), HOUR_MINUTES)
+
+    def add_count(self, status: str, minute: int, n: int) -> None:
+        _put(self.counts[status], minute, n)
+
+    def add_error(self, hour: int) -> None:
+        series = self.errors
+        if series and series[-1][0] == hour:
+            series[-1] = (hour, series[-1][1] + 1)
+        else:
+            series.append((hour, 1))
+
+    def add_activity(self, key: Key, minute: int, n: int) -> None:
+        series = self.activity.setdefault(key, deque(maxlen=HOUR_MINUTES))
+        if series and series[-1][0] == minute:
+            series[-1] = (minute, series[-1][1] + n)
+        else:
+            series.append((minute, n))
+
+
+def _put(series: deque[tuple[int, int]], at: int, n: int) -> None:
+    if series and series[-1][0] == at:
+        series[-1] = (at, n)
+    elif not series or series[-1][0] < at:
+        series.append((at, n))
+
+
+def _fill(series: deque[tuple[int, int]], now: int, span: int) -> list[float]:
+    known = dict(series)
+    return [float(known.get(t, 0)) for t in range(now - span + 1, now + 1)]
+
+
+class Recorder:
+    """Connects a Fleet's stores to a history store (optional) and to its trends."""
+
+    def __init__(
+        self,
+        stores: Stores,
+        alerts: AlertWatcher,
+        events_received: Callable[[], Counter[Key]],
+        history: HistoryStore | None = None,
+        wall: Callable[[], float] = time.time,
+    ) -> None:
+        self.stores = stores
+        self.alerts = alerts
+        self.history = history
+        self.trends = Trends()
+        self._wall = wall
+        self._events_received = events_received
+        self._seen_events: Counter[Key] = Counter()
+        self._dirty: set[Key] = set()
+        self._minute = int(wall() // 60)
+        self._unsubscribe: list[Callable[[], None]] = []
+
+    def restore(self, servers: list[str]) -> int:
+        """Put the stored views of these servers in the stores (marked stale), with their
+        timelines, alerts and mutes; fill the trends. Returns how many views came back."""
+        if self.history is None:
+            return 0
+        now = self._wall()
+        views = self.history.views(servers)
+        timelines: dict[Key, list[Transition]] = {}
+        for t in self.history.transitions(since=now - 7 * 86400):
+            timelines.setdefault(t.key, []).append(t)
+        with self.stores.status.batch():
+            for view in views:
+                self.stores.status.restore(view, timeline=timelines.get(view.key))
+        kept = [
+            Alert(a.key, a.title, a.what, a.at, a.detail, a.code, acked=a.acked_at is not None)
+            for a in self.history.alerts(since=now - 86400)
+        ]
+        self.alerts.restore(kept, self.history.mutes())
+        for status, series in self.history.counts(now - 3600).items():
+            if status in self.trends.counts:
+                for minute, n in series:
+                    self.trends.add_count(status, minute, n)
+        for t in self.history.transitions(since=now - 86400):
+            if t.new_status == st.ERROR and t.old_status not in (None, st.ERROR):
+                self.trends.add_error(int(t.at // 3600))
+        return len(views)
+
+    def attach(self) -> None:
+        """Follow the stores from now on."""
+        status = self.stores.status
+        self._unsubscribe = [
+            status.transitions.subscribe(self._transition),
+            status.changed.subscribe(self._dirty.update),
+            self.alerts.raised.subscribe(self._alert),
+            self.alerts.acknowledged.subscribe(self._acknowledged),
+        ]
+
+    def detach(self) -> None:
+        for unsubscribe in self._unsubscribe:
+            unsubscribe()
+
+    def _transition(self, t: Transition) -> None:
+        if t.new_status == st.ERROR and t.old_status not in (None, st.ERROR):
+            self.trends.add_error(int(t.at // 3600))
+        if self.history is not None and t.reason != "restored":
+            self.history.transition(t)
+
+    def _alert(self, a: Alert) -> None:
+        if self.history is not None:
+            self.history.alert(StoredAlert(a.key, a.at, a.what, a.title, a.detail, a.code))
+
+    def _acknowledged(self, key: Key) -> None:
+        if self.history is not None:
+            self.history.acknowledge(key, self._wall())
+
+    def mute(self, key: Key, muted: bool) -> None:
+        """Mute (or unmute) a conversation's alerts, and keep it so."""
+        self.alerts.mute(key, muted)
+        if self.history is not None:
+            self.history.mute(key, muted)
+
+    def tick(self) -> None:
+        """Once a second: the views that changed go to the store; at each new minute, the
+        counts by status and the events of the minute go to the trends and the store."""
+        now = self._wall()
+        if self._dirty and self.history is not None:
+            dirty, self._dirty = self._dirty, set()
+            for key in dirty:
+                view = self.stores.status.get(key)
+                if view is not None and not view.stale:
+                    self.history.seen(view)
+        else:
+            self._dirty.clear()
+        minute = int(now // 60)
+        if minute != self._minute:
+            self._minute = minute
+            self._sample(now, minute)
+
+    def _sample(self, now: float, minute: int) -> None:
+        per_server: Counter[tuple[str, str]] = Counter()
+        overall: Counter[str] = Counter()
+        for view in self.stores.status:
+            per_server[(view.server, view.status)] += 1
+            overall[view.status] += 1
+        for status in st.SEED_STATUSES:
+            self.trends.add_count(status, minute, overall[status])
+        received = self._events_received()
+        fresh = received - self._seen_events
+        self._seen_events = Counter(received)
+        for key, n in fresh.items():
+            self.trends.add_activity(key, minute, n)
+        if self.history is not None:
+            self.history.sample_counts(now, dict(per_server))
+            self.history.add_activity(now, dict(fresh))
