@@ -6,6 +6,7 @@ only when no Python 3.12/3.13 can be found. Everything else that goes wrong is a
 
 from __future__ import annotations
 
+import asyncio
 import uuid
 from collections.abc import AsyncIterator, Iterator
 from contextlib import asynccontextmanager
@@ -180,3 +181,49 @@ async def test_status_json_matches_the_server(real: tuple[AgentServer, FakeLLM])
     assert rows
     for row in rows[:10]:
         assert row["execution_status"] == server.status(str(uuid.UUID(row["id"])))
+
+
+async def test_an_error_from_before_ohtop_started_has_the_servers_timeline_and_report(
+    real: tuple[AgentServer, FakeLLM],
+) -> None:
+    """The issue's case: ohtop starts after the fact; the timeline still shows each status
+    change with the server's own time, and `ohtop report --format md` holds it, the error's
+    code and classification."""
+    import io
+    import json
+
+    from tui.headless.report import gather, report_command
+    from tui.settings import Settings
+
+    server, llm = real
+    cid = server.create(llm.url, f"Fail before ohtop looks {marker('error', delay=0.5)}")
+    deadline = asyncio.get_running_loop().time() + 90
+    while server.status(cid) != "error":  # nobody is watching yet
+        assert asyncio.get_running_loop().time() < deadline
+        await asyncio.sleep(0.5)
+    settings = Settings(servers=(ServerConfig(server.url, name="real", session_api_key=KEY),))
+    fleet = Fleet(list(settings.servers))
+    try:
+        assert await fleet.snapshot("none") == []
+        report = await gather(fleet, _key(cid))
+    finally:
+        await fleet.stop()
+    entries = report.data["timeline"]["entries"]
+    server_entries = [e for e in entries if e["source"] == "server"]
+    assert report.data["timeline"]["from_server_history"]
+    texts = [e["text"] for e in server_entries]
+    assert "status -> running" in texts and "status -> error" in texts
+    assert texts.index("status -> running") < texts.index("status -> error")
+    assert any(t.startswith("ERROR LLMServiceUnavailableError") for t in texts)
+    assert all(e["at"] for e in server_entries)  # the server's own times
+    assert report.data["last_error"]["code"] == "LLMServiceUnavailableError"
+    assert report.data["last_error"]["retryable"] is True
+    out = io.StringIO()
+    assert await report_command(settings, cid, "md", None, out) == 1  # like wait: an error
+    md = out.getvalue()
+    assert "## Timeline" in md and "status \\-\\> error" in md
+    assert "`LLMServiceUnavailableError`" in md and "retryable" in md
+    assert KEY not in md
+    json_out = io.StringIO()
+    await report_command(settings, cid, "json", None, json_out)
+    assert json.loads(json_out.getvalue())["last_error"]["code"] == "LLMServiceUnavailableError"

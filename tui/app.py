@@ -15,35 +15,44 @@ to the app with messages (`tui.messages`); the table's highlight tells the Fleet
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
+import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AsyncExitStack
+from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.css.query import NoMatches
 from textual.notifications import SeverityLevel
+from textual.worker import Worker, WorkerState
 
 from tui import bulk
 from tui.actions import with_bindings
 from tui.client.config import ServerConfig
+from tui.client.errors import ApiError
 from tui.config import THEMES
 from tui.headless.listen import Listen
 from tui.keymap import DASHBOARD, DETAIL, remap
-from tui.messages import BulkAction, OpenConversation
+from tui.logs import state_dir
+from tui.messages import BulkAction, FindText, OpenConversation, WriteReport
 from tui.palette import ActionCommands
 from tui.screens.alerts import AlertsScreen
 from tui.screens.confirm import ConfirmScreen, ResultsScreen
 from tui.screens.dashboard import DashboardScreen
 from tui.screens.detail import DetailScreen
+from tui.screens.error_groups import ErrorGroupsScreen
 from tui.screens.errors import ErrorsScreen
 from tui.screens.help import HelpScreen
 from tui.screens.live import LiveScreen
+from tui.screens.queue import QueueScreen
 from tui.session import build_fleet, run_fleet
 from tui.settings import Settings
 from tui.state.alerts import Alert
+from tui.state.attention import error_groups, queue
 from tui.state.stores import Stores
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
@@ -52,6 +61,13 @@ from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
 
 FLUSH_DELAY = 0.1  # coalesce store changes: at most ~10 repaints a second
+
+
+def _write_text(path: Path, text: str) -> None:
+    path.parent.mkdir(parents=True, exist_ok=True)
+    path.write_text(text, encoding="utf-8")
+
+
 ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
 
 
@@ -307,7 +323,7 @@ class OhtopApp(App[None]):
 
         self.push_screen(ConfirmScreen(question, detail), answered)
 
-    @work(group="actions")
+    @work(group="actions", exit_on_error=False)
     async def _act(self, action: str, keys: list[Key]) -> None:
         results = await self.fleet.act(action, keys)
         failed = sum(1 for _, outcome in results if not outcome.ok)
@@ -325,6 +341,27 @@ class OhtopApp(App[None]):
         """The alerts list."""
         self.push_screen(AlertsScreen(self.fleet.recorder))
 
+    def action_queue(self) -> None:
+        """Every conversation that needs a person, and why."""
+        needs = queue(
+            self.stores.status,
+            time.time(),
+            self.alerts.thresholds,
+            self.fleet.last_heard,
+            self.fleet.refused.get,
+        )
+        self.push_screen(QueueScreen(needs))
+
+    def action_error_groups(self) -> None:
+        """The errors of the last hour, grouped by code."""
+        self.push_screen(ErrorGroupsScreen(error_groups(self.stores.status, time.time() - 3600)))
+
+    @on(FindText)
+    def _find(self, message: FindText) -> None:
+        for screen in self.live_screens():
+            if isinstance(screen, DashboardScreen):
+                screen.find(message.text)
+
     def action_help(self) -> None:
         """Show the keys."""
         self.push_screen(HelpScreen(self.dashboard_actions, self.detail_actions))
@@ -337,10 +374,48 @@ class OhtopApp(App[None]):
 
     @on(OpenConversation)
     def _open(self, message: OpenConversation) -> None:
-        """Open the detail screen of one conversation."""
-        screen = with_bindings(DetailScreen, self.detail_actions)
+        """Open the detail screen of one conversation, and read its server history."""
+        screen_class = with_bindings(DetailScreen, self.detail_actions)
         trends = self.fleet.recorder.trends
-        self.push_screen(screen(self.stores, message.key, self.alerts.thresholds, trends))
+        screen = screen_class(self.stores, message.key, self.alerts.thresholds, trends)
+        self.push_screen(screen)
+        self._read_history(screen)
+
+    @work(group="histories", exit_on_error=False)
+    async def _read_history(self, screen: DetailScreen) -> None:
+        try:
+            entries = await self.fleet.server_history(screen.key)
+        except ApiError as exc:
+            entries = None
+            self.stores.errors.add(screen.key[0], str(exc.kind), f"history: {exc.message}")
+        if screen.is_attached:
+            screen.show_history(entries)
+
+    @on(WriteReport)
+    @work(group="reports", exit_on_error=False)
+    async def _write_report(self, message: WriteReport) -> None:
+        """A triage report, as `ohtop report` writes it, into the state directory."""
+        from tui.headless.report import gather
+
+        self.notify("Writing the report…", timeout=2)
+        try:
+            report = await gather(self.fleet, message.key)
+            folder = state_dir() / "reports"
+            stamp = time.strftime("%Y%m%d-%H%M%S")
+            path = folder / f"ohtop-{message.key[1][:12]}-{stamp}.md"
+            await asyncio.to_thread(_write_text, path, report.markdown())
+        except (ApiError, LookupError, OSError) as exc:
+            self.notify(f"Report not written: {exc}", severity="error", markup=False)
+            return
+        self.notify(f"Report written to {path}", timeout=10, markup=False)
+
+    def on_worker_state_changed(self, event: Worker.StateChanged) -> None:
+        """A worker that failed is shown and counted; the app goes on."""
+        if event.state is WorkerState.ERROR:
+            error = event.worker.error
+            what = f"{type(error).__name__}: {error}" if error else "failed"
+            self.stores.errors.add("ohtop", "internal", f"{event.worker.name}: {what}"[:200])
+            self.notify(f"Something failed: {what}"[:200], severity="error", markup=False)
 
     @on(ConversationTable.Highlighted)
     def _follow_selection(self, event: ConversationTable.Highlighted) -> None:

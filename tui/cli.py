@@ -195,6 +195,14 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="browser tabs served at once; each runs one dashboard (default 4)",
     )
+    report = sub.add_parser(
+        "report",
+        help="a triage report of one conversation: statuses, timeline, last error, tasks, events",
+    )
+    _add(report, SUPPRESS, _servers)
+    report.add_argument("conversation", help="conversation id (hex, dashed, or a unique prefix)")
+    report.add_argument("--format", choices=("md", "json"), default="md")
+    report.add_argument("-o", "--output", type=Path, default=None, metavar="FILE")
     history = sub.add_parser(
         "history", help="print the stored transitions and alerts (of one conversation)"
     )
@@ -276,6 +284,10 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         if args.max_sessions < 1:
             raise UsageError("--max-sessions must be 1 or more")
         return web_command(args, Listen(args.host, args.port), args.max_sessions)
+    if args.command == "report":
+        from tui.headless.report import report_command
+
+        return _run(report_command(settings, args.conversation, args.format, args.output))
     if args.command == "exporter":
         from tui.headless.exporter import exporter_command, metrics_listen
 

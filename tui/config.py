@@ -17,7 +17,7 @@ from pydantic import BaseModel, ConfigDict, Field, ValidationError, field_valida
 
 from tui.client.budget import DEFAULT_RATE, parse_rate
 from tui.client.config import ServerConfig
-from tui.state.alerts import Thresholds
+from tui.state.alerts import ALERT_KINDS, Thresholds
 from tui.state.history import DEFAULT_DAYS, DEFAULT_MAX_BYTES
 from tui.state.polling import PollIntervals
 from tui.state.stream_manager import DEFAULT_CAP
@@ -114,9 +114,20 @@ class Alerts(_Strict):
     starting_minutes: float = Field(default=_ALERT.starting_minutes, gt=0)
     silent_minutes: float = Field(default=_ALERT.silent_minutes, gt=0)
     bell: bool = False
+    on: list[str] = Field(default_factory=lambda: sorted(_ALERT.kinds))  # which alerts
+    command: list[str] = Field(default_factory=list)  # run per alert, the alert on stdin
+    command_timeout: float = Field(default=10.0, gt=0)
+
+    @field_validator("on")
+    @classmethod
+    def _kinds(cls, kinds: list[str]) -> list[str]:
+        unknown = sorted(set(kinds) - set(ALERT_KINDS))
+        if unknown:
+            raise ValueError(f"unknown alert {unknown[0]!r}; choose from {', '.join(ALERT_KINDS)}")
+        return kinds
 
     def thresholds(self) -> Thresholds:
-        return Thresholds(self.starting_minutes, self.silent_minutes)
+        return Thresholds(self.starting_minutes, self.silent_minutes, frozenset(self.on))
 
 
 class History(_Strict):

@@ -15,6 +15,22 @@ class OpenConversation(Message):
         super().__init__()
 
 
+class FindText(Message):
+    """Show the conversations matching this text (an error code, say) in the list."""
+
+    def __init__(self, text: str) -> None:
+        self.text = text
+        super().__init__()
+
+
+class WriteReport(Message):
+    """Write a triage report of one conversation to a file."""
+
+    def __init__(self, key: Key) -> None:
+        self.key = key
+        super().__init__()
+
+
 class BulkAction(Message):
     """Pause or resume these conversations (after confirming); `hidden`: marked but filtered."""
 

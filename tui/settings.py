@@ -68,6 +68,8 @@ class Settings:
     history: Path | None = None  # the history store (None: no history; resolve() turns it on)
     history_days: float = Config().history.days
     history_max_bytes: int = int(Config().history.max_mb * 1024 * 1024)
+    alert_command: tuple[str, ...] = ()
+    alert_timeout: float = Config().alerts.command_timeout
 
     def fleet_options(self, details: bool = True) -> FleetOptions:
         """What the Fleet needs of these settings."""
@@ -79,6 +81,8 @@ class Settings:
             history=self.history,
             history_days=self.history_days,
             history_max_bytes=self.history_max_bytes,
+            alert_command=self.alert_command,
+            alert_timeout=self.alert_timeout,
         )
 
     def with_servers(self, servers: tuple[ServerConfig, ...]) -> Settings:
@@ -228,6 +232,8 @@ def resolve(
         history=history_path(args, config),
         history_days=config.history.days,
         history_max_bytes=int(config.history.max_mb * 1024 * 1024),
+        alert_command=tuple(config.alerts.command),
+        alert_timeout=config.alerts.command_timeout,
     )
 
 

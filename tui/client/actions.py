@@ -33,6 +33,7 @@ class Outcome:
     conversation_id: str
     ok: bool
     message: str
+    status: int | None = None  # the HTTP status of a refusal
 
 
 def _request(target: Target, action: str) -> tuple[str, object] | None:
@@ -70,7 +71,7 @@ async def perform(rest: RestClient, targets: list[Target], action: str) -> list[
                 await rest.post_json(path, body)
                 done[path] = Outcome(target.conversation_id, True, f"{action}d")
             except ApiError as exc:
-                done[path] = Outcome(target.conversation_id, False, exc.message)
+                done[path] = Outcome(target.conversation_id, False, exc.message, exc.status)
         result = done[path]
-        out.append(Outcome(target.conversation_id, result.ok, result.message))
+        out.append(Outcome(target.conversation_id, result.ok, result.message, result.status))
     return out

@@ -4,6 +4,7 @@ app server that serves both V1 and V0 (openhands-ai 1.0 to 1.6)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any, Protocol
@@ -15,6 +16,7 @@ from tui.protocol.conversations import AgentConversation, AppConversation, Page,
 from tui.protocol.events import ConversationErrorEvent, Event, TaskItem, parse_event
 from tui.protocol.ids import dashed, segment
 from tui.protocol.status import ServerKind
+from tui.protocol.v0_events import parse_v0_event
 
 AnyConversation = AppConversation | V0Conversation | AgentConversation
 BATCH_LIMIT = 99  # `?ids=` takes at most 99 ids (1.11.0 answers 400 from 100 on)
@@ -23,6 +25,14 @@ PAGE_CAP = 1_000  # items read from one page, whatever a server sends
 NEWEST_LIMIT = 10  # a look at the newest conversations only (finding new ones quickly)
 MAX_PAGES = 1000
 TASK_PAGES = 3  # pages of newest observations searched for the latest task list
+HISTORY_PAGES = 5  # pages (of 100) of one event kind read for a timeline
+# The events a timeline is built from: status changes, errors, pauses, rejected actions.
+HISTORY_KINDS = (
+    "ConversationStateUpdateEvent",
+    "ConversationErrorEvent",
+    "PauseEvent",
+    "UserRejectObservation",
+)
 
 
 @dataclass(slots=True)
@@ -64,6 +74,14 @@ class ConversationSource(Protocol):
 
     async def details(self, conversation_id: str, want_error: bool) -> Details:
         """Latest task list (and last error when asked) from the event history."""
+        ...
+
+    async def history(self, conversation_id: str) -> list[Event] | None:
+        """The events a timeline is built from, oldest first; None: no history here."""
+        ...
+
+    async def recent(self, conversation_id: str, n: int) -> list[Event] | None:
+        """The newest `n` events of any kind, oldest first; None: no history here."""
         ...
 
 
@@ -163,12 +181,10 @@ class _PagedSource:
         raw = await self.rest.get_json(self.batch_path, [("ids", self.wire_id(i)) for i in ids])
         return _batch(raw, ids, self.model)
 
-    async def _search(self, cid: str, kind: str, limit: int, page_id: str | None) -> Any:
-        params: dict[str, Any] = {
-            self.kind_param: kind,
-            "sort_order": "TIMESTAMP_DESC",
-            "limit": limit,
-        }
+    async def _search(
+        self, cid: str, kind: str, limit: int, page_id: str | None, order: str = "TIMESTAMP_DESC"
+    ) -> Any:
+        params: dict[str, Any] = {self.kind_param: kind, "sort_order": order, "limit": limit}
         if page_id:
             params["page_id"] = page_id
         path = self.events_path.format(id=segment(self.wire_id(cid)))
@@ -189,6 +205,26 @@ class _PagedSource:
             errors = [e for e in _events(raw)[0] if isinstance(e, ConversationErrorEvent)]
             out.error = errors[0] if errors else None
         return out
+
+    async def history(self, conversation_id: str) -> list[Event] | None:
+        """Each timeline kind, paged (bounded), merged by timestamp."""
+        out: list[Event] = []
+        for kind in HISTORY_KINDS:
+            page_id: str | None = None
+            for _ in range(HISTORY_PAGES):
+                raw = await self._search(conversation_id, kind, PAGE_LIMIT, page_id, "TIMESTAMP")
+                events, page_id = _events(raw)
+                out += events
+                if not page_id:
+                    break
+        return sorted(out, key=lambda e: e.timestamp)
+
+    async def recent(self, conversation_id: str, n: int) -> list[Event] | None:
+        """The newest `n` events, oldest first."""
+        params: dict[str, Any] = {"sort_order": "TIMESTAMP_DESC", "limit": min(n, PAGE_LIMIT)}
+        path = self.events_path.format(id=segment(self.wire_id(conversation_id)))
+        raw = await self.rest.get_json(path, params, conditional=False)
+        return list(reversed(_events(raw)[0]))
 
 
 class V1AppSource(_PagedSource):
@@ -293,6 +329,24 @@ class V0AppSource:
                     )
         return Details()
 
+    async def history(self, conversation_id: str) -> list[Event] | None:
+        """V0's events (newest 100), as the SDK-style models: agent states and errors."""
+        return await self.recent(conversation_id, PAGE_LIMIT)
+
+    async def recent(self, conversation_id: str, n: int) -> list[Event] | None:
+        """The newest `n` V0 events, oldest first."""
+        raw = await self.rest.get_json(
+            f"api/conversations/{segment(conversation_id)}/events",
+            {"reverse": "true", "limit": min(n, PAGE_LIMIT)},
+            conditional=False,
+        )
+        events = raw.get("events") if isinstance(raw, dict) else None
+        out = []
+        for item in events if isinstance(events, list) else []:
+            with contextlib.suppress(PayloadError):
+                out.append(parse_v0_event(item))
+        return list(reversed([e for e in out if e is not None]))
+
 
 class DualSource:
     """An app server with both APIs (openhands-ai 1.0 to 1.6): V1 conversations over V1,
@@ -333,6 +387,14 @@ class DualSource:
             out.rejected += more.rejected
         return out
 
+    def _source(self, conversation_id: str) -> V1AppSource | V0AppSource:
+        return self.v0 if conversation_id in self._v0_ids else self.v1
+
     async def details(self, conversation_id: str, want_error: bool) -> Details:
-        source: V1AppSource | V0AppSource = self.v0 if conversation_id in self._v0_ids else self.v1
-        return await source.details(conversation_id, want_error)
+        return await self._source(conversation_id).details(conversation_id, want_error)
+
+    async def history(self, conversation_id: str) -> list[Event] | None:
+        return await self._source(conversation_id).history(conversation_id)
+
+    async def recent(self, conversation_id: str, n: int) -> list[Event] | None:
+        return await self._source(conversation_id).recent(conversation_id, n)

@@ -23,35 +23,19 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from tui.client.stats import BUCKETS
 from tui.protocol import status as st
-from tui.state.alerts import silent_for
+from tui.state.attention import REASONS, reasons
 from tui.state.fleet import Fleet
 from tui.state.monitor import link_name
 from tui.state.view import ConversationView
 from tui.state.websocket_store import LinkState
 
-ATTENTION = ("error", "stuck", "waiting_for_confirmation", "silent", "starting_too_long")
+ATTENTION = REASONS
 UNKNOWN = "unknown"
 
 
 def attention_reasons(view: ConversationView, now: float, fleet: Fleet) -> list[str]:
     """Why a conversation needs a person now (the reasons of `ATTENTION`)."""
-    t = fleet.alerts.thresholds
-    out: list[str] = []
-    if view.gone:
-        return out
-    if view.execution_status == "stuck":
-        out.append("stuck")
-    elif view.status == st.ERROR:
-        out.append("error")
-    if view.execution_status == "waiting_for_confirmation":
-        out.append("waiting_for_confirmation")
-    silent = silent_for(view, now, fleet.last_heard(view.key))
-    if silent is not None and silent > t.silent_minutes * 60:
-        out.append("silent")
-    spell = view.in_state(now)
-    if view.status == st.STARTING and spell is not None and spell > t.starting_minutes * 60:
-        out.append("starting_too_long")
-    return out
+    return reasons(view, now, fleet.alerts.thresholds, fleet.last_heard(view.key))
 
 
 class FleetCollector(Collector):

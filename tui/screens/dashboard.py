@@ -9,6 +9,8 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical, VerticalScroll
 from textual.widgets import Footer, Input, Static
 
+from tui import clock
+from tui.format import money
 from tui.keymap import DASHBOARD, key_list, typed
 from tui.messages import BulkAction, OpenConversation
 from tui.screens.live import LiveScreen
@@ -70,7 +72,9 @@ class DashboardScreen(LiveScreen):
                 yield TaskTracker(id="tasks")
                 yield TrendsPanel(self.trends, id="trends")
                 with VerticalScroll(id="connections-scroll"):
-                    yield ConnectionPanel(self.stores.links, self.stores.errors, id="connections")
+                    yield ConnectionPanel(
+                        self.stores.links, self.stores.errors, self.stores.status, id="connections"
+                    )
         yield Footer()
 
     @property
@@ -95,6 +99,9 @@ class DashboardScreen(LiveScreen):
         notes = [f"{len(table.rows)} of {len(self.stores.status)} shown"]
         if stale := self.stores.status.stale:
             notes.append(f"~ {stale} stale, from the last run")
+        if cost := sum(self.stores.status.cost.values()):
+            hour = self.trends.cost_last_hour(cost, clock.wall())
+            notes.append(money(cost) + (f" (+{money(hour)} last hour)" if hour else ""))
         if table.marked:
             hidden = len(table.marked - set(table.rows))
             notes.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
@@ -282,6 +289,14 @@ class DashboardScreen(LiveScreen):
         focus changes (the browser tab regaining focus, say) must not end the typing."""
         if event.widget is self.query_one("#filter", Input):
             self._finding = False
+
+    def find(self, text: str) -> None:
+        """Show what matches `text` (from another screen: an error group, say)."""
+        box = self.query_one("#filter", Input)
+        box.add_class("-visible")
+        box.value = text
+        self._query(replace(self.table.list_query, text=text, status=None))
+        self.table.focus()
 
     def action_clear_filter(self) -> None:
         """Clear the find text and the status filter; back to the list."""

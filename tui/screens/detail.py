@@ -13,6 +13,7 @@ from textual.widgets import Footer, Label, Sparkline, Static
 from tui import clock
 from tui.clipboard import copy
 from tui.keymap import DETAIL
+from tui.messages import WriteReport
 from tui.protocol.status import ServerKind
 from tui.screens.live import LiveScreen
 from tui.state.alerts import Thresholds, warnings_for
@@ -20,24 +21,37 @@ from tui.state.recorder import Trends
 from tui.state.status_store import Transition
 from tui.state.stores import Stores
 from tui.state.stream_manager import link_name
+from tui.state.timeline import Entry, merge
 from tui.state.view import ConversationView, Key
 from tui.text import plain
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.event_tail import EventTail
 from tui.widgets.task_tracker import TaskTracker
 
+HISTORY_WAITING = "reading the server's event history…"
+NO_HISTORY = "this server offers no event history: only what ohtop saw"
+STYLES = {"error": "bold red", "confirmation": "yellow", "finish": "green", "pause": "cyan"}
 
-def timeline_text(transitions: list[Transition]) -> Text:
-    """Each status transition with its local time and why it was seen."""
-    out = Text("Status timeline\n", style="bold")
-    if not transitions:
-        return out.append("No transitions seen yet.", style="dim")
-    for t in transitions:
-        stamp = time.strftime("%H:%M:%S", time.localtime(t.at))
-        if not t.exact:
-            stamp = f"≤{stamp}"  # first sight: the server's last update, the state began by then
-        old = f"{t.old_status}/{t.old_execution or '-'}" if t.old_status else "first seen"
-        out.append(f"{stamp}  {old} -> {t.new_status}/{t.new_execution or '-'}  ({t.reason})\n")
+
+def timeline_text(
+    transitions: list[Transition], server: list[Entry] | None, asked: bool = True
+) -> Text:
+    """The timeline: the server's own history (its times) merged with what ohtop saw."""
+    out = Text("Timeline", style="bold")
+    if not asked:
+        out.append(f"  ({HISTORY_WAITING})", style="dim")
+    elif server is None:
+        out.append(f"  ({NO_HISTORY})", style="dim")
+    out.append("\n")
+    entries = merge(server, transitions)
+    if not entries:
+        return out.append("Nothing seen yet.", style="dim")
+    for e in entries:
+        stamp = time.strftime("%Y-%m-%d %H:%M:%S", time.localtime(e.at))
+        out.append(f"{stamp}  ")
+        out.append("server " if e.source == "server" else "ohtop  ", "dim")
+        out.append_text(plain(e.text, STYLES.get(e.kind, ""), 300))
+        out.append("\n")
     return out
 
 
@@ -90,6 +104,8 @@ class DetailScreen(LiveScreen):
         self.key = key
         self.thresholds = thresholds or Thresholds()
         self.trends = trends or Trends()
+        self.server_history: list[Entry] | None = None
+        self.history_asked = False  # the app fills `server_history` (None: none offered)
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
@@ -122,7 +138,9 @@ class DetailScreen(LiveScreen):
             self.query_one(DetailPane).show(view)
             self._show_triage(view)
             self.query_one(TaskTracker).show(view.tasks if view else None)
-            timeline = timeline_text(self.stores.status.timeline(self.key))
+            timeline = timeline_text(
+                self.stores.status.timeline(self.key), self.server_history, self.history_asked
+            )
             self.query_one("#detail-timeline", Static).update(timeline)
             self.call_after_refresh(self._show_more)
 
@@ -202,6 +220,16 @@ class DetailScreen(LiveScreen):
             return
         self.app.open_url(url)
         self.notify("Opening the link in the browser…", timeout=3)
+
+    def show_history(self, entries: list[Entry] | None) -> None:
+        """The server's event history arrived (None: the server offers none)."""
+        self.server_history, self.history_asked = entries, True
+        if self.is_mounted:  # else on_mount draws it
+            self.refresh_all(None)
+
+    def action_report(self) -> None:
+        """Write a triage report of this conversation (the app says where)."""
+        self.post_message(WriteReport(self.key))
 
     def action_close(self) -> None:
         self.dismiss()

@@ -23,12 +23,17 @@ ERROR_WAIT = 5.0  # seconds an ERROR alert waits for the error's details
 LastHeard = Callable[[Key], float | None]  # wall time of a conversation's last live event
 
 
+ALERT_KINDS = ("error", "stuck", "silent", "starting too long", "waiting", "finished")
+DEFAULT_ALERTS = frozenset({"error", "stuck", "silent", "starting too long"})
+
+
 @dataclass(frozen=True, slots=True)
 class Thresholds:
-    """When a conversation deserves a warning (minutes)."""
+    """When a conversation deserves a warning (minutes), and which alerts are raised."""
 
     starting_minutes: float = 5.0  # STARTING longer than this
     silent_minutes: float = 10.0  # RUNNING/running with no update or event for this long
+    kinds: frozenset[str] = DEFAULT_ALERTS  # of ALERT_KINDS
 
 
 @dataclass(frozen=True, slots=True)
@@ -99,7 +104,7 @@ class AlertWatcher:
         store.changed.subscribe(self._changed)
 
     def _raise(self, view: ConversationView, what: str, detail: str = "", code: str = "") -> None:
-        if view.key in self.acked or view.key in self.muted:
+        if view.key in self.acked or view.key in self.muted or what not in self.thresholds.kinds:
             return
         alert = Alert(view.key, view.title, what, self._wall(), detail, code)
         self.alerts.append(alert)
@@ -142,7 +147,11 @@ class AlertWatcher:
         view = self.store.get(key)
         if view is None or view.gone or not self._news(t, view):
             return
-        if t.new_execution == "stuck" and t.old_execution != "stuck":
+        if t.new_execution == "finished" and t.old_execution != "finished":
+            self._raise(view, "finished", f"{view.tasks_done}/{view.tasks_total} tasks done")
+        elif t.new_execution == "waiting_for_confirmation" and t.old_execution != t.new_execution:
+            self._raise(view, "waiting", "an action waits for a person's confirmation")
+        elif t.new_execution == "stuck" and t.old_execution != "stuck":
             self._raise(view, "stuck")
         elif t.new_status == st.ERROR and t.old_status != st.ERROR:
             if view.last_error is not None:

@@ -14,6 +14,7 @@ resolved settings and read its stores; none of them wires monitors or streams of
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
 import random
 import sqlite3
@@ -28,22 +29,27 @@ import httpx
 from tui.client.actions import Outcome, Target, perform
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
-from tui.client.errors import ApiError
+from tui.client.errors import ApiError, ErrorKind
 from tui.client.stats import RequestStats
 from tui.protocol import status as st
+from tui.protocol.events import Event
 from tui.state.alerts import Alert, AlertWatcher, Thresholds
 from tui.state.backoff import Backoff
 from tui.state.history import DEFAULT_DAYS, DEFAULT_MAX_BYTES, HistoryStore, HistoryUnavailable
+from tui.state.hooks import AlertHooks
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.recorder import Recorder
+from tui.state.status_store import Transition
 from tui.state.stores import Stores
 from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager, link_name
+from tui.state.timeline import Entry, from_events
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
 
 log = logging.getLogger(__name__)
 SUPERVISOR_BACKOFF = Backoff(base=1.0, cap=60.0)
+HISTORY_TTL = 30.0  # seconds a conversation's server history is reused
 
 
 @dataclass(frozen=True, slots=True)
@@ -57,6 +63,8 @@ class FleetOptions:
     history: Path | None = None  # the history store's file (None: no history)
     history_days: float = DEFAULT_DAYS
     history_max_bytes: int = DEFAULT_MAX_BYTES
+    alert_command: tuple[str, ...] = ()  # run per alert, with the alert as JSON on stdin
+    alert_timeout: float = 10.0
 
 
 class Fleet:
@@ -89,6 +97,9 @@ class Fleet:
         self.errors_by_kind: Counter[tuple[str, str]] = Counter()
         self.alerts.raised.subscribe(self._count_error)
         self.history: HistoryStore | None = None
+        self.hooks: AlertHooks | None = None
+        self.refused: dict[Key, str] = {}  # runs a server refused for capacity (until it moves)
+        self.stores.status.transitions.subscribe(self._moved)
         self.history_problem: str | None = None  # why there is no history, when asked for
         self.recorder = Recorder(self.stores, self.alerts, self._per_conversation)
         self._retired: dict[str, RequestStats] = {}  # requests of monitors since replaced
@@ -96,6 +107,8 @@ class Fleet:
         self._transport = transport
         self._rng = rng or random.Random()
         self._tasks: dict[str, asyncio.Task[None]] = {}
+        self._histories: dict[Key, tuple[float, list[Entry] | None]] = {}
+        self._snapshots: dict[str, ServerMonitor] = {}  # monitors of the last snapshot
         self._restarts: dict[str, int] = {}
         self._running = False
 
@@ -106,6 +119,11 @@ class Fleet:
         streams are off."""
         self._running = True
         self._open_history()
+        if self.options.alert_command:
+            self.hooks = AlertHooks(
+                self.options.alert_command, self.stores.errors, timeout=self.options.alert_timeout
+            )
+            self.alerts.raised.subscribe(self.hooks)
         for config in self.servers:
             if only is None or config.label in only:
                 self._start_monitor(config)
@@ -161,6 +179,9 @@ class Fleet:
     async def stop(self) -> None:
         """Stop every task and close every link (bounded: a dead server cannot hold us)."""
         self._running = False
+        for monitor in self._snapshots.values():
+            await monitor.rest.aclose()
+        self._snapshots.clear()
         if self._ticker is not None:
             self._ticker.cancel()
         if self.streams is not None:
@@ -171,6 +192,8 @@ class Fleet:
         if tasks:
             await asyncio.wait(tasks, timeout=5.0)
         self._tasks.clear()
+        if self.hooks is not None:
+            await self.hooks.stop()
         self.recorder.detach()
         if self.history is not None:
             self.recorder.tick()  # the last changes, then everything queued
@@ -192,12 +215,11 @@ class Fleet:
 
         async def one(config: ServerConfig) -> None:
             monitor = self._monitor(config)
+            self._snapshots[monitor.name] = monitor
             try:
                 await monitor.snapshot(histories)
             except ApiError as exc:
                 failures.append(f"{monitor.name}: {exc.message}")
-            finally:
-                await monitor.rest.aclose()
 
         await asyncio.gather(*(one(c) for c in self.servers))
         return failures
@@ -248,11 +270,16 @@ class Fleet:
             if targets:
                 outcomes = await perform(monitor.rest, targets, action)
                 results += list(zip(mine, outcomes, strict=True))
-                for key in mine:
+                for key, outcome in zip(mine, outcomes, strict=True):
                     monitor.poll_soon(key)
+                    if outcome.status == 429:  # the agent server's run capacity is full
+                        self.refused[key] = "run refused: the server's run capacity is full"
         unknown = [k for k in keys if k[0] not in self.monitors]
         results += [(k, Outcome(k[1], False, "its server is not watched")) for k in unknown]
         return results
+
+    def _moved(self, t: Transition) -> None:
+        self.refused.pop(t.key, None)  # a refused run is news only until the state moves
 
     def _count_error(self, alert: Alert) -> None:
         if alert.what != "error":
@@ -273,6 +300,43 @@ class Fleet:
     def last_heard(self, key: Key) -> float | None:
         """Wall time of the last live event of a conversation (None: not streamed)."""
         return self.stores.links.get(link_name(key)).last_event_at
+
+    async def server_history(self, key: Key) -> list[Entry] | None:
+        """The conversation's timeline from its server's own event history (cached for a
+        while); None when the server offers none, or cannot be asked now."""
+        cached = self._histories.get(key)
+        if cached is not None and time.monotonic() - cached[0] < HISTORY_TTL:
+            return cached[1]
+        monitor = self.monitors.get(key[0]) or self._snapshots.get(key[0])
+        source = monitor.source if monitor is not None else None
+        if source is None:
+            return None
+        try:
+            events = await source.history(key[1])
+        except ApiError as exc:
+            if exc.kind not in (ErrorKind.NOT_FOUND, ErrorKind.CLIENT, ErrorKind.NOT_API):
+                raise
+            events = None
+        entries = from_events(events) if events is not None else None
+        self._histories[key] = (time.monotonic(), entries)
+        return entries
+
+    async def recent_events(self, key: Key, n: int = 50) -> list[Event]:
+        """The conversation's newest events from its server (else what ohtop kept)."""
+        monitor = self.monitors.get(key[0]) or self._snapshots.get(key[0])
+        source = monitor.source if monitor is not None else None
+        if source is not None:
+            with contextlib.suppress(ApiError):
+                events = await source.recent(key[1], n)
+                if events:
+                    return events
+        return self.stores.events.events(key)[-n:]
+
+    async def details_of(self, key: Key) -> None:
+        """Read one conversation's task list and last error now (a report wants them)."""
+        monitor = self.monitors.get(key[0]) or self._snapshots.get(key[0])
+        if monitor is not None and monitor.source is not None:
+            await monitor.load_details_of(key)
 
     def request_stats(self, server: str) -> RequestStats:
         """Every request sent to one server so far (across reloads)."""

@@ -28,6 +28,7 @@ from tui.client.sources import (
     NEWEST_LIMIT,
     AnyConversation,
     ConversationSource,
+    Details,
     DualSource,
     conversation_id,
 )
@@ -310,6 +311,13 @@ class ServerMonitor:
 
     # -- histories ------------------------------------------------------------------------
 
+    async def load_details_of(self, key: Key) -> None:
+        """One conversation's task list and last error, now (a report wants them)."""
+        if self.source is None:
+            return
+        details = await self.source.details(key[1], True)
+        self._store_details(key, details)
+
     async def _details_loop(self) -> None:
         """Read histories a few at a time while the poll loop goes on."""
         while True:
@@ -351,13 +359,16 @@ class ServerMonitor:
                         raise
                     self.stores.errors.add(self.name, str(exc.kind), exc.message, key[1])
                     return
-            self.stores.status.set_details(
-                key,
-                tasks=tuple(details.tasks) if details.tasks is not None else None,
-                last_error=ErrorInfo.from_event(details.error) if details.error else None,
-            )
+            self._store_details(key, details)
 
         await asyncio.gather(*(one(k) for k in keys))
+
+    def _store_details(self, key: Key, details: Details) -> None:
+        self.stores.status.set_details(
+            key,
+            tasks=tuple(details.tasks) if details.tasks is not None else None,
+            last_error=ErrorInfo.from_event(details.error) if details.error else None,
+        )
 
     # -- waiting and failing --------------------------------------------------------------
 

@@ -11,17 +11,18 @@ from tui.protocol import status as st
 from tui.state.view import ConversationView, Key
 
 STATUS_RANK = {st.ERROR: 0, st.STARTING: 1, st.RUNNING: 2, st.STOPPED: 3, st.ARCHIVED: 4}
-SORTS = ("status", "updated", "created", "title", "in_state")
+SORTS = ("status", "updated", "created", "title", "in_state", "cost")
 SORT_LABELS = {
     "status": "status",
     "updated": "updated",
     "created": "created",
     "title": "title",
     "in_state": "time in state",
+    "cost": "cost",
 }
 ONLY = {st.ERROR: "errors only", st.STARTING: "starting only", st.RUNNING: "running only"}
 # Sorting by these puts the biggest first unless reversed (newest, longest in state).
-_DESCENDING = frozenset({"updated", "created", "in_state"})
+_DESCENDING = frozenset({"updated", "created", "in_state", "cost"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -108,6 +109,8 @@ def sort_key(v: ConversationView, q: ListQuery) -> tuple[Any, ...]:
             value = v.updated_at.timestamp() if v.updated_at else 0.0
         elif q.sort == "created":
             value = v.created_at.timestamp() if v.created_at else 0.0
+        elif q.sort == "cost":
+            value = v.cost or 0.0
         else:
             value = float(STATUS_RANK.get(v.status, 5))
         primary = -value if descending else value

@@ -9,7 +9,7 @@ from __future__ import annotations
 
 import dataclasses
 import time
-from collections import Counter
+from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
@@ -53,6 +53,9 @@ class StatusStore:
         self._counts: Counter[str] = Counter()  # kept as views change: read on every repaint
         self._servers: set[str] = set()
         self.stale = 0  # views restored from an earlier run, not confirmed by their server yet
+        # Kept as views change (read on every repaint): LLM cost and tokens per server.
+        self.cost: dict[str, float] = defaultdict(float)
+        self.tokens: Counter[str] = Counter()
         self._depth = 0
         self.changed: Signal[frozenset[Key]] = Signal()
         self.transitions: Signal[Transition] = Signal()
@@ -222,6 +225,11 @@ class StatusStore:
     def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
         self._views[new.key] = new
         self.stale += int(new.stale) - int(old.stale if old is not None else False)
+        if old is not None:
+            self.cost[old.server] -= old.cost or 0.0
+            self.tokens[old.server] -= old.tokens or 0
+        self.cost[new.server] += new.cost or 0.0
+        self.tokens[new.server] += new.tokens or 0
         if old is None:
             self._servers.add(new.server)
         else:

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.format import age, duration, state_text, status_word, view_glyph
+from tui.format import age, duration, money, state_text, status_word, view_glyph
 from tui.state.view import ConversationView
 from tui.text import clean
 
@@ -52,6 +52,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("IN STATE", 8, _in_state, align_right=True, keep=4, clocked=True),
     Column("TASKS", 5, _tasks, align_right=True, keep=3),
     Column("UPDATED", 8, _updated, align_right=True, keep=2, clocked=True),
+    Column("COST", 8, lambda v, _: money(v.cost) if v.cost else "-", align_right=True, keep=1),
 )
 SERVER_COLUMN = Column("SERVER", 16, lambda v, _: clean(v.server, 60), keep=2)
 MIN_FLEX = 24

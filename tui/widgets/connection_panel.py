@@ -15,8 +15,9 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import clock
-from tui.format import coarse, short_ids
+from tui.format import coarse, count, money, short_ids
 from tui.state.error_store import ErrorStore
+from tui.state.status_store import StatusStore
 from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore
 from tui.text import clean, plain
 
@@ -44,11 +45,17 @@ class ConnectionPanel(Static):
     COMPONENT_CLASSES = {f"connection-panel--{s.value.lower()}" for s in LinkState}
 
     def __init__(
-        self, store: WebSocketStore, errors: ErrorStore | None = None, *, id: str | None = None
+        self,
+        store: WebSocketStore,
+        errors: ErrorStore | None = None,
+        status: StatusStore | None = None,
+        *,
+        id: str | None = None,
     ) -> None:
         super().__init__(id=id)
         self.store = store
         self.errors = errors
+        self.status = status
         self._shown: Text | None = None
 
     def on_mount(self) -> None:
@@ -100,6 +107,9 @@ class ConnectionPanel(Static):
                 self._lines(out, link.detail, 2, "dim")
             if link.budget:
                 self._lines(out, link.budget, 2, "dim")
+            if self.status is not None and (cost := self.status.cost.get(name, 0.0)):
+                spent = f"LLM {money(cost)}, {count(self.status.tokens[name])} tokens"
+                self._lines(out, spent, 2, "dim")
             self._retry(out, link, now, 2)
             if counts := per_server.get(name):
                 total = sum(counts.values())
