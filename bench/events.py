@@ -5,6 +5,7 @@ second, delay from the server's timestamp to the stores, and this process's CPU.
 from __future__ import annotations
 
 import asyncio
+import cProfile
 import multiprocessing
 import os
 import statistics
@@ -19,9 +20,10 @@ from tui.settings import Settings
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
 
-STREAMS = 100
-RATE = int(os.environ.get("OHTOP_BENCH_EVENTS_PER_S", "500"))
-SECONDS = 20.0
+STREAMS = int(os.environ.get("OHTOP_BENCH_STREAMS", "200"))
+RATE = int(os.environ.get("OHTOP_BENCH_EVENTS_PER_S", "2000"))
+SECONDS = float(os.environ.get("OHTOP_BENCH_EVENTS_SECONDS", "20"))
+PROFILE = os.environ.get("OHTOP_BENCH_PROFILE")  # a file for the cProfile stats of the window
 
 
 def _serve(urls: Any, go: Any) -> None:
@@ -74,9 +76,15 @@ async def run() -> None:
 
             unsubscribe = stores.events.added.subscribe(added)
             go.set()
+            profiler = cProfile.Profile() if PROFILE else None
+            if profiler is not None:
+                profiler.enable()
             cpu, start = cpu_seconds(), time.monotonic()
             await asyncio.sleep(SECONDS)
             wall, used = time.monotonic() - start, cpu_seconds() - cpu
+            if profiler is not None:
+                profiler.disable()
+                profiler.dump_stats(PROFILE)
             unsubscribe()
             up = stores.links.totals()[LinkState.CONNECTED]
     print(f"\n7. Live events: {RATE}/s sent over {up} streams to the dashboard, {wall:.0f} s")

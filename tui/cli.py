@@ -220,6 +220,23 @@ def build_parser() -> argparse.ArgumentParser:
     demo.add_argument("--agent", action="store_true", help="act as one agent server at the root")
     demo.add_argument("--v0", action="store_true", help="act as a V0 app server (socket.io)")
     demo.add_argument("--api-key", default=None, help="require this bearer key")
+    demo.add_argument(
+        "--conversations",
+        type=int,
+        default=None,
+        metavar="N",
+        help="scale mode: N conversations a server (15%% running), scripts frozen",
+    )
+    demo.add_argument(
+        "--events-per-second",
+        type=float,
+        default=0.0,
+        metavar="M",
+        help="scale mode: M live events a second over the running conversations (all servers)",
+    )
+    demo.add_argument(
+        "--servers", type=int, default=1, metavar="K", help="scale mode: K servers on --port.."
+    )
     return parser
 
 
@@ -255,6 +272,16 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return history_command(args)
     if args.command == "demo-server":
+        if args.conversations is not None:
+            from tui.demo.scale import serve_scale
+
+            if args.conversations < 1 or args.servers < 1:
+                raise UsageError("--conversations and --servers must be 1 or more")
+            with contextlib.suppress(KeyboardInterrupt):
+                asyncio.run(
+                    serve_scale(args.port, args.conversations, args.events_per_second, args.servers)
+                )
+            return 0
         from tui.demo.server import serve_forever
 
         with contextlib.suppress(KeyboardInterrupt):

@@ -1,0 +1,69 @@
+"""Reproducible scale for anyone: `ohtop demo-server --conversations N --events-per-second M
+--servers K` runs K demo servers of N conversations each, with a share of them running and M
+live events a second spread over them, so the scale figures of `make bench` can be seen."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+
+from tui.demo.server import DemoServer
+from tui.demo.world import DemoWorld
+
+RUNNING_SHARE = 0.15  # a big deployment's mix: most conversations are stopped
+
+
+def scale_world(n: int, seed: int) -> DemoWorld:
+    """N conversations, all visible, scripts frozen; a share of them RUNNING."""
+    world = DemoWorld(n=n, seed=seed, spawn_every=1e12, max_visible=None)
+    rng = random.Random(seed)
+    for c in world.conversations.values():
+        c.born, c.deleted = -1.0, False
+        c.script.steps.clear()
+        if rng.random() < RUNNING_SHARE:
+            c.sandbox, c.execution = "RUNNING", "running"
+        else:
+            c.sandbox, c.execution = "PAUSED", None
+    return world
+
+
+async def pump(world: DemoWorld, rate: float) -> None:
+    """`rate` execution-status events a second, round robin over the running conversations
+    (each flips running <-> paused), paced to the clock."""
+    live = [c for c in world.conversations.values() if c.sandbox == "RUNNING"]
+    if not live or rate <= 0:
+        return
+    loop = asyncio.get_running_loop()
+    sent, start = 0, loop.time()
+    while True:
+        due = int((loop.time() - start) * rate)
+        for _ in range(due - sent):
+            c = live[sent % len(live)]
+            world.push_state(c, "paused" if c.execution == "running" else "running")
+            sent += 1
+        await asyncio.sleep(0.01)
+
+
+async def serve_scale(port: int, conversations: int, rate: float, servers: int) -> None:
+    """Run `servers` demo servers on consecutive ports until interrupted."""
+    started: list[DemoServer] = []
+    pumps = []
+    try:
+        for i in range(servers):
+            world = scale_world(conversations, seed=100 + i)
+            server = DemoServer(world, port=port + i if port else 0)
+            url = await server.start()
+            started.append(server)
+            pumps.append(asyncio.create_task(pump(world, rate / servers)))
+            live = sum(1 for c in world.conversations.values() if c.sandbox == "RUNNING")
+            print(
+                f"demo server {i + 1}/{servers} at {url}: {conversations:,} conversations, "
+                f"{live:,} running, {rate / servers:,.0f} events/s",
+                flush=True,
+            )
+        await asyncio.Event().wait()
+    finally:
+        for task in pumps:
+            task.cancel()
+        for server in started:
+            await server.stop()
