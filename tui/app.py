@@ -69,6 +69,7 @@ def _write_text(path: Path, text: str) -> None:
 
 
 ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
+LINKS_EVERY = 1.0  # seconds between redraws of the link panel for counters alone
 
 
 class OhtopApp(App[None]):
@@ -102,6 +103,8 @@ class OhtopApp(App[None]):
         self._dirty: set[Key] = set()
         self._events_dirty: set[Key] = set()
         self._links_dirty = False
+        self._links_counted = False  # only counters changed since the panel was drawn
+        self._links_drawn = 0.0
         self._flush_pending = False
         self._unsubscribers: list[Callable[[], None]] = []
         self._pending_alerts: list[Alert] = []
@@ -125,7 +128,8 @@ class OhtopApp(App[None]):
         self._unsubscribers = [
             self.alerts.raised.subscribe(self._alert),
             self.stores.status.changed.subscribe(self._status_changed),
-            self.stores.links.changed.subscribe(self._link_changed),
+            self.stores.links.changed.subscribe(self._link_counted),
+            self.stores.links.state_changed.subscribe(self._link_changed),
             self.stores.events.added.subscribe(self._event_added),
         ]
         self.theme = self.settings.theme
@@ -175,6 +179,11 @@ class OhtopApp(App[None]):
         self._links_dirty = True
         self._schedule_flush()
 
+    def _link_counted(self, _name: str) -> None:
+        """Only counters moved (events received): the panel catches up at most each second."""
+        self._links_counted = True
+        self._schedule_flush()
+
     def _event_added(self, key: Key) -> None:
         self._events_dirty.add(key)
         self._schedule_flush()
@@ -198,6 +207,10 @@ class OhtopApp(App[None]):
         keys, self._dirty = frozenset(self._dirty), set()
         events, self._events_dirty = frozenset(self._events_dirty), set()
         links, self._links_dirty = self._links_dirty, False
+        if self._links_counted and time.monotonic() - self._links_drawn >= LINKS_EVERY:
+            links = True
+        if links:
+            self._links_counted, self._links_drawn = False, time.monotonic()
         screens = self.live_screens()
         if self.paused:  # the view stays as it was; the stores keep everything
             self._held |= keys

@@ -68,7 +68,7 @@ class DashboardScreen(LiveScreen):
                 yield Input(placeholder="find: title, id, repository, status, error", id="filter")
                 yield EventTail(id="tail")
             with Vertical(id="side"):
-                yield DetailPane(id="detail")
+                yield DetailPane(id="detail", compact=True)
                 yield TaskTracker(id="tasks")
                 yield TrendsPanel(self.trends, id="trends")
                 with VerticalScroll(id="connections-scroll"):

@@ -29,6 +29,7 @@ DEFAULT_CAP = 50
 # `execution_status=error` before the ConversationErrorEvent that says why.
 LINGER = 10.0
 RECONCILE_DELAY = 0.2  # status changes within this window are looked at together
+REORDER_EVERY = 5.0  # seconds between looks at which of the active ones are busiest
 RESTART_BACKOFF = Backoff(base=1.0, cap=30.0)  # a worker that ended on its own
 VersionProbe = Callable[[str], Awaitable[str | None]]
 log = logging.getLogger(__name__)
@@ -77,6 +78,8 @@ class StreamManager:
         self.linger = linger
         self._leaving: dict[Key, float] = {}  # key -> when its stream stops
         self._reconcile_later: asyncio.TimerHandle | None = None
+        self._relevant: dict[Key, tuple[object, ...] | None] = {}
+        self._reconciled_at = 0.0
         self._restarts: dict[Key, int] = {}  # workers that ended on their own, per key
         self.restarted = 0
         self.reconnects: Counter[str] = Counter()  # links that came back after a drop, per server
@@ -108,13 +111,33 @@ class StreamManager:
             self.reconcile()
 
     def _changed(self, keys: frozenset[Key]) -> None:
+        relevant = False
         for key in keys:
             if (worker := self.workers.get(key)) is not None:
                 worker.notify()
-        # Choosing looks at every conversation: once per burst of changes, not per event.
-        if self._reconcile_later is None:
-            loop = asyncio.get_running_loop()
+            view = self.stores.status.get(key)
+            now = self._relevance(view) if view is not None else None
+            if self._relevant.get(key) != now:
+                self._relevant[key] = now
+                relevant = True
+        # Choosing looks at every conversation: only when a change can alter the choice (a
+        # running <-> paused flip does not), once per burst; the order of the busiest is
+        # looked at again now and then.
+        loop = asyncio.get_running_loop()
+        due = loop.time() - self._reconciled_at >= REORDER_EVERY
+        if (relevant or due) and self._reconcile_later is None:
             self._reconcile_later = loop.call_later(RECONCILE_DELAY, self._reconcile_now)
+
+    def _relevance(self, view: ConversationView) -> tuple[object, ...]:
+        """What of a conversation decides whether (and where) it streams."""
+        return (
+            self._active(view),
+            view.gone,
+            view.status,
+            view.conversation_url,
+            view.session_api_key,
+            view.runtime_status,
+        )
 
     def _reconcile_now(self) -> None:
         self._reconcile_later = None
@@ -182,6 +205,7 @@ class StreamManager:
         """Start workers for wanted conversations; stop the others once they have lingered."""
         wanted = set(self.wanted())
         loop = asyncio.get_running_loop()
+        self._reconciled_at = loop.time()
         for key in list(self._tasks):
             if key in wanted:
                 self._leaving.pop(key, None)

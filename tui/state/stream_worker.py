@@ -84,6 +84,7 @@ def _later_or_equal(a: str, b: str) -> bool:
         return a >= b
 
 
+PUBLISH_EVERY = 0.5  # seconds between two updates of a link's counters
 MAX_SEQ = 10_000_000  # no conversation has ten million events
 MAX_SEQ_STEP = 10_000  # durable seqs run one by one; this is a generous slack
 LINK_BACKOFF = Backoff(base=1.0, cap=30.0)
@@ -198,6 +199,10 @@ class StreamWorker:
         self.implausible = 0  # seqs not followed
         self._up_since = 0.0
         self.unexpected = 0  # failures that were not the link's (shown and retried)
+        self.received = 0  # events taken in over every link so far
+        self.last_event_at: float | None = None
+        self._published_at = float("-inf")
+        self._publish_later: asyncio.TimerHandle | None = None
 
     def notify(self) -> None:
         """The conversation changed over REST (maybe a new URL or key): look again."""
@@ -298,6 +303,7 @@ class StreamWorker:
                 self.attempt = 0
             raise
         finally:
+            self.publish_counts()
             await _close(stream)
 
     def _handle(self, item: Incoming | SyncFrame | ErrorFrame) -> None:
@@ -326,8 +332,23 @@ class StreamWorker:
         elif item.event.timestamp:
             self._advance_timestamp(item)
         self._sink.ingest(self.key, item)
-        info = self._links.get(self.link)
-        self._links.set(self.link, received=info.received + 1, last_event_at=time.time())
+        self.received += 1
+        self.last_event_at = time.time()
+        # The link's counters are published a few times a second, not per event: every link
+        # change redraws the connection panel.
+        if self._clock() - self._published_at >= PUBLISH_EVERY:
+            self.publish_counts()
+        elif self._publish_later is None:  # the stream may go quiet: publish them anyway
+            loop = asyncio.get_running_loop()
+            self._publish_later = loop.call_later(PUBLISH_EVERY, self.publish_counts)
+
+    def publish_counts(self) -> None:
+        """Put the events received (and when the last came) in the link store."""
+        if self._publish_later is not None:
+            self._publish_later.cancel()
+            self._publish_later = None
+        self._published_at = self._clock()
+        self._links.set(self.link, received=self.received, last_event_at=self.last_event_at)
 
     def _advance_seq(self, seq: int) -> None:
         """Move the resume cursor forward, only by a plausible step. Durable seqs run one by

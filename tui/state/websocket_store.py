@@ -51,7 +51,8 @@ class WebSocketStore:
 
     def __init__(self) -> None:
         self._links: dict[str, LinkInfo] = {}
-        self.changed: Signal[str] = Signal()
+        self.changed: Signal[str] = Signal()  # any field
+        self.state_changed: Signal[str] = Signal()  # its state or error: what people watch
 
     def get(self, name: str) -> LinkInfo:
         """The link called `name` (DISCONNECTED if never seen)."""
@@ -102,13 +103,18 @@ class WebSocketStore:
         old = self.get(name)
         new = dataclasses.replace(old, **changes)
         if new != old or name not in self._links:
+            known = name in self._links
             self._links[name] = new
             self.changed.emit(name)
+            said = (new.state, new.last_error, new.detail)
+            if not known or said != (old.state, old.last_error, old.detail):
+                self.state_changed.emit(name)
 
     def remove(self, name: str) -> None:
         """Forget a link (a stream that is no longer wanted)."""
         if self._links.pop(name, None) is not None:
             self.changed.emit(name)
+            self.state_changed.emit(name)
 
     def totals(self) -> dict[LinkState, int]:
         """How many links are in each state."""

@@ -68,7 +68,8 @@ class ConnectionPanel(Static):
         """Rebuild from the store."""
         text = self.compose_links(self.store.links())
         if text != self._shown:  # countdowns and ages move, but not on every tick
-            # Lines of the same lengths wrap the same: the panel's height cannot change.
+            # Lines are wrapped here, to the panel's width: the same number of lines is the
+            # same height, and no layout pass is needed (it costs the whole screen).
             same_shape = self._shown is not None and _shape(self._shown) == _shape(text)
             self._shown = text
             self.update(text, layout=not same_shape)
@@ -102,7 +103,7 @@ class ConnectionPanel(Static):
         for link in servers:
             name = link.name.removeprefix("server ")
             self._state(out, link)
-            out.append_text(plain(name, "bold", 60))
+            out.append_text(plain(name, "bold", max(8, self._width - 16)))
             if link.detail:
                 self._lines(out, link.detail, 2, "dim")
             if link.budget:
@@ -131,7 +132,7 @@ class ConnectionPanel(Static):
             self._state(out, link)
             cid = link.name.rsplit("/", 1)[-1]
             label = f"{link.group} {ids[cid]}" if several else ids[cid]
-            out.append_text(plain(label, "", 40))
+            out.append_text(plain(label, "", max(8, self._width - 32)))
             seen = f" {link.received} ev"
             if link.last_event_at is not None:
                 seen += f" · {coarse(wall - link.last_event_at)}"  # a minute clock: idle stays idle
@@ -169,5 +170,5 @@ class ConnectionPanel(Static):
             self._lines(out, "; ".join(parts), indent)
 
 
-def _shape(text: Text) -> list[int]:
-    return [len(line) for line in text.plain.split("\n")]
+def _shape(text: Text) -> int:
+    return text.plain.count("\n")

@@ -16,21 +16,23 @@ from tui.text import clean, plain
 Fields = list[tuple[str, Text]]
 
 
-def _since(view: ConversationView, now: float) -> str:
+def _since(view: ConversationView, now: float, compact: bool) -> str:
     seconds = view.in_state(now)
     if seconds is None:
         return ""
     if view.since_exact:
         return f"  for {duration(seconds)}"
+    if compact:
+        return f"  for ≥{duration(seconds)}"
     return f"  for at least {duration(seconds)} (since the server's last update)"
 
 
-def _fields(view: ConversationView, now: float) -> Fields:
+def _fields(view: ConversationView, now: float, compact: bool = False) -> Fields:
     status = f"{view_glyph(view)} {clean(status_word(view), 24)}"
-    if view.at_rest:
+    if view.at_rest and not compact:
         status += " (sandbox up, agent not working)"
     rows: list[tuple[str, Text]] = [
-        ("Status", Text(status + _since(view, now))),
+        ("Status", Text(status + _since(view, now, compact))),
         ("Execution", plain(view.execution_status or "-")),
     ]
     if view.kind == ServerKind.V1:
@@ -86,19 +88,21 @@ def _error(view: ConversationView) -> Text | None:
 class DetailPane(Static):
     """The selected conversation: status, fine status, times, cost, last error."""
 
-    def __init__(self, *, id: str | None = None) -> None:
+    def __init__(self, *, id: str | None = None, compact: bool = False) -> None:
         super().__init__(id=id)
         self.view: ConversationView | None = None
+        self.compact = compact  # the side pane: short words, so its height holds still
         self._shown: Parts | None = None
 
     def show(self, view: ConversationView | None) -> None:
         """Display `view` (None: nothing selected); nothing happens if the text is the same."""
         self.view = view
-        parts = _parts(view)
+        parts = _parts(view, self.compact)
         if parts == self._shown:  # the same text: durations change once a second at most
             return
         # Same title, fields and error, only values moved: the height stays (no layout pass).
-        same_shape = _shape(parts) == _shape(self._shown)
+        width = self.content_region.width
+        same_shape = _shape(parts, width) == _shape(self._shown, width)
         self._shown = parts
         self.update(_render(parts), layout=not same_shape)
 
@@ -112,10 +116,11 @@ class DetailPane(Static):
 Parts = tuple[Text, Fields, Text | None] | None
 
 
-def _parts(view: ConversationView | None) -> Parts:
+def _parts(view: ConversationView | None, compact: bool = False) -> Parts:
     if view is None:
         return None
-    return plain(view.title or "(untitled)", "bold", 200), _fields(view, clock.wall()), _error(view)
+    fields = _fields(view, clock.wall(), compact)
+    return plain(view.title or "(untitled)", "bold", 200), fields, _error(view)
 
 
 def _render(parts: Parts) -> Group | Text:
@@ -130,8 +135,16 @@ def _render(parts: Parts) -> Group | Text:
     return Group(*out)
 
 
-def _shape(parts: Parts) -> object:
+LABEL_COLUMN = 12  # "Repository " and the grid's padding
+
+
+def _shape(parts: Parts, width: int) -> object:
+    """What decides the pane's height: the title, which fields and how many lines each value
+    wraps to, the error. Values changing within their lines ("running" -> "paused") do not
+    change it, so they cost a repaint, not a layout pass of the whole screen."""
     if parts is None:
         return None
     title, fields, err = parts
-    return title, [(name, len(value)) for name, value in fields], err
+    room = max(1, width - LABEL_COLUMN) if width else 0
+    rows = [(name, -(-value.cell_len // room) if room else len(value)) for name, value in fields]
+    return title.cell_len // max(1, width or 1), rows, err
