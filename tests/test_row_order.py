@@ -86,3 +86,39 @@ def test_descending_titles_put_a_word_before_its_prefix() -> None:
     forward = [titles[k] for k in order(views, ListQuery(sort="title"))]
     backward = [titles[k] for k in order(views, ListQuery(sort="title", reverse=True))]
     assert forward == ["ab", "abc", "b"] and backward == ["b", "abc", "ab"]
+
+
+@settings(max_examples=200, deadline=None)
+@given(
+    initial=st.lists(view_fields, max_size=30),
+    query=queries,
+    typed=st.text(alphabet="abfixlogn ", min_size=1, max_size=6),
+    changes=st.lists(st.tuples(st.integers(0, 40), st.one_of(st.none(), view_fields)), max_size=10),
+)
+def test_typing_letters_narrows_to_what_a_full_sort_gives(
+    initial: list[dict[str, object]],
+    query: ListQuery,
+    typed: str,
+    changes: list[tuple[int, dict[str, object] | None]],
+) -> None:
+    """Find as you type narrows the shown rows one keystroke at a time (no full re-sort);
+    with changes between keystrokes it still equals a full sort."""
+    views = {i: _view(i, f) for i, f in enumerate(initial)}
+    rows = RowOrder()
+    text = query.text
+    rows.rebuild(views.values(), query)
+    for n, char in enumerate(typed):
+        text += char
+        if n < len(changes):
+            i, fields = changes[n]
+            key = ("s", f"{i:032x}")
+            changed = None if fields is None else _view(i, fields)
+            if changed is None:
+                views.pop(i, None)
+            else:
+                views[i] = changed
+            rows.update([(key, changed)])
+        now = ListQuery(text, query.status, query.sort, query.reverse, query.errors_first)
+        rows.rebuild(views.values(), now)
+        assert rows.rows == order(views.values(), now)
+        assert [rows.position(k) for k in rows.rows] == list(range(len(rows.rows)))

@@ -99,6 +99,7 @@ async def test_the_tail_follows_a_selection_a_filter_moved(demo: DemoServer) -> 
         await pilot.pause()
         moved_to = table.cursor_key
         assert moved_to is not None and moved_to != ("demo", conv.hex)
+
         def follows() -> bool:  # events keep arriving: the tail catches up within a flush
             kept = app.stores.events.events(moved_to)
             return tail.shown == len(kept) if kept else tail.empty_reason is not None

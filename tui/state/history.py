@@ -81,6 +81,7 @@ def view_to_row(view: ConversationView) -> str:
     """A view as JSON for the store (never the session key)."""
     data = asdict(view)
     data["session_api_key"] = None
+    data.pop("search_text", None)
     for name in ("created_at", "updated_at"):
         value = data[name]
         data[name] = value.isoformat() if value else None

@@ -5,6 +5,7 @@ from __future__ import annotations
 import math
 from collections.abc import Iterable
 from dataclasses import dataclass, replace
+from functools import lru_cache
 from typing import Any
 
 from tui.protocol import status as st
@@ -35,6 +36,11 @@ class ListQuery:
     reverse: bool = False
     errors_first: bool = False
 
+    @property
+    def words(self) -> tuple[str, ...]:
+        """The find text's words, lowercase (every one must appear)."""
+        return _words(self.text)
+
     def sorted_by(self, sort: str) -> ListQuery:
         """Sort by `sort`; asking for the current sort again reverses it."""
         if sort == self.sort:
@@ -55,8 +61,23 @@ class ListQuery:
         return " · ".join(parts)
 
 
+@lru_cache(maxsize=64)
+def _words(text: str) -> tuple[str, ...]:
+    return tuple(text.lower().split())
+
+
 def haystack(v: ConversationView) -> str:
-    """The text `/` searches: title, id, repository, server, statuses, last error."""
+    """The text `/` searches: title, id, repository, server, statuses, last error (kept on the
+    view object: a keystroke searches every conversation, and a view never changes; a changed
+    conversation is a new view, without it)."""
+    cached = v.search_text
+    if cached is None:
+        cached = _haystack(v)
+        object.__setattr__(v, "search_text", cached)  # a cache, not state: frozen otherwise
+    return cached
+
+
+def _haystack(v: ConversationView) -> str:
     err = v.last_error
     parts: list[Any] = [
         v.title,
@@ -78,7 +99,7 @@ def matches(v: ConversationView, q: ListQuery) -> bool:
     """True when `v` passes the status filter and contains every word of the filter text."""
     if q.status is not None and v.status != q.status:
         return False
-    words = q.text.lower().split()
+    words = q.words
     if not words:
         return True
     text = haystack(v)

@@ -73,6 +73,9 @@ class ConversationView:
     since_exact: bool = False
     # Known from the history store of an earlier run, not yet confirmed by its server.
     stale: bool = False
+    # What find-as-you-type searches, computed once per view (see state.query.haystack); not
+    # copied by dataclasses.replace, so a changed conversation computes its own.
+    search_text: str | None = field(default=None, init=False, repr=False, compare=False)
 
     @property
     def key(self) -> Key:
