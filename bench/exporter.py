@@ -8,6 +8,7 @@ import statistics
 import subprocess
 import sys
 import time
+import urllib.request
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -72,6 +73,31 @@ def _cpu(pid: int) -> float:
     return (int(fields[11]) + int(fields[12])) / os.sysconf("SC_CLK_TCK")
 
 
+def _requests(line: str) -> float:
+    """Total HTTP requests the exporter has made so far, read from its own /metrics."""
+    url = line.split()[-1].strip()
+    text = urllib.request.urlopen(url, timeout=10).read().decode()
+    return sum(
+        float(row.rsplit(" ", 1)[1])
+        for row in text.splitlines()
+        if row.startswith("ohtop_http_requests_total{")
+    )
+
+
+def _settle(line: str, step: float = 10.0, limit: float = 240.0) -> float:
+    """Wait until the request rate stops falling (the start-up work is done); seconds waited."""
+    start = time.monotonic()
+    previous, last_delta = _requests(line), float("inf")
+    while time.monotonic() - start < limit:
+        time.sleep(step)
+        now = _requests(line)
+        delta, previous = now - previous, now
+        if delta >= last_delta * 0.9 and delta < 10 * step:
+            break
+        last_delta = delta
+    return time.monotonic() - start
+
+
 def exporter_idle() -> float:
     """Share of one core the exporter process uses at 1,000 conversations, nothing changing."""
     with child_server(_serve) as url:
@@ -82,8 +108,8 @@ def exporter_idle() -> float:
         )  # fmt: skip
         try:
             assert proc.stdout is not None
-            proc.stdout.readline()
-            time.sleep(45)  # the first listing and the histories of 1,000 conversations settle
+            settled = _settle(proc.stdout.readline().decode())
+            print(f"   (settled after {settled:.0f} s: the first listing and 1,000 histories)")
             cpu, start = _cpu(proc.pid), time.monotonic()
             time.sleep(IDLE_SECONDS)
             return (_cpu(proc.pid) - cpu) / (time.monotonic() - start)
