@@ -14,7 +14,14 @@ def main() -> None:
     print(f"ohtop benchmarks on {platform.machine()} {platform.system()}, Python {python}")
     parse.run()
     load.run()
-    for part in ("ui", "idle", "storm", "events", "exporter", "history"):  # each in its own process (RSS, CPU)
+    for part in (
+        "ui",
+        "idle",
+        "storm",
+        "events",
+        "exporter",
+        "history",
+    ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)
 

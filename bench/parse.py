@@ -118,7 +118,8 @@ def run() -> None:
     print(f"   Python {version} (ohtop's venv)")
     print(f"     json.loads (floor)       {base:10,.0f} frames/s")
     print(
-        f"     ohtop decode -> store    {ours:10,.0f} frames/s   {ours / base:5.0%} of json.loads"
+        f"     ohtop decode -> store    {ours:10,.0f} frames/s"
+        f"   {ours / base:5.0%} of json.loads (target >= 100%)"
     )
     python = sdk_venv()
     if python is None:
@@ -137,11 +138,11 @@ def run() -> None:
     print(f"     json.loads (floor)       {got['floor']:10,.0f} frames/s")
     print(
         f"     ohtop decode -> store    {got['ohtop']:10,.0f} frames/s"
-        f"   {got['ohtop'] / got['floor']:5.0%} of json.loads"
+        f"   {got['ohtop'] / got['floor']:5.0%} of json.loads (target >= 100%)"
     )
     print(
         f"     openhands-sdk Event      {got['sdk']:10,.0f} frames/s"
-        f"   ohtop is {got['ohtop'] / got['sdk']:4.1f}x the SDK (target >= 3x)"
+        f"   ohtop is {got['ohtop'] / got['sdk']:4.1f}x the SDK"
     )
 
 

@@ -93,7 +93,9 @@ def _lenient_datetime(value: Any) -> datetime | None:
 
 def finite(value: Any) -> float | None:
     """A JSON number as a finite float; booleans, NaN, infinities and the rest are None."""
-    if isinstance(value, bool) or not isinstance(value, int | float):
+    if type(value) is float:  # the common case first: this runs for every number of every frame
+        return value if math.isfinite(value) else None
+    if isinstance(value, bool) or not isinstance(value, (int, float)):
         return None
     try:
         number = float(value)
@@ -108,7 +110,7 @@ def _lenient_str(value: Any) -> str | None:
         return value
     if isinstance(value, bool):
         return str(value).lower()
-    if isinstance(value, int | float):
+    if isinstance(value, (int, float)):
         number = finite(value)
         return None if number is None else str(value)
     return None

@@ -76,13 +76,16 @@ class EventSink:
         return True
 
     def _state(self, key: Key, event: StateUpdateEvent, replay: bool) -> None:
+        if replay or key not in self.stores.status:
+            return  # history is old news: the snapshot after a replay has the current state
         stats = event.stats
         usage = stats.usage if stats is not None else None
-        if usage is not None and not replay:
-            self.stores.status.set_usage(key, usage.cost, usage.tokens)
         execution = event.execution_status
-        # History is old news: the snapshot that follows a replay carries the current status.
-        if execution is None or replay or key not in self.stores.status:
-            return
-        if self._newer(key, event):
-            self.stores.status.apply_execution(key, execution, f"event {event.kind}")
+        if execution is not None and not self._newer(key, event):
+            execution = None
+        self.stores.status.apply_state(
+            key,
+            f"event {event.kind}",
+            execution_status=execution,
+            usage=(usage.cost, usage.tokens) if usage is not None else None,
+        )

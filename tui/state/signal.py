@@ -14,21 +14,24 @@ class Signal(Generic[T]):
     """Calls every subscriber with a value; a failing subscriber is logged, never propagated."""
 
     def __init__(self) -> None:
-        self._subscribers: list[Callable[[T], None]] = []
+        # A tuple, replaced on (un)subscribe: emit runs per event and must not copy it.
+        self._subscribers: tuple[Callable[[T], None], ...] = ()
 
     def subscribe(self, callback: Callable[[T], None]) -> Callable[[], None]:
         """Register `callback`; returns a function that unsubscribes it."""
-        self._subscribers.append(callback)
+        self._subscribers += (callback,)
 
         def unsubscribe() -> None:
-            if callback in self._subscribers:
-                self._subscribers.remove(callback)
+            subscribers = list(self._subscribers)
+            if callback in subscribers:
+                subscribers.remove(callback)
+                self._subscribers = tuple(subscribers)
 
         return unsubscribe
 
     def emit(self, value: T) -> None:
         """Deliver `value` to every subscriber."""
-        for callback in list(self._subscribers):
+        for callback in self._subscribers:
             try:
                 callback(value)
             except Exception:

@@ -7,7 +7,6 @@ error, enrichment from the event history, gone); the coarse status they imply is
 
 from __future__ import annotations
 
-import dataclasses
 import time
 from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
@@ -109,7 +108,7 @@ class StatusStore:
         now = self._wall()
         if old is None:
             since = _server_time(view, now)
-            first = dataclasses.replace(view, status_since=since, since_exact=False)
+            first = view.evolve(status_since=since, since_exact=False)
             return self._commit(None, first, reason)
         fields = _EVENT_FIELDS + (("execution_status",) if view.kind == ServerKind.V0 else ())
         changes: dict[str, Any] = {f: getattr(old, f) for f in fields if getattr(view, f) is None}
@@ -123,7 +122,7 @@ class StatusStore:
         else:
             changes["status_since"] = old.status_since
             changes["since_exact"] = old.since_exact
-        new = dataclasses.replace(view, **changes)  # one copy per snapshot: polls are frequent
+        new = view.evolve(**changes)  # one copy per snapshot: polls are frequent
         return new != old and self._commit(old, new, reason)
 
     def restore(
@@ -160,13 +159,28 @@ class StatusStore:
 
     def apply_execution(self, key: Key, execution_status: str, reason: str) -> bool:
         """A live execution status (a stream event): the coarse status follows it."""
+        return self.apply_state(key, reason, execution_status=execution_status)
+
+    def apply_state(
+        self,
+        key: Key,
+        reason: str,
+        execution_status: str | None = None,
+        usage: tuple[float | None, int | None] | None = None,
+    ) -> bool:
+        """One live state update (its execution status, its cost and tokens) as one change."""
         old = self._views.get(key)
         if old is None:
             return False
-        status = derive.after_execution(
-            old.kind, old.status, execution_status, old.sandbox_status, old.runtime_status
-        )
-        return self._change(old, reason, execution_status=execution_status, status=status)
+        fields: dict[str, Any] = {}
+        if usage is not None:
+            fields["cost"], fields["tokens"] = usage
+        if execution_status is not None:
+            fields["execution_status"] = execution_status
+            fields["status"] = derive.after_execution(
+                old.kind, old.status, execution_status, old.sandbox_status, old.runtime_status
+            )
+        return bool(fields) and self._change(old, reason, **fields)
 
     def apply_error(self, key: Key, error: ErrorInfo, reason: str, live: bool) -> bool:
         """The conversation's last error; a live one also means its run died (status ERROR)."""
@@ -200,8 +214,7 @@ class StatusStore:
 
     def set_usage(self, key: Key, cost: float | None, tokens: int | None) -> bool:
         """Cost and tokens from a live stats update."""
-        old = self._views.get(key)
-        return old is not None and self._change(old, "event stats", cost=cost, tokens=tokens)
+        return self.apply_state(key, "event stats", usage=(cost, tokens))
 
     def mark_gone(self, key: Key, reason: str = "deleted") -> bool:
         """Deleted or missing on its server: shown as gone, no longer polled or streamed."""
@@ -213,14 +226,17 @@ class StatusStore:
     # -- internals ------------------------------------------------------------------------
 
     def _change(self, old: ConversationView, reason: str, **fields: Any) -> bool:
-        if all(getattr(old, name) == value for name, value in fields.items()):
+        for name, value in fields.items():
+            if getattr(old, name) != value:
+                break
+        else:
             return False
         status = fields.get("status", old.status)
         execution = fields.get("execution_status", old.execution_status)
         if (status, execution) != (old.status, old.execution_status):
             fields["status_since"] = self._wall()
             fields["since_exact"] = True
-        return self._commit(old, dataclasses.replace(old, **fields), reason)
+        return self._commit(old, old.evolve(**fields), reason)
 
     def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
         self._views[new.key] = new

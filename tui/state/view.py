@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass, field
+from dataclasses import dataclass, field, fields
 from datetime import datetime
+from typing import Any
 
 from tui.client.secrets import redact
 from tui.protocol import status as st
@@ -74,8 +75,18 @@ class ConversationView:
     # Known from the history store of an earlier run, not yet confirmed by its server.
     stale: bool = False
     # What find-as-you-type searches, computed once per view (see state.query.haystack); not
-    # copied by dataclasses.replace, so a changed conversation computes its own.
+    # copied by dataclasses.replace or `evolve`, so a changed conversation computes its own.
     search_text: str | None = field(default=None, init=False, repr=False, compare=False)
+
+    def evolve(self, **changes: Any) -> ConversationView:
+        """`dataclasses.replace` in about half the time: the live path copies a view per change."""
+        if not changes.keys() <= _INIT_NAMES:
+            raise TypeError(f"not fields of a view: {sorted(changes.keys() - _INIT_NAMES)}")
+        new = _new(ConversationView)
+        for name in _INIT_ORDER:
+            _set(new, name, changes[name] if name in changes else getattr(self, name))
+        _set(new, "search_text", None)
+        return new
 
     @property
     def key(self) -> Key:
@@ -105,3 +116,9 @@ class ConversationView:
     def tasks_total(self) -> int:
         """How many tasks there are."""
         return len(self.tasks or ())
+
+
+_INIT_ORDER = tuple(f.name for f in fields(ConversationView) if f.init)
+_INIT_NAMES = frozenset(_INIT_ORDER)
+_new = object.__new__
+_set = object.__setattr__
