@@ -85,7 +85,7 @@ async def run() -> None:
     one_by_one = polls_per_minute(mix)
     print(f"\n5. Idle: {rows:,} conversations, nothing changing, {wall:.0f} s (headless)")
     print("   " + ", ".join(f"{n} {status}" for status, n in mix.most_common()))
-    print(f"   CPU {used / wall:6.2%} of one core   (target < 1%)")
+    print(f"   CPU {used / wall:6.2%} of one core   (target < 0.5%)")
     print(f"   frames {(frames.frames - drawn) / wall:5.2f}/s   requests", end="")
     sent = (requests.sent - asked) * 60 / wall
     print(f" {sent:5.1f}/min   streams up {links[LinkState.CONNECTED]}")

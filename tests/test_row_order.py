@@ -119,6 +119,20 @@ def test_typing_letters_narrows_to_what_a_full_sort_gives(
                 views[i] = changed
             rows.update([(key, changed)])
         now = ListQuery(text, query.status, query.sort, query.reverse, query.errors_first)
-        rows.rebuild(views.values(), now)
+        rows.requery(views.values(), now)
         assert rows.rows == order(views.values(), now)
         assert [rows.position(k) for k in rows.rows] == list(range(len(rows.rows)))
+
+
+def test_a_title_changed_in_place_while_finding_is_found_by_its_new_words() -> None:
+    """A conversation whose new title keeps its place in the order (sorted by status) is
+    searched by that new title on the next keystroke."""
+    fields: dict[str, object] = {"status": "RUNNING", "created": 1, "updated": 1, "since": 1}
+    views = {i: _view(i, {**fields, "title": "fix login"}) for i in range(3)}
+    rows = RowOrder()
+    rows.requery(views.values(), ListQuery("fix"))
+    views[1] = _view(1, {**fields, "title": "fix zz"})
+    rows.update([(views[1].key, views[1])])
+    now = ListQuery("fix z")
+    rows.requery(views.values(), now)
+    assert rows.rows == order(views.values(), now) == [views[1].key]

@@ -85,6 +85,28 @@ def test_a_silent_running_conversation_is_alerted_once(clock: ManualClock) -> No
     assert [a.what for a in watcher.alerts] == ["silent"]
 
 
+def test_silence_is_counted_from_the_last_event_heard(clock: ManualClock) -> None:
+    """A conversation looked at before it could be silent is looked at again when it could
+    be: an event heard in between moves that moment on, so no alert comes early or late."""
+    heard: dict[object, float] = {}
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(
+        store, Thresholds(silent_minutes=10), wall=clock, last_heard=lambda k: heard.get(k)
+    )
+    view = _view("RUNNING", "running", updated_at=datetime.fromtimestamp(clock.now, UTC))
+    store.upsert(view)
+    watcher.tick()  # first look: 0 min silent
+    clock.advance(8 * 60)
+    heard[view.key] = clock.now  # an event at minute 8
+    for _ in range(10):  # minutes 9 to 18
+        clock.advance(60)
+        watcher.tick()
+        assert not watcher.alerts, f"alerted {clock.now - heard[view.key]:.0f} s after an event"
+    clock.advance(60)  # minute 19: more than ten minutes since the event
+    watcher.tick()
+    assert [a.what for a in watcher.alerts] == ["silent"]
+
+
 def test_starting_too_long_is_alerted_once_per_spell(clock: ManualClock) -> None:
     store = StatusStore(wall=clock)
     watcher = AlertWatcher(store, Thresholds(starting_minutes=5), wall=clock)

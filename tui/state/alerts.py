@@ -16,6 +16,7 @@ from dataclasses import dataclass, replace
 
 from tui.protocol import status as st
 from tui.state.signal import Signal
+from tui.state.spells import DueQueue
 from tui.state.status_store import StatusStore, Transition
 from tui.state.view import ConversationView, Key
 
@@ -93,9 +94,14 @@ class AlertWatcher:
         self.raised: Signal[Alert] = Signal()
         self._last_heard = last_heard
         self._flagged: set[tuple[Key, str]] = set()  # (key, what) raised in the current spell
-        # Checked each tick instead of every conversation; kept up to date by transitions.
-        self._starting = {v.key for v in store if v.status == st.STARTING}
-        self._running = {v.key for v in store if v.execution_status == "running"}
+        # Looked at when their spell could first cross its limit; kept up by transitions.
+        self._starting = DueQueue()
+        self._running = DueQueue()
+        for v in store:
+            if v.status == st.STARTING:
+                self._starting.schedule(v.key, 0.0)
+            if v.execution_status == "running":
+                self._running.schedule(v.key, 0.0)
         self._waiting: dict[Key, float] = {}  # ERROR alerts waiting for their details
         self.acked: set[Key] = set()  # quiet until the conversation changes again
         self.muted: set[Key] = set()  # quiet until unmuted
@@ -138,8 +144,14 @@ class AlertWatcher:
     def _transition(self, t: Transition) -> None:
         key = t.key
         self.acked.discard(key)  # it changed: news again
-        (self._starting.add if t.new_status == st.STARTING else self._starting.discard)(key)
-        (self._running.add if t.new_execution == "running" else self._running.discard)(key)
+        if t.new_status == st.STARTING:
+            self._starting.schedule(key, 0.0)  # its spell may have begun long ago
+        else:
+            self._starting.discard(key)
+        if t.new_execution == "running":
+            self._running.schedule(key, 0.0)
+        else:
+            self._running.discard(key)
         if t.new_status != st.STARTING:
             self._flagged.discard((key, "starting too long"))
         if t.new_execution != "running":
@@ -185,7 +197,7 @@ class AlertWatcher:
             if now >= deadline and (view := self.store.get(key)) is not None:
                 self._raise_error(view)
         limit = self.thresholds.starting_minutes * 60
-        for key in list(self._starting):
+        for key in self._starting.pop_due(now):
             view = self.store.get(key)
             if view is None or (key, "starting too long") in self._flagged:
                 continue
@@ -193,8 +205,11 @@ class AlertWatcher:
             if spell is not None and spell > limit:
                 self._flagged.add((key, "starting too long"))
                 self._raise(view, "starting too long", f"{spell / 60:.0f} min")
+            elif view.status == st.STARTING:  # again when the spell could first be too long
+                wait = limit - spell if spell is not None else 10.0  # None: since unknown yet
+                self._starting.schedule(key, now + max(wait, 0.0) + 0.001)
         silent_limit = self.thresholds.silent_minutes * 60
-        for key in list(self._running):
+        for key in self._running.pop_due(now):
             view = self.store.get(key)
             if view is None or (key, "silent") in self._flagged:
                 continue
@@ -202,3 +217,6 @@ class AlertWatcher:
             if silent is not None and silent > silent_limit:
                 self._flagged.add((key, "silent"))
                 self._raise(view, "silent", f"nothing heard for {silent / 60:.0f} min")
+            elif silent is not None or view.status == st.RUNNING:  # again when it could be
+                wait = silent_limit - silent if silent is not None else 10.0
+                self._running.schedule(key, now + max(wait, 0.0) + 0.001)

@@ -79,7 +79,7 @@ def haystack(v: ConversationView) -> str:
 
 def _haystack(v: ConversationView) -> str:
     err = v.last_error
-    parts: list[Any] = [
+    parts = (
         v.title,
         v.id,
         v.repository,
@@ -91,8 +91,8 @@ def _haystack(v: ConversationView) -> str:
         v.runtime_status,
         err.code if err else None,
         err.detail if err else None,
-    ]
-    return " ".join(str(p) for p in parts if p).lower()
+    )
+    return " ".join(filter(None, parts)).lower()
 
 
 def matches(v: ConversationView, q: ListQuery) -> bool:

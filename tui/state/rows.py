@@ -5,9 +5,10 @@ from __future__ import annotations
 from bisect import bisect_left
 from collections.abc import Iterable
 from dataclasses import replace
+from itertools import compress
 from typing import Any
 
-from tui.state.query import ListQuery, matches, sort_key
+from tui.state.query import ListQuery, haystack, matches, sort_key
 from tui.state.view import ConversationView, Key
 
 
@@ -20,19 +21,30 @@ class RowOrder:
         self.rows: list[Key] = []
         self._sorted: list[tuple[Any, ...]] = []  # sort keys, parallel to `rows`
         self._placed: dict[Key, tuple[Any, ...] | None] = {}  # None: known but filtered out
-        self._views: dict[Key, ConversationView] = {}  # as last ordered (kept while finding)
+        self._texts: list[str] | None = None  # searched text, parallel to `rows` while finding
+
+    def requery(self, views: Iterable[ConversationView], query: ListQuery) -> None:
+        """Show what a new query selects; typing on in the find text only narrows the rows."""
+        if not self._narrows(query):
+            self.rebuild(views, query)
+            return
+        if self._texts is None:  # finding starts: the rows shown, with their text
+            by_key = {v.key: v for v in views}
+            self._texts = [haystack(by_key[key]) for key in self.rows]
+        self._narrow(query)
 
     def rebuild(self, views: Iterable[ConversationView], query: ListQuery) -> None:
         """Order everything from scratch (a new query, or the first data)."""
-        if self._narrows(query):
-            self._narrow(query)
-            return
         self.query = query
         placed = {v.key: sort_key(v, query) if matches(v, query) else None for v in views}
         self._placed = placed
         self._sorted = sorted(k for k in placed.values() if k is not None)
         self.rows = [k[-1] for k in self._sorted]
-        self._views = {v.key: v for v in views} if query.text else {}
+        if query.text:
+            texts = {v.key: v.search_text for v in views}  # matches() filled them in
+            self._texts = [texts[key] or "" for key in self.rows]
+        else:
+            self._texts = None
 
     def _narrows(self, query: ListQuery) -> bool:
         """The new query only adds letters to the find text: what it shows is a subset of
@@ -40,21 +52,34 @@ class RowOrder:
         old = self.query
         same_order = replace(old, text=query.text) == query
         return (
-            same_order and bool(old.text) and query.text.startswith(old.text) and bool(self._views)
+            same_order
+            and bool(self.rows)
+            and query.text != old.text
+            and query.text.startswith(old.text)
+            and (self._texts is not None or not old.text)
         )
 
     def _narrow(self, query: ListQuery) -> None:
-        keep = [
-            (place, key)
-            for place, key in zip(self._sorted, self.rows, strict=True)
-            if (view := self._views.get(key)) is not None and matches(view, query)
-        ]
-        dropped = set(self.rows) - {key for _, key in keep}
-        for key in dropped:
-            self._placed[key] = None
-        self._sorted = [place for place, _ in keep]
-        self.rows = [key for _, key in keep]
+        # Every word the old text had matched already; only the last one may have grown, and
+        # words after it are new: those alone are looked for (one, while typing a word).
+        old = self.query.text
+        done = len(self.query.words) - (0 if old[-1:].isspace() or not old else 1)
+        fresh = query.words[done:]
+        texts = self._texts or []
+        if len(fresh) == 1:  # the same, a good deal faster
+            word = fresh[0]
+            keep = [word in text for text in texts]
+        else:
+            keep = [all(w in text for w in fresh) for text in texts]
         self.query = query
+        if False not in keep:  # typing the word every row has
+            return
+        placed = self._placed
+        for key in compress(self.rows, [not k for k in keep]):
+            placed[key] = None
+        self._sorted = list(compress(self._sorted, keep))
+        self.rows = list(compress(self.rows, keep))
+        self._texts = list(compress(texts, keep))
 
     def position(self, key: Key) -> int | None:
         """The row of `key`, or None when it is not shown (found by bisection)."""
@@ -64,24 +89,28 @@ class RowOrder:
     def update(self, changed: Iterable[tuple[Key, ConversationView | None]]) -> bool:
         """Move, add or drop the changed conversations. True when any row moved."""
         moved = False
+        texts = self._texts
         for key, view in changed:
             new = sort_key(view, self.query) if view and matches(view, self.query) else None
             old = self._placed.get(key)
             if view is None:
                 self._placed.pop(key, None)
-                self._views.pop(key, None)
             else:
                 self._placed[key] = new
-                if self.query.text:
-                    self._views[key] = view
             if new == old:
+                if new is not None and texts is not None and view is not None:
+                    texts[bisect_left(self._sorted, new)] = haystack(view)  # same place
                 continue
             if old is not None:
                 i = bisect_left(self._sorted, old)
                 del self._sorted[i], self.rows[i]
-            if new is not None:
+                if texts is not None:
+                    del texts[i]
+            if new is not None and view is not None:
                 i = bisect_left(self._sorted, new)
                 self._sorted.insert(i, new)
                 self.rows.insert(i, key)
+                if texts is not None:
+                    texts.insert(i, haystack(view))
             moved = True
         return moved

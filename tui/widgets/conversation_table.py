@@ -97,7 +97,8 @@ class ConversationTable(ScrollView, can_focus=True):
     def set_query(self, query: ListQuery) -> None:
         """Show what `query` selects, in its order."""
         self.list_query = query
-        self.apply_changes(None)
+        self._order.requery(self.store, query)
+        self._moved()
 
     def apply_changes(self, keys: frozenset[Key] | None = None) -> None:
         """Move the changed rows into place (None: order everything again) and repaint."""
@@ -110,13 +111,16 @@ class ConversationTable(ScrollView, can_focus=True):
         else:
             moved = self._order.update((k, self.store.get(k)) for k in keys)
         if moved:
-            self.virtual_size = Size(self.size.width, len(self.rows))
-            self._restore_cursor()
-            self.refresh()
+            self._moved()
         elif keys:
             for key in keys:
                 if (i := self._order.position(key)) is not None:
                     self.refresh_line(i)
+
+    def _moved(self) -> None:
+        self.virtual_size = Size(self.size.width, len(self.rows))
+        self._restore_cursor()
+        self.refresh()
 
     @property
     def rows(self) -> list[Key]:
