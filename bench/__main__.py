@@ -2,16 +2,29 @@
 
 from __future__ import annotations
 
+import contextlib
+import os
 import platform
 import subprocess
 import sys
+from pathlib import Path
 
 from bench import load, parse
+
+
+def _cpu() -> str:
+    """The processor's model name (Linux), else what platform knows."""
+    with contextlib.suppress(OSError):
+        for line in Path("/proc/cpuinfo").read_text(encoding="utf-8").splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    return platform.processor() or "unknown processor"
 
 
 def main() -> None:
     python = sys.version.split()[0]
     print(f"ohtop benchmarks on {platform.machine()} {platform.system()}, Python {python}")
+    print(f"{_cpu()}, {os.cpu_count()} CPUs")
     parse.run()
     load.run()
     for part in (
@@ -21,6 +34,7 @@ def main() -> None:
         "events",
         "exporter",
         "history",
+        "scale",
     ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+import json
 import multiprocessing
+import os
 import resource
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
@@ -27,3 +29,17 @@ def child_server(serve: Callable[..., None], *args: Any) -> Iterator[str]:
     finally:
         process.terminate()
         process.join(10)
+
+
+def peak_rss_mb() -> float:
+    """The peak resident memory of this process so far, in MB."""
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+
+
+def record(bench: str, **figures: float) -> None:
+    """Append one run's figures to the file named by OHTOP_BENCH_RECORD (bench.scale reads
+    them back); nothing when it is not set."""
+    path = os.environ.get("OHTOP_BENCH_RECORD")
+    if path:
+        with open(path, "a", encoding="utf-8") as out:
+            out.write(json.dumps({"bench": bench, **figures}) + "\n")

@@ -8,7 +8,7 @@
     └── Fleet (tui.state.fleet): monitors, streams, alerts and actions; no Textual
 
 Data flows one way: the Fleet writes its stores; the stores emit change signals; the app
-coalesces them (at most ~10 repaints a second) and refreshes every live screen in the stack,
+coalesces them (at most ~20 repaints a second) and refreshes every live screen in the stack,
 so the dashboard under a detail or a dialog is current the moment it shows again. Screens talk
 to the app with messages (`tui.messages`); the table's highlight tells the Fleet what to stream.
 """
@@ -60,7 +60,7 @@ from tui.styles import css_paths
 from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
 
-FLUSH_DELAY = 0.1  # coalesce store changes: at most ~10 repaints a second
+FLUSH_DELAY = 0.05  # coalesce store changes: at most ~20 repaints a second
 
 
 def _write_text(path: Path, text: str) -> None:
