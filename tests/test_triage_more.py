@@ -27,6 +27,7 @@ from tui.state.alerts import Thresholds
 from tui.state.attention import MAX_ITERATIONS, error_groups, queue
 from tui.state.stores import Stores
 from tui.state.view import ErrorInfo
+from tui.state.websocket_store import LinkState
 from tui.widgets.status_indicator import StatusIndicator
 from tui.widgets.table_header import TableHeader
 
@@ -57,7 +58,7 @@ def _stores() -> Stores:
 
 
 def test_the_queue_lists_every_reason_the_longest_waiting_first() -> None:
-    needs = queue(_stores().status, NOW, Thresholds(), lambda _key: None, lambda key: None)
+    needs = queue(_stores().status, NOW, Thresholds(), lambda _key: None, lambda key: [])
     by_title = {n.title: n.reason for n in needs}
     assert by_title == {
         "budget": "ERROR BudgetExceededError",
@@ -72,7 +73,7 @@ def test_the_queue_lists_every_reason_the_longest_waiting_first() -> None:
     assert waits == sorted(waits, reverse=True)
     refused = queue(
         _stores().status, NOW, Thresholds(), lambda _k: None,
-        lambda key: "run refused: capacity is full" if key[1] == "07" * 16 else None,
+        lambda key: ["run_refused"] if key[1] == "07" * 16 else [],
     )  # fmt: skip
     assert any(n.title == "fine" and "capacity" in n.reason for n in refused)
 
@@ -115,6 +116,32 @@ async def test_the_queue_and_the_error_groups_open_with_one_key(demo: DemoServer
             table = _table(app)
             assert table.list_query.text == group.find
             assert set(group.keys) <= set(table.rows)
+
+
+async def test_a_conversation_its_agent_server_lost_is_queued_while_its_app_server_lists_it(
+    demo: DemoServer,
+) -> None:
+    """The app server lists it RUNNING; its sandbox's agent server closes its socket 4004."""
+    conv = next(
+        c for c in demo.world.visible() if c.sandbox == "RUNNING" and c.execution == "running"
+    )
+    conv.script.steps.clear()
+    demo.world.lost_by_agent.add(conv.hex)
+    key = ("demo", conv.hex)
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        link = f"stream demo/{conv.hex}"
+        await wait_for(lambda: app.stores.links.get(link).state is LinkState.FAILED)
+        listed = demo.world.get(conv.hex)
+        assert listed is not None and listed.sandbox == "RUNNING"  # the app server's truth
+        await pilot.press("A")
+        await pilot.pause()
+        assert isinstance(app.screen, QueueScreen)
+        reasons = {n.key: n.reason for n in app.screen.needs}
+        assert "gone from its agent server" in reasons.get(key, ""), reasons.get(key)
+        others = [k for k, r in reasons.items() if "gone from its agent server" in r and k != key]
+        assert others == []
 
 
 async def test_an_alert_hook_gets_the_alert_as_json_and_a_bad_one_is_reported(

@@ -361,7 +361,7 @@ class OhtopApp(App[None]):
             time.time(),
             self.alerts.thresholds,
             self.fleet.last_heard,
-            self.fleet.refused.get,
+            self.fleet.link_reasons,
         )
         self.push_screen(QueueScreen(needs))
 

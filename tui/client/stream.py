@@ -59,6 +59,9 @@ class AuthStyle(StrEnum):
     QUERY = "query"
 
 
+CLOSE_NOT_FOUND = 4004  # the agent server's close: no such conversation here
+
+
 class CloseKind(StrEnum):
     """Why a stream ended, which decides what the reconnect worker does."""
 
@@ -302,7 +305,7 @@ def _closed(exc: ConnectionClosed) -> StreamError:
     text = f"closed {code}" + (f": {reason}" if reason else "")
     if code == 4001:
         return StreamError(CloseKind.AUTH, text, code)
-    if code == 4004:
+    if code == CLOSE_NOT_FOUND:
         return StreamError(CloseKind.NOT_FOUND, text, code)
     if code == 1013:
         return StreamError(CloseKind.TRY_LATER, text, code)

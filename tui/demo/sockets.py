@@ -76,7 +76,8 @@ class DemoSockets:
             ):
                 await ws.close(code=CLOSE_AUTH, message=b"Authentication failed")
                 return ws
-            if conv is None or (sandbox is not None and conv.sandbox_id != sandbox):
+            lost = conv is not None and conv.hex in self.world.lost_by_agent
+            if conv is None or lost or (sandbox is not None and conv.sandbox_id != sandbox):
                 await ws.close(code=CLOSE_NOT_FOUND, message=b"Conversation not found")
                 return ws
             if session:

@@ -70,6 +70,8 @@ class DemoWorld:
         self.max_visible = max_visible
         self.root_session_key: str | None = None  # agent mode at the root: optional key
         self.conversations: dict[str, DemoConversation] = {}
+        # Listed by the app server, unknown to their agent server (its sockets close 4004).
+        self.lost_by_agent: set[str] = set()
         self.listeners: list[Callable[[DemoConversation, int, dict[str, Any]], None]] = []
         self._next_spawn = spawn_every
         for i in range(n):

@@ -23,19 +23,20 @@ from prometheus_client.registry import Collector, CollectorRegistry
 
 from tui.client.stats import BUCKETS
 from tui.protocol import status as st
-from tui.state.attention import REASONS, reasons
+from tui.state.attention import LINK_REASONS, REASONS, reasons
 from tui.state.fleet import Fleet
 from tui.state.monitor import link_name
 from tui.state.view import ConversationView
 from tui.state.websocket_store import LinkState
 
-ATTENTION = REASONS
+ATTENTION = REASONS + LINK_REASONS
 UNKNOWN = "unknown"
 
 
 def attention_reasons(view: ConversationView, now: float, fleet: Fleet) -> list[str]:
     """Why a conversation needs a person now (the reasons of `ATTENTION`)."""
-    return reasons(view, now, fleet.alerts.thresholds, fleet.last_heard(view.key))
+    found = reasons(view, now, fleet.alerts.thresholds, fleet.last_heard(view.key))
+    return found + fleet.link_reasons(view.key)
 
 
 class FleetCollector(Collector):

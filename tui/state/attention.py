@@ -13,6 +13,8 @@ from tui.state.view import ConversationView, Key
 
 # The exporter's stable reasons (a bounded label set).
 REASONS = ("error", "stuck", "waiting_for_confirmation", "silent", "starting_too_long")
+# Reasons that come from what a server did rather than a status (Fleet.link_reasons).
+LINK_REASONS = ("run_refused", "vanished")
 # An error code that is not a failure of the service but the agent running out of steps.
 MAX_ITERATIONS = "MaxIterationsReached"
 LastHeard = Callable[[Key], float | None]
@@ -55,14 +57,13 @@ def queue(
     now: float,
     t: Thresholds,
     last_heard: LastHeard,
-    refused: Callable[[Key], str | None] = lambda _key: None,
+    link_reasons: Callable[[Key], list[str]] = lambda _key: [],
 ) -> list[Need]:
     """Every conversation that needs a person, the longest waiting first."""
     out = []
     for view in views:
-        words = [_words(r, view) for r in reasons(view, now, t, last_heard(view.key))]
-        if (why := refused(view.key)) is not None:
-            words.append(why)
+        found = reasons(view, now, t, last_heard(view.key)) + link_reasons(view.key)
+        words = [_words(r, view) for r in found]
         if words:
             out.append(Need(view.key, view.title, "; ".join(words), view.in_state(now) or 0.0))
     return sorted(out, key=lambda n: -n.waiting)
@@ -79,6 +80,8 @@ def _words(reason: str, view: ConversationView) -> str:
         "waiting_for_confirmation": "waiting for confirmation",
         "silent": "RUNNING but silent",
         "starting_too_long": "STARTING too long",
+        "run_refused": "run refused: the server's run capacity is full",
+        "vanished": "gone from its agent server while its app server lists it running",
     }.get(reason, reason)
 
 

@@ -31,8 +31,10 @@ from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
 from tui.client.errors import ApiError, ErrorKind
 from tui.client.stats import RequestStats
+from tui.client.stream import CLOSE_NOT_FOUND
 from tui.protocol import status as st
 from tui.protocol.events import Event
+from tui.protocol.status import ServerKind
 from tui.state.alerts import Alert, AlertWatcher, Thresholds
 from tui.state.backoff import Backoff
 from tui.state.history import DEFAULT_DAYS, DEFAULT_MAX_BYTES, HistoryStore, HistoryUnavailable
@@ -296,6 +298,19 @@ class Fleet:
     def stream_reconnects(self, server: str) -> int:
         """Streams of one server that came back after a drop."""
         return self.streams.reconnects[server] if self.streams is not None else 0
+
+    def link_reasons(self, key: Key) -> list[str]:
+        """Needs a person for what its servers did, not for its status (of LINK_REASONS): a
+        run refused for capacity, or gone from its agent server (a 4004 close) while its app
+        server still lists it as running."""
+        out = ["run_refused"] if key in self.refused else []
+        view = self.stores.status.get(key)
+        if view is not None and view.kind is not ServerKind.AGENT and not view.gone:
+            link = self.stores.links.get(link_name(key))
+            gone = link.state is LinkState.FAILED and link.last_close_code == CLOSE_NOT_FOUND
+            if gone and view.status in (st.RUNNING, st.STARTING):
+                out.append("vanished")
+        return out
 
     def last_heard(self, key: Key) -> float | None:
         """Wall time of the last live event of a conversation (None: not streamed)."""
