@@ -8,10 +8,17 @@ from typing import Any
 
 from tests.helpers import view, wait_for
 from tests.test_app import _app, _frozen, _loaded, _row_text, _table
+from tests.test_monitor import FAST
+from tui.app import OhtopApp
+from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
+from tui.demo.world import DemoWorld
+from tui.settings import Settings
 from tui.state.query import ListQuery, order
 from tui.state.view import ConversationView, ErrorInfo
+from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.status_indicator import StatusIndicator
+from tui.widgets.table_header import TableHeader
 
 
 def _v(i: int, status: str, title: str, **kw: Any) -> ConversationView:
@@ -127,3 +134,46 @@ async def test_pause_freezes_the_view_and_applies_on_resume(demo: DemoServer) ->
         await pilot.press("p")
         await wait_for(lambda: "ERROR" in _row_text(table, key))
         assert not banner.has_class("-visible")
+
+
+async def test_grouping_by_server_then_repository_names_each_group_with_its_server_count() -> None:
+    """`b` groups the list: each group's rows together, its first row naming it with its size,
+    and the sizes are what each server lists; `b` again groups by repository."""
+    a = DemoServer(DemoWorld(n=7, seed=31, spawn_every=1e9))
+    b = DemoServer(DemoWorld(n=4, seed=32, spawn_every=1e9))
+    await a.start()
+    await b.start()
+    try:
+        servers = (ServerConfig(a.url, name="alpha"), ServerConfig(b.url, name="beta"))
+        app = OhtopApp(Settings(servers=servers, intervals=FAST, max_streams=-1))
+        truth = {"alpha": len(a.world.visible()), "beta": len(b.world.visible())}
+        async with app.run_test(size=(160, 45)) as pilot:
+            table = app.screen.query_one(ConversationTable)
+            await wait_for(lambda: len(table.rows) == sum(truth.values()))
+            await pilot.press("b")
+            await pilot.pause()
+            assert table.list_query.group == "server"
+            lines = [table.render_line(y).text for y in range(len(table.rows))]
+            servers_in_order = [key[0] for key in table.rows]
+            assert servers_in_order == sorted(servers_in_order)  # each server's rows together
+            first = {name: servers_in_order.index(name) for name in truth}
+            for name, row in first.items():
+                assert lines[row].split()[:2] == [name, str(truth[name])], lines[row]
+            rest = [y for y in range(1, len(lines)) if y not in first.values()]
+            assert all(lines[y].split()[0] == "│" for y in rest)
+            header = app.screen.query_one(TableHeader).render().plain
+            assert header.split()[0] == "GROUP" and "SERVER" not in header  # named by the group
+            await pilot.press("b")
+            await pilot.pause()
+            assert table.list_query.group == "repository"
+            views = [app.stores.status.get(k) for k in table.rows]
+            repos = [v.repository or "~" if v else "" for v in views]
+            assert repos == sorted(repos)
+            assert "grouped by repository" in table.list_query.describe()
+            await pilot.press("b", "b")  # error code, then no groups
+            await pilot.pause()
+            assert table.list_query.group is None
+            assert "GROUP" not in app.screen.query_one(TableHeader).render().plain
+    finally:
+        await a.stop()
+        await b.stop()

@@ -2,15 +2,16 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
 from datetime import UTC, datetime
 
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.protocol.status import ServerKind
-from tui.state.query import SORTS, ListQuery, order
+from tui.state.query import GROUPS, SORTS, ListQuery, group_of, order
 from tui.state.rows import RowOrder
-from tui.state.view import ConversationView
+from tui.state.view import ConversationView, ErrorInfo
 
 STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED", "PAUSED?"]
 TITLES = ["", "a", "ab", "abc", "B", "fix login", "Fix", "zz"]
@@ -22,6 +23,7 @@ view_fields = st.fixed_dictionaries(
         "created": st.integers(0, 5),  # few values: ties are where orders disagree
         "updated": st.one_of(st.none(), st.integers(0, 5)),
         "since": st.one_of(st.none(), st.integers(0, 5)),
+        "repository": st.sampled_from([None, "acme/api", "acme/web", "Zed/x"]),
     }
 )
 queries = st.builds(
@@ -31,6 +33,7 @@ queries = st.builds(
     sort=st.sampled_from(SORTS),
     reverse=st.booleans(),
     errors_first=st.booleans(),
+    group=st.one_of(st.none(), st.sampled_from(GROUPS)),
 )
 
 
@@ -44,6 +47,7 @@ def _view(i: int, f: dict[str, object]) -> ConversationView:
         kind=ServerKind.V1,
         status=str(f["status"]),
         title=str(f["title"]),
+        repository=None if f.get("repository") is None else str(f["repository"]),
         created_at=at(f["created"]),
         updated_at=at(f["updated"]),
         status_since=None if f["since"] is None else float(str(f["since"])),
@@ -75,6 +79,14 @@ def test_incremental_order_equals_a_full_sort(
         rows.update([(key, changed)])
         assert rows.rows == order(views.values(), query)
     assert [rows.position(k) for k in rows.rows] == list(range(len(rows.rows)))
+    if query.group is not None:  # each group's rows together, its size counted right
+        by_key = {v.key: v for v in views.values()}
+        groups = [group_of(by_key[k], query.group) for k in rows.rows]
+        for row, group in enumerate(groups):
+            assert rows.group_size(row) == groups.count(group)
+            assert rows.starts_group(row) == (row == 0 or groups[row - 1] != group)
+        runs = [g for n, g in enumerate(groups) if n == 0 or groups[n - 1] != g]
+        assert len(runs) == len(set(runs))
 
 
 def test_descending_titles_put_a_word_before_its_prefix() -> None:
@@ -136,3 +148,17 @@ def test_a_title_changed_in_place_while_finding_is_found_by_its_new_words() -> N
     now = ListQuery("fix z")
     rows.requery(views.values(), now)
     assert rows.rows == order(views.values(), now) == [views[1].key]
+
+
+def test_grouping_by_error_code_puts_coded_failures_first_and_the_healthy_last() -> None:
+    fields: dict[str, object] = {"created": 1, "updated": 1, "since": 1, "title": "t"}
+    coded = replace(_view(0, {**fields, "status": "ERROR"}), last_error=ErrorInfo("E42", "x"))
+    uncoded = _view(1, {**fields, "status": "ERROR"})
+    healthy = _view(2, {**fields, "status": "RUNNING"})
+    assert [group_of(v, "error") for v in (coded, uncoded, healthy)] == [
+        (0, "E42"),
+        (1, "no error code yet"),
+        (2, "not failing"),
+    ]
+    keys = order([healthy, uncoded, coded], ListQuery(group="error"))
+    assert keys == [coded.key, uncoded.key, healthy.key]

@@ -81,6 +81,7 @@ DASHBOARD: tuple[UserAction, ...] = (
     ),
     UserAction("E", "toggle_errors_first", "Errors first", group="Sort"),
     UserAction("dollar_sign", "sort('cost')", "Sort by cost", group="Sort", id="sort_cost"),
+    UserAction("b", "group_by", "Group by (server, repo, error)", group="Sort"),
     UserAction("space", "toggle_mark", "Mark", group="Marks", id="mark"),
     UserAction("asterisk", "mark_all_shown", "Mark all shown", group="Marks"),
     UserAction("x", "clear_marks", "Clear marks", group="Marks"),

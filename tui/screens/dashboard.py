@@ -247,6 +247,10 @@ class DashboardScreen(LiveScreen):
     # -- find and sort -------------------------------------------------------------------
 
     def _query(self, query: ListQuery) -> None:
+        header = self.query_one(TableHeader)
+        if header.group != query.group:
+            header.group = query.group
+            header.refresh()
         self.table.set_query(query)
         self._update_note()
 
@@ -316,6 +320,10 @@ class DashboardScreen(LiveScreen):
     def action_sort(self, sort: str) -> None:
         """Sort by a column; again to reverse."""
         self._query(self.table.list_query.sorted_by(sort))
+
+    def action_group_by(self) -> None:
+        """Group the list by server, then repository, then error code, then not at all."""
+        self._query(self.table.list_query.next_group())
 
     def action_toggle_errors_first(self) -> None:
         """Keep ERROR conversations on top whatever the sort."""

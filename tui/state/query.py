@@ -21,6 +21,9 @@ SORT_LABELS = {
     "in_state": "time in state",
     "cost": "cost",
 }
+# Group the list by (None: no groups); each group's rows stay together, in the sort's order.
+GROUPS = ("server", "repository", "error")
+GROUP_LABELS = {"server": "server", "repository": "repository", "error": "error code"}
 ONLY = {st.ERROR: "errors only", st.STARTING: "starting only", st.RUNNING: "running only"}
 # Sorting by these puts the biggest first unless reversed (newest, longest in state).
 _DESCENDING = frozenset({"updated", "created", "in_state", "cost"})
@@ -35,6 +38,7 @@ class ListQuery:
     sort: str = "status"
     reverse: bool = False
     errors_first: bool = False
+    group: str | None = None  # of GROUPS
 
     @property
     def words(self) -> tuple[str, ...]:
@@ -47,6 +51,11 @@ class ListQuery:
             return replace(self, reverse=not self.reverse)
         return replace(self, sort=sort, reverse=False)
 
+    def next_group(self) -> ListQuery:
+        """Group by the next of GROUPS (after the last: no groups)."""
+        order: list[str | None] = [None, *GROUPS]
+        return replace(self, group=order[(order.index(self.group) + 1) % len(order)])
+
     def describe(self) -> str:
         """A short description for the header."""
         parts = []
@@ -58,6 +67,8 @@ class ListQuery:
         parts.append(f"sort {SORT_LABELS.get(self.sort, self.sort)} {arrow}")
         if self.errors_first:
             parts.append("errors first")
+        if self.group:
+            parts.append(f"grouped by {GROUP_LABELS.get(self.group, self.group)}")
         return " · ".join(parts)
 
 
@@ -136,8 +147,24 @@ def sort_key(v: ConversationView, q: ListQuery) -> tuple[Any, ...]:
             value = float(STATUS_RANK.get(v.status, 5))
         primary = -value if descending else value
     created = v.created_at.timestamp() if v.created_at else 0.0
-    group = q.errors_first and v.status != st.ERROR
-    return (group, primary, -created, v.key)
+    later = q.errors_first and v.status != st.ERROR
+    return (group_of(v, q.group), later, primary, -created, v.key)
+
+
+def group_of(v: ConversationView, group: str | None) -> tuple[int, str]:
+    """`v`'s group as (rank, label): groups order by rank, then label ("" when not grouping);
+    conversations with no value (no repository, no error) come last."""
+    if group == "server":
+        return (0, v.server)
+    if group == "repository":
+        return (0, v.repository) if v.repository else (1, "no repository")
+    if group == "error":
+        err = v.last_error
+        failing = v.status == st.ERROR or v.execution_status == "stuck"
+        if failing and err is not None and err.code:
+            return (0, err.code)
+        return (1, "no error code yet") if failing else (2, "not failing")
+    return (0, "")
 
 
 def order(views: Iterable[ConversationView], q: ListQuery) -> list[Key]:

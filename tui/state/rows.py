@@ -81,6 +81,22 @@ class RowOrder:
         self.rows = list(compress(self.rows, keep))
         self._texts = list(compress(texts, keep))
 
+    def group_at(self, row: int) -> tuple[int, str]:
+        """The group (rank, label) of the row at `row` (see query.group_of)."""
+        group: tuple[int, str] = self._sorted[row][0]
+        return group
+
+    def starts_group(self, row: int) -> bool:
+        """True when `row` is its group's first row."""
+        return row == 0 or self._sorted[row - 1][0] != self._sorted[row][0]
+
+    def group_size(self, row: int) -> int:
+        """How many rows the group of `row` has (found by bisection)."""
+        rank, label = self.group_at(row)
+        start = bisect_left(self._sorted, ((rank, label),))
+        end = bisect_left(self._sorted, ((rank, label + "\x00"),))  # before the next label
+        return end - start
+
     def position(self, key: Key) -> int | None:
         """The row of `key`, or None when it is not shown (found by bisection)."""
         place = self._placed.get(key)

@@ -55,14 +55,21 @@ COLUMNS: tuple[Column, ...] = (
     Column("COST", 8, lambda v, _: money(v.cost) if v.cost else "-", align_right=True, keep=1),
 )
 SERVER_COLUMN = Column("SERVER", 16, lambda v, _: clean(v.server, 60), keep=2)
+# Grouped: the group's name and size on its first row (the cell is the table's to fill).
+GROUP_COLUMN = Column("GROUP", 20, lambda _v, _now: "")
+# The column a group makes redundant (its value is the group's name).
+_SAME_AS_GROUP = {"server": "SERVER", "repository": "REPOSITORY"}
 MIN_FLEX = 24
 
 
-def layout(width: int, show_server: bool) -> list[tuple[Column, int]]:
+def layout(width: int, show_server: bool, group: str | None = None) -> list[tuple[Column, int]]:
     """Each column with its width for a given table width; the flexible column gets the rest."""
     columns = list(COLUMNS)
     if show_server:
         columns.insert(1, SERVER_COLUMN)
+    if group is not None:
+        columns = [c for c in columns if c.title != _SAME_AS_GROUP.get(group)]
+        columns.insert(0, GROUP_COLUMN)
     while True:
         fixed = sum(c.width + 1 for c in columns if c.width)
         droppable = [c for c in columns if c.keep < 9]

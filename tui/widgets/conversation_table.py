@@ -25,7 +25,8 @@ from tui.state.query import ListQuery
 from tui.state.rows import RowOrder
 from tui.state.status_store import StatusStore
 from tui.state.view import ConversationView, Key
-from tui.widgets.columns import Column, layout
+from tui.text import clean
+from tui.widgets.columns import COLUMNS, GROUP_COLUMN, Column, layout
 
 
 def _cell(text: str, width: int, right: bool) -> str:
@@ -255,7 +256,7 @@ class ConversationTable(ScrollView, can_focus=True):
 
     def columns(self) -> list[tuple[Column, int]]:
         """Column layout for the current width."""
-        return layout(self.scrollable_content_region.width, self.show_server)
+        return layout(self.scrollable_content_region.width, self.show_server, self.list_query.group)
 
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_y) + y
@@ -278,22 +279,37 @@ class ConversationTable(ScrollView, can_focus=True):
             row_style += self.get_component_rich_style("conversation-table--marked")
         if row == self.cursor:
             row_style += self.get_component_rich_style("conversation-table--cursor")
-        segments = self._segments(view, row_style, marked)
+        segments = self._segments(view, row_style, marked, self._group_cell(row, y))
         return Strip(segments).adjust_cell_length(width, row_style)
 
-    def _segments(self, view: ConversationView, row_style: Style, marked: bool) -> list[Segment]:
+    def _group_cell(self, row: int, y: int) -> str:
+        """The GROUP cell: the group's name and size on its first row (and on the top line,
+        so the group scrolled into is named), a rule below it; "" when not grouped."""
+        if self.list_query.group is None:
+            return ""
+        if self._order.starts_group(row) or y == 0:
+            _rank, label = self._order.group_at(row)
+            size = f" {self._order.group_size(row)}"
+            room = max(1, GROUP_COLUMN.width - 1 - len(size))
+            name = clean(label, 60)
+            return (name if len(name) <= room else name[: room - 1] + "…") + size
+        return "│"
+
+    def _segments(
+        self, view: ConversationView, row_style: Style, marked: bool, group: str = ""
+    ) -> list[Segment]:
         now = self.clock()
         # Only the colour: the row's background (cursor, error tint) must show through.
         full = self.get_component_rich_style(_status_class(view.status))
         status_style = Style(color=full.color, bold=full.bold)
         out: list[Segment] = [Segment("*" if marked else " ", row_style)]
         clocked: list[str] = []
-        for i, (column, width) in enumerate(self.columns()):
-            cell = column.cell(view, now)
+        for column, width in self.columns():
+            cell = group if column is GROUP_COLUMN else column.cell(view, now)
             if column.clocked:
                 clocked.append(cell)
                 self._fine = self._fine or cell.endswith("s")  # seconds on screen: tick each
-            style = row_style + status_style if i == 0 else row_style
+            style = row_style + status_style if column is COLUMNS[0] else row_style
             out.append(Segment(_cell(cell, width, column.align_right), style))
             out.append(Segment(" ", row_style))
         self._clocked[view.key] = tuple(clocked)

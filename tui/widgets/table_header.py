@@ -10,19 +10,20 @@ from tui.widgets.columns import layout
 
 
 class TableHeader(Widget):
-    """One line of column titles; `show_server` mirrors the table's."""
+    """One line of column titles; `show_server` and `group` mirror the table's."""
 
     DEFAULT_CSS = "TableHeader { height: 1; }"
 
     def __init__(self, *, id: str | None = None) -> None:
         super().__init__(id=id)
         self.show_server = False
+        self.group: str | None = None  # the table's grouping
         self.scrollbar_width = 1  # the table's vertical scrollbar
 
     def render(self) -> Text:
         width = self.size.width - self.scrollbar_width
         parts = [" "]
-        for column, w in layout(width, self.show_server):
+        for column, w in layout(width, self.show_server, self.group):
             title = column.title[:w]
             parts.append(title.rjust(w) if column.align_right else set_cell_size(title, w))
             parts.append(" ")
