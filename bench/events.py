@@ -77,7 +77,7 @@ async def run() -> None:
                     shown.extend(now - at for at in pending)
                     pending.clear()
 
-            app._display = frame  # type: ignore[method-assign]
+            app._display = frame  # type: ignore[method-assign,assignment]
 
             def added(key: Key) -> None:
                 counted[0] += 1
@@ -95,7 +95,7 @@ async def run() -> None:
             cpu, start = cpu_seconds(), time.monotonic()
             await asyncio.sleep(SECONDS)
             wall, used = time.monotonic() - start, cpu_seconds() - cpu
-            if profiler is not None:
+            if profiler is not None and PROFILE:
                 profiler.disable()
                 profiler.dump_stats(PROFILE)
             unsubscribe()

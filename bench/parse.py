@@ -23,6 +23,7 @@ if str(ROOT) not in sys.path:  # run as a script by another venv's Python
     sys.path.insert(0, str(ROOT))
 
 from tui.client.stream import Endpoint, Incoming, decode_frame  # noqa: E402
+from tui.protocol.status import ServerKind  # noqa: E402
 from tui.state.ingest import EventSink  # noqa: E402
 from tui.state.stores import Stores  # noqa: E402
 from tui.state.view import ConversationView  # noqa: E402
@@ -58,7 +59,9 @@ def floor(lines: list[str]) -> None:
 def ohtop(lines: list[str]) -> None:
     """What a live stream does with each frame: decode it, then apply it to the stores."""
     stores = Stores()
-    stores.status.upsert(ConversationView(server="s", id="c" * 32, kind="agent", status="RUNNING"))
+    stores.status.upsert(
+        ConversationView(server="s", id="c" * 32, kind=ServerKind.AGENT, status="RUNNING")
+    )
     sink = EventSink(stores)
     key = ("s", "c" * 32)
     for line in lines:

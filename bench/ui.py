@@ -69,7 +69,7 @@ class Repaints:
             self.last = time.perf_counter()
             self.frames += 1
 
-        app._display = timed  # type: ignore[method-assign]
+        app._display = timed  # type: ignore[method-assign,assignment]
 
 
 async def _churn(stores: Stores, views: list[ConversationView], stop: asyncio.Event) -> None:
