@@ -91,7 +91,7 @@ def _table(records: list[dict[str, Any]], busy: bool) -> None:
 
 
 def run() -> None:
-    print("\n8. How cost grows (targets: RSS < 500 MB and first paint < 1 s at 100,000; key p95")
+    print("\n10. How cost grows (targets: RSS < 500 MB and first paint < 1 s at 100,000; key p95")
     print("   < 16 ms; find < 50 ms; 2,000 events/s at <= 50% of a core, -> screen p95 < 100 ms)")
     for busy in (False, True):
         with tempfile.TemporaryDirectory() as tmp, busy_core(busy):

@@ -200,3 +200,33 @@ async def test_selected_conversation_updates_live_over_its_stream(demo: DemoServ
             return str(panel.render()).splitlines()
 
         await wait_for(lambda: any(conv.hex[:8] in ln and "CONNECTED" in ln for ln in lines()))
+
+
+async def test_a_failed_row_reads_the_error_code_its_server_sent(demo: DemoServer) -> None:
+    """STATE of an ERROR row is the code of the server's last ConversationErrorEvent."""
+
+    def server_code(conv: DemoConversation) -> str | None:
+        codes = [e["code"] for e in conv.events if e.get("kind") == "ConversationErrorEvent"]
+        return codes[-1] if codes else None
+
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)):
+        await _loaded(app, demo)
+        table = _table(app)
+
+        def failed_with_code() -> list[DemoConversation]:
+            return [
+                c
+                for c in demo.world.visible()
+                if c.execution == "error"
+                and server_code(c)
+                and (v := app.stores.status.get(("demo", c.hex))) is not None
+                and v.last_error is not None
+            ]
+
+        await wait_for(lambda: bool(failed_with_code()), timeout=20)
+        conv = failed_with_code()[0]
+        code = server_code(conv)
+        assert code is not None
+        state = _row_text(table, ("demo", conv.hex)).split()[2]  # "✖", "ERROR", then STATE
+        assert state == (code if len(code) <= 16 else code[:15] + "…")

@@ -66,7 +66,10 @@ class DemoSockets:
         if expected is not None and offered is not None and offered != expected:
             raise web.HTTPForbidden(text="invalid session api key")
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4 * 1024 * 1024)
-        await ws.prepare(request)
+        try:
+            await ws.prepare(request)
+        except ConnectionError:  # the client hung up during the handshake: nothing to serve
+            return ws
         self.open_sockets.add(ws)
         try:
             if (

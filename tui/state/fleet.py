@@ -305,10 +305,10 @@ class Fleet:
         server still lists it as running."""
         out = ["run_refused"] if key in self.refused else []
         view = self.stores.status.get(key)
-        if view is not None and view.kind is not ServerKind.AGENT and not view.gone:
+        listed = view is not None and view.status in (st.RUNNING, st.STARTING) and not view.gone
+        if listed and view is not None and view.kind is not ServerKind.AGENT:
             link = self.stores.links.get(link_name(key))
-            gone = link.state is LinkState.FAILED and link.last_close_code == CLOSE_NOT_FOUND
-            if gone and view.status in (st.RUNNING, st.STARTING):
+            if link.state is LinkState.FAILED and link.last_close_code == CLOSE_NOT_FOUND:
                 out.append("vanished")
         return out
 

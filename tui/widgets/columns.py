@@ -6,6 +6,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from tui.format import age, duration, money, state_text, status_word, view_glyph
+from tui.protocol import status as st
 from tui.state.view import ConversationView
 from tui.text import clean
 
@@ -39,6 +40,14 @@ def _updated(v: ConversationView, now: float) -> str:
     return age(v.updated_at, now) if v.updated_at else "-"
 
 
+def _state(v: ConversationView, _now: float) -> str:
+    """The fine state; for a failed conversation, its error code when the server gave one."""
+    err = v.last_error
+    if v.status == st.ERROR and err is not None and err.code and v.execution_status != "stuck":
+        return clean(err.code, 60)
+    return state_text(v)
+
+
 def _status(v: ConversationView, _now: float) -> str:
     glyph = "~" if v.stale else view_glyph(v)  # ~: as last seen, before this run
     return f"{glyph} {clean(status_word(v), 8)}"
@@ -46,7 +55,7 @@ def _status(v: ConversationView, _now: float) -> str:
 
 COLUMNS: tuple[Column, ...] = (
     Column("STATUS", 10, _status),
-    Column("STATE", 16, lambda v, _: state_text(v), keep=5),
+    Column("STATE", 16, _state, keep=5),
     Column("TITLE", 0, lambda v, _: clean(v.title) or "(untitled)"),
     Column("REPOSITORY", 18, lambda v, _: clean(v.repository or "-", 60), keep=1),
     Column("IN STATE", 8, _in_state, align_right=True, keep=4, clocked=True),
