@@ -63,31 +63,39 @@ def _spread(values: list[float], unit: str, scale: float = 1.0) -> str:
     return f"{med:.0f}{unit} ({low:.0f}-{high:.0f})"
 
 
+# (record field, unit, scale) of each column, per benchmark
+UI_COLUMNS = (
+    ("first_paint_ms", " ms", 1.0),
+    ("key_p95_ms", " ms", 1.0),
+    ("find_p50_ms", " ms", 1.0),
+    ("cpu", "%", 100.0),
+    ("rss_mb", " MB", 1.0),
+)
+EVENT_COLUMNS = (
+    ("applied", "", 1.0),
+    ("cpu", "%", 100.0),
+    ("screen_p95_ms", " ms", 1.0),
+    ("rss_mb", " MB", 1.0),
+)
+
+
+def _row(runs: list[dict[str, Any]], columns: tuple[tuple[str, str, float], ...]) -> str:
+    cells = [_spread([r[f] for r in runs if f in r], unit, k) for f, unit, k in columns]
+    return "  ".join(f"{cell:<14}" for cell in cells)
+
+
 def _table(records: list[dict[str, Any]], busy: bool) -> None:
     where = "one core kept busy" if busy else "quiet"
     print(f"\n   The list, {RUNS} runs each, {where}: median (min-max)")
     print("   conversations  first paint      key p95        find p50       CPU (churn)   RSS")
     for n in SIZES:
         runs = [r for r in records if r["bench"] == "ui" and r["n"] == n]
-        figures = [
-            _spread([r["first_paint_ms"] for r in runs], " ms"),
-            _spread([r["key_p95_ms"] for r in runs], " ms"),
-            _spread([r["find_p50_ms"] for r in runs], " ms"),
-            _spread([r["cpu"] for r in runs], "%", 100),
-            _spread([r["rss_mb"] for r in runs], " MB"),
-        ]
-        print(f"   {n:>13,}  " + "  ".join(f"{f:<14}" for f in figures))
+        print(f"   {n:>13,}  " + _row(runs, UI_COLUMNS))
     print(f"\n   Live events over 200 streams, {EVENT_RUNS} runs of 10 s each, {where}")
     print("   events/s   applied/s      CPU            ->screen p95   RSS")
     for rate in RATES:
         runs = [r for r in records if r["bench"] == "events" and r["rate"] == rate]
-        figures = [
-            _spread([r["applied"] for r in runs], ""),
-            _spread([r["cpu"] for r in runs], "%", 100),
-            _spread([r["screen_p95_ms"] for r in runs if "screen_p95_ms" in r], " ms"),
-            _spread([r["rss_mb"] for r in runs], " MB"),
-        ]
-        print(f"   {rate:>8,}   " + "  ".join(f"{f:<14}" for f in figures))
+        print(f"   {rate:>8,}   " + _row(runs, EVENT_COLUMNS))
 
 
 def run() -> None:
