@@ -307,14 +307,16 @@ class Fleet:
         view = self.stores.status.get(key)
         listed = view is not None and view.status in (st.RUNNING, st.STARTING) and not view.gone
         if listed and view is not None and view.kind is not ServerKind.AGENT:
-            link = self.stores.links.get(link_name(key))
-            if link.state is LinkState.FAILED and link.last_close_code == CLOSE_NOT_FOUND:
+            link = self.stores.links.find(link_name(key))
+            failed = link is not None and link.state is LinkState.FAILED
+            if failed and link is not None and link.last_close_code == CLOSE_NOT_FOUND:
                 out.append("vanished")
         return out
 
     def last_heard(self, key: Key) -> float | None:
         """Wall time of the last live event of a conversation (None: not streamed)."""
-        return self.stores.links.get(link_name(key)).last_event_at
+        link = self.stores.links.find(link_name(key))
+        return link.last_event_at if link is not None else None
 
     async def server_history(self, key: Key) -> list[Entry] | None:
         """The conversation's timeline from its server's own event history (cached for a

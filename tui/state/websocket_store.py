@@ -58,6 +58,11 @@ class WebSocketStore:
         """The link called `name` (DISCONNECTED if never seen)."""
         return self._links.get(name) or LinkInfo(name)
 
+    def find(self, name: str) -> LinkInfo | None:
+        """The link called `name`, or None if never seen (no default made: scrapes ask this
+        of every conversation)."""
+        return self._links.get(name)
+
     def has(self, name: str) -> bool:
         """Whether a link of that name is known."""
         return name in self._links
