@@ -130,7 +130,7 @@ def test_typing_letters_narrows_to_what_a_full_sort_gives(
             else:
                 views[i] = changed
             rows.update([(key, changed)])
-        now = ListQuery(text, query.status, query.sort, query.reverse, query.errors_first)
+        now = replace(query, text=text)
         rows.requery(views.values(), now)
         assert rows.rows == order(views.values(), now)
         assert [rows.position(k) for k in rows.rows] == list(range(len(rows.rows)))

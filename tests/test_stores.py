@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import time
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -154,3 +155,18 @@ def test_error_store_counts_and_bounds() -> None:
     assert store.counts == {"http": 1, "network": 1, "payload": 1}
     last = store.last_for("a")
     assert last is not None and last.kind == "payload"
+
+
+def test_a_poll_answer_sent_before_a_live_state_does_not_undo_it() -> None:
+    """A poll that went out before a live event came in answers with older news: the live
+    execution status stays; a poll sent after it is the server's newer word."""
+    store = StatusStore()
+    store.upsert(_view("RUNNING", "running"))
+    asked = time.monotonic()
+    store.apply_state(KEY, "event", execution_status="finished")
+    store.upsert(_view("RUNNING", "waiting_for_confirmation"), asked_at=asked)
+    got = store.get(KEY)
+    assert got is not None and got.execution_status == "finished"
+    store.upsert(_view("RUNNING", "paused"), asked_at=time.monotonic())
+    got = store.get(KEY)
+    assert got is not None and got.execution_status == "paused"

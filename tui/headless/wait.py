@@ -64,6 +64,8 @@ async def wait_command(
         settled: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         def show(view: ConversationView) -> None:
+            if settled.done():
+                return  # the verdict line was the last: nothing after it while shutting down
             stamp = time.strftime("%H:%M:%S")
             state = f"{clean(view.status, 24)} {clean(view.execution_status or '-', 40)}"
             out.write(f"{stamp} {state}  {clean(view.title, 200)}\n")

@@ -206,11 +206,12 @@ class ServerMonitor:
         cursors: set[str] = set()
         page: str | None = None
         for _ in range(MAX_PAGES):
+            asked = time.monotonic()
             items, page, rejected = await self.source.list_page(page)
             self.stores.errors.count_rejected(self.name, rejected, "listed conversations")
             fresh = [i for i in items if conversation_id(i) not in found]
             found.update(conversation_id(i) for i in fresh)
-            await self._apply_all(fresh, "discover")
+            await self._apply_all(fresh, "discover", asked)
             if not self.listed:
                 self._link(LinkState.CONNECTING, detail=f"listing: {len(found):,} so far")
             if not page or page in cursors:  # a repeated cursor would loop forever
@@ -240,25 +241,29 @@ class ServerMonitor:
             return
         page: str | None = None
         for _ in range(NEWEST_PAGES):
+            asked = time.monotonic()
             items, page, rejected = await self.source.list_page(page, NEWEST_LIMIT)
             self.stores.errors.count_rejected(self.name, rejected, "listed conversations")
             known = self.stores.status
             new = [i for i in items if (self.name, conversation_id(i)) not in known]
-            await self._apply_all(new, "discover")
+            await self._apply_all(new, "discover", asked)
             if len(new) < len(items) or not page:
                 return
 
-    async def _apply_all(self, items: Sequence[AnyConversation], reason: str) -> None:
+    async def _apply_all(
+        self, items: Sequence[AnyConversation], reason: str, asked_at: float | None = None
+    ) -> None:
         """Apply listed conversations in chunks, yielding between them so keys stay answered
         while a huge listing is applied."""
         for start in range(0, len(items), APPLY_CHUNK):
             with self.stores.status.batch():
                 for item in items[start : start + APPLY_CHUNK]:
-                    self._apply(item, reason, listed=True)
+                    self._apply(item, reason, listed=True, asked_at=asked_at)
             await asyncio.sleep(0)
 
     async def _poll(self, keys: Sequence[Key]) -> None:
         assert self.source is not None
+        asked = time.monotonic()  # a live state newer than this wins over the answer
         fetched = await self.source.fetch([k[1] for k in keys])
         self.stores.errors.count_rejected(self.name, fetched.rejected, "conversations")
         with self.stores.status.batch():
@@ -274,12 +279,18 @@ class ServerMonitor:
                 if item is None:
                     self._gone(key)
                 else:
-                    self._apply(item, "poll")
+                    self._apply(item, "poll", asked_at=asked)
 
-    def _apply(self, item: AnyConversation, reason: str, listed: bool = False) -> None:
+    def _apply(
+        self,
+        item: AnyConversation,
+        reason: str,
+        listed: bool = False,
+        asked_at: float | None = None,
+    ) -> None:
         view = from_any(self.name, item, self.config.url)
         old = self.stores.status.get(view.key)
-        self.stores.status.upsert(view, reason)
+        self.stores.status.upsert(view, reason, asked_at=asked_at)
         moved = old is None or (old.status, old.gone) != (view.status, view.gone)
         # A listing does not push back a poll that is due (one that failed waits for its
         # retry): a working search must not hide a failing batch endpoint.

@@ -41,8 +41,8 @@ class RowOrder:
         self._sorted = sorted(k for k in placed.values() if k is not None)
         self.rows = [k[-1] for k in self._sorted]
         if query.text:
-            texts = {v.key: v.search_text for v in views}  # matches() filled them in
-            self._texts = [texts[key] or "" for key in self.rows]
+            by_key = {v.key: v for v in views}
+            self._texts = [haystack(by_key[key]) for key in self.rows]
         else:
             self._texts = None
 

@@ -47,6 +47,9 @@ class StatusStore:
     def __init__(self, wall: Callable[[], float] = time.time) -> None:
         self._wall = wall
         self._views: dict[Key, ConversationView] = {}
+        # When a live event last set a conversation's execution status (monotonic): a REST
+        # answer to a request sent before that is older news for those fields.
+        self._live_at: dict[Key, float] = {}
         self._timelines: dict[Key, list[Transition]] = {}  # lists: a deque's block is 0.5 KB
         self._pending: set[Key] = set()
         self._counts: Counter[str] = Counter()  # kept as views change: read on every repaint
@@ -102,10 +105,22 @@ class StatusStore:
 
     # -- mutations ------------------------------------------------------------------------
 
-    def upsert(self, view: ConversationView, reason: str = "poll") -> bool:
-        """Merge a REST snapshot into the store. Returns True when anything changed."""
+    def upsert(
+        self, view: ConversationView, reason: str = "poll", asked_at: float | None = None
+    ) -> bool:
+        """Merge a REST snapshot into the store. Returns True when anything changed.
+
+        `asked_at` (monotonic) is when its request went out: if a live event set the
+        execution status since, the snapshot's status and execution status are older news
+        and the live ones stay (the next poll brings the server's newer word)."""
         old = self._views.get(view.key)
         now = self._wall()
+        if (
+            old is not None
+            and asked_at is not None
+            and self._live_at.get(view.key, -1.0) > asked_at
+        ):
+            view = view.evolve(status=old.status, execution_status=old.execution_status)
         if old is None:
             since = _server_time(view, now)
             first = view.evolve(status_since=since, since_exact=False)
@@ -176,6 +191,7 @@ class StatusStore:
         if usage is not None:
             fields["cost"], fields["tokens"] = usage
         if execution_status is not None:
+            self._live_at[key] = time.monotonic()
             fields["execution_status"] = execution_status
             fields["status"] = derive.after_execution(
                 old.kind, old.status, execution_status, old.sandbox_status, old.runtime_status
@@ -189,6 +205,7 @@ class StatusStore:
             return False
         if not live:
             return self._change(old, reason, last_error=error)
+        self._live_at[key] = time.monotonic()
         return self._change(
             old, reason, last_error=error, execution_status="error", status=st.ERROR
         )
