@@ -11,13 +11,13 @@ from tests.helpers import wait_for
 from tests.test_app import _loaded, _table
 from tests.test_monitor import FAST
 from tui.app import OhtopApp
-from tui.cli import main
+from tui.cli import build_parser, main
 from tui.client.config import ServerConfig
 from tui.config import ConfigError, load, permission_warning, resolve_servers
 from tui.demo.server import DemoServer
 from tui.keymap import DASHBOARD, names
 from tui.screens.help import HelpScreen
-from tui.settings import Settings
+from tui.settings import Settings, resolve
 
 GOOD = """
 theme = "nord"
@@ -142,3 +142,14 @@ async def test_remapped_keys_themes_palette_and_help(demo: DemoServer) -> None:
         table = _table(app)
         await wait_for(lambda: table.list_query.status == "ERROR")
         assert all(app.stores.status.get(k).status == "ERROR" for k in table.rows)  # type: ignore[union-attr]
+
+
+def test_the_demo_keeps_no_history_and_a_real_server_does(tmp_path: Path) -> None:
+    """Each demo run is a new world: an earlier run's history of it would show wrong times."""
+    parser = build_parser()
+    empty = tmp_path / "config.toml"
+    empty.write_text("")
+    env = {"OHTOP_CONFIG": str(empty)}
+    assert resolve(parser.parse_args(["--demo"]), env).history is None
+    real = resolve(parser.parse_args(["--server", "http://127.0.0.1:9"]), env)
+    assert real.history is not None

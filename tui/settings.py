@@ -238,8 +238,11 @@ def resolve(
 
 
 def history_path(args: Namespace, config: Config) -> Path | None:
-    """Where the history store is, unless it is off (`--no-history`, or the config)."""
-    if getattr(args, "no_history", False) or not config.history.enabled:
+    """Where the history store is, unless it is off (`--no-history`, or the config). The demo
+    keeps none: its world starts anew each run, so an earlier run's history would be wrong."""
+    if getattr(args, "demo", False) or getattr(args, "no_history", False):
+        return None
+    if not config.history.enabled:
         return None
     if config.history.path:
         return Path(config.history.path).expanduser()

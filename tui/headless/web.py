@@ -104,7 +104,8 @@ class DashboardSessions(Server):
 
             self._demo_server = DemoServer(flaky_every=DEMO_FLAKY_EVERY)
             url = await self._demo_server.start()
-            self.argv += ["--server", f"demo={url}", "--rate", "100/s"]
+            # A new demo world each run: an earlier run's history of it would be wrong.
+            self.argv += ["--server", f"demo={url}", "--rate", "100/s", "--no-history"]
         self.command = shlex.join(self.argv)
         print(self.url, flush=True)  # the first line on stdout: the page to open
         if not self.listen.loopback:
