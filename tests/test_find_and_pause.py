@@ -17,6 +17,7 @@ from tui.settings import Settings
 from tui.state.query import ListQuery, order
 from tui.state.view import ConversationView, ErrorInfo
 from tui.widgets.conversation_table import ConversationTable
+from tui.widgets.find_box import FindBox
 from tui.widgets.status_indicator import StatusIndicator
 from tui.widgets.table_header import TableHeader
 
@@ -177,3 +178,26 @@ async def test_grouping_by_server_then_repository_names_each_group_with_its_serv
     finally:
         await a.stop()
         await b.stop()
+
+
+async def test_typing_in_the_find_box_asks_for_no_layout_of_the_screen(demo: DemoServer) -> None:
+    """Each keystroke repaints the box and the list; a layout pass of the whole screen (what
+    Textual's Input asks for on every value change) would cost ~40 ms a key whatever the size."""
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        await pilot.press("slash")
+        await pilot.pause()
+        box = app.screen.query_one("#filter", FindBox)
+        asked: list[bool] = []
+        refresh = box.refresh
+
+        def counted(*regions: Any, **kw: Any) -> Any:
+            asked.append(bool(kw.get("layout")))
+            return refresh(*regions, **kw)
+
+        box.refresh = counted  # type: ignore[method-assign]
+        await pilot.press(*"fix")
+        await pilot.pause()
+        assert box.value == "fix" and asked  # the box was repainted ...
+        assert not any(asked)  # ... and never asked for a layout

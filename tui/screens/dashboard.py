@@ -24,6 +24,7 @@ from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
 from tui.widgets.detail_pane import DetailPane
 from tui.widgets.event_tail import EventTail
+from tui.widgets.find_box import FindBox
 from tui.widgets.health_bar import HealthBar
 from tui.widgets.status_indicator import StatusIndicator
 from tui.widgets.table_header import TableHeader
@@ -65,7 +66,7 @@ class DashboardScreen(LiveScreen):
             with Vertical(id="list"):
                 yield TableHeader(id="table-header")
                 yield ConversationTable(self.stores.status, id="table")
-                yield Input(placeholder="find: title, id, repository, status, error", id="filter")
+                yield FindBox(placeholder="find: title, id, repository, status, error", id="filter")
                 yield EventTail(id="tail")
             with Vertical(id="side"):
                 yield DetailPane(id="detail", compact=True)
