@@ -14,6 +14,7 @@ from datetime import datetime
 from typing import Any
 
 from bench.proc import child_server, cpu_seconds, peak_rss_mb, record
+from bench.ui import Repaints
 from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.settings import Settings
@@ -68,16 +69,14 @@ async def run() -> None:
             shown: list[float] = []  # server timestamp -> the first frame after the stores
             pending: list[float] = []
             counted = [0]
-            display = app._display
 
-            def frame(*args: Any) -> None:
-                display(*args)
+            def frame() -> None:
                 if pending:
                     now = time.time()
                     shown.extend(now - at for at in pending)
                     pending.clear()
 
-            app._display = frame  # type: ignore[method-assign,assignment]
+            Repaints(app, on_frame=frame)
 
             def added(key: Key) -> None:
                 counted[0] += 1

@@ -14,6 +14,7 @@ import os
 import random
 import statistics
 import time
+from collections.abc import Callable
 from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
@@ -57,9 +58,10 @@ def _views(n: int) -> list[ConversationView]:
 
 
 class Repaints:
-    """Counts the frames the app hands to its driver, and when the last one went."""
+    """Counts the frames the app hands to its driver, and when the last one went;
+    `on_frame` is called after each."""
 
-    def __init__(self, app: OhtopApp) -> None:
+    def __init__(self, app: OhtopApp, on_frame: Callable[[], None] = lambda: None) -> None:
         self.last = 0.0
         self.frames = 0
         display = app._display
@@ -68,6 +70,7 @@ class Repaints:
             display(*args)
             self.last = time.perf_counter()
             self.frames += 1
+            on_frame()
 
         app._display = timed  # type: ignore[method-assign,assignment]
 

@@ -30,7 +30,7 @@ async def test_a_burst_of_status_changes_is_reconciled_once(
     manager.start()
     assert len(looked) == 1  # on start, at once
     for i in range(50):  # fifty separate changes, as fifty stream events would make
-        stores.status.apply_execution(("s", f"{i:032x}"), "running", "event")
+        stores.status.apply_state(("s", f"{i:032x}"), "event", execution_status="running")
     assert len(looked) == 1
     await asyncio.sleep(RECONCILE_DELAY * 2)
     assert len(looked) == 2

@@ -305,12 +305,14 @@ class Fleet:
         server still lists it as running."""
         out = ["run_refused"] if key in self.refused else []
         view = self.stores.status.get(key)
-        listed = view is not None and view.status in (st.RUNNING, st.STARTING) and not view.gone
-        if listed and view is not None and view.kind is not ServerKind.AGENT:
-            link = self.stores.links.find(link_name(key))
-            failed = link is not None and link.state is LinkState.FAILED
-            if failed and link is not None and link.last_close_code == CLOSE_NOT_FOUND:
-                out.append("vanished")
+        if view is None or view.gone or view.kind is ServerKind.AGENT:
+            return out
+        if view.status not in (st.RUNNING, st.STARTING):
+            return out
+        link = self.stores.links.find(link_name(key))
+        gone = link is not None and link.state is LinkState.FAILED
+        if gone and link is not None and link.last_close_code == CLOSE_NOT_FOUND:
+            out.append("vanished")
         return out
 
     def last_heard(self, key: Key) -> float | None:

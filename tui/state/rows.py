@@ -29,8 +29,7 @@ class RowOrder:
             self.rebuild(views, query)
             return
         if self._texts is None:  # finding starts: the rows shown, with their text
-            by_key = {v.key: v for v in views}
-            self._texts = [haystack(by_key[key]) for key in self.rows]
+            self._texts = self._search_texts(views)
         self._narrow(query)
 
     def rebuild(self, views: Iterable[ConversationView], query: ListQuery) -> None:
@@ -40,11 +39,12 @@ class RowOrder:
         self._placed = placed
         self._sorted = sorted(k for k in placed.values() if k is not None)
         self.rows = [k[-1] for k in self._sorted]
-        if query.text:
-            by_key = {v.key: v for v in views}
-            self._texts = [haystack(by_key[key]) for key in self.rows]
-        else:
-            self._texts = None
+        self._texts = self._search_texts(views) if query.text else None
+
+    def _search_texts(self, views: Iterable[ConversationView]) -> list[str]:
+        """What find searches of each shown row, parallel to `rows`."""
+        by_key = {v.key: v for v in views}
+        return [haystack(by_key[key]) for key in self.rows]
 
     def _narrows(self, query: ListQuery) -> bool:
         """The new query only adds letters to the find text: what it shows is a subset of

@@ -19,9 +19,6 @@ class DueQueue:
         self._heap: list[tuple[float, Key]] = []
         self._due: dict[Key, float] = {}
 
-    def __len__(self) -> int:
-        return len(self._due)
-
     def schedule(self, key: Key, at: float) -> None:
         """Check `key` at wall time `at` (replaces an earlier schedule)."""
         self._due[key] = at

@@ -172,10 +172,6 @@ class StatusStore:
             del timeline[:-TIMELINE_LENGTH]
             self._mark(key)
 
-    def apply_execution(self, key: Key, execution_status: str, reason: str) -> bool:
-        """A live execution status (a stream event): the coarse status follows it."""
-        return self.apply_state(key, reason, execution_status=execution_status)
-
     def apply_state(
         self,
         key: Key,
@@ -228,10 +224,6 @@ class StatusStore:
         if last_error is not None:
             fields["last_error"] = last_error
         return bool(fields) and self._change(old, reason, **fields)
-
-    def set_usage(self, key: Key, cost: float | None, tokens: int | None) -> bool:
-        """Cost and tokens from a live stats update."""
-        return self.apply_state(key, "event stats", usage=(cost, tokens))
 
     def mark_gone(self, key: Key, reason: str = "deleted") -> bool:
         """Deleted or missing on its server: shown as gone, no longer polled or streamed."""
