@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
 
@@ -10,6 +11,7 @@ from tests.conftest import ManualClock
 from tests.helpers import view as _base
 from tui.protocol.events import Event, TaskItem
 from tui.protocol.status import ServerKind
+from tui.state import derive
 from tui.state.error_store import ErrorStore
 from tui.state.event_store import EventStore
 from tui.state.status_store import StatusStore, Transition
@@ -107,6 +109,19 @@ def test_counts_by_status(clock: ManualClock) -> None:
     store.upsert(_view())
     store.upsert(ConversationView(server="s", id="c2", kind=ServerKind.V1, status="ERROR"))
     assert store.counts() == {"RUNNING": 1, "ERROR": 1}
+
+
+def test_counts_by_server_follow_every_change(clock: ManualClock) -> None:
+    """Kept as views change (the minute sample reads them instead of walking every view):
+    always what counting the views gives."""
+    store = StatusStore(wall=clock)
+    for n, (server, status) in enumerate([("a", "RUNNING"), ("a", "ERROR"), ("b", "RUNNING")]):
+        store.upsert(ConversationView(server=server, id=f"c{n}", kind=ServerKind.V1, status=status))
+    store.upsert(ConversationView(server="a", id="c0", kind=ServerKind.V1, status="STOPPED"))
+    store.mark_gone(("b", "c2"))
+    counted = Counter((v.server, v.status) for v in store)
+    assert store.counts_by_server() == counted
+    assert counted == {("a", "STOPPED"): 1, ("a", "ERROR"): 1, ("b", derive.GONE): 1}
 
 
 def test_a_failing_subscriber_does_not_break_the_store(clock: ManualClock) -> None:

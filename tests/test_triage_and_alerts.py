@@ -16,6 +16,7 @@ from tui.demo.server import DemoServer
 from tui.screens.alerts import AlertsScreen
 from tui.screens.detail import DetailScreen
 from tui.settings import Settings
+from tui.state import alerts as alerts_module
 from tui.state.alerts import Alert, AlertWatcher, Thresholds, warnings_for
 from tui.state.status_store import StatusStore
 from tui.state.stores import Stores
@@ -118,6 +119,25 @@ def test_starting_too_long_is_alerted_once_per_spell(clock: ManualClock) -> None
     watcher.tick()
     watcher.tick()
     assert [a.what for a in watcher.alerts] == ["starting too long"]
+
+
+def test_a_tick_looks_at_a_bounded_number_of_spells_and_the_rest_on_the_next(
+    clock: ManualClock, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    """After a first listing every spell is due at once; each tick takes only so many (one
+    tick must not hold the screen), and none is lost."""
+    monkeypatch.setattr(alerts_module, "SPELLS_PER_TICK", 3)
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, Thresholds(starting_minutes=5), wall=clock)
+    for n in range(8):
+        store.upsert(_base(f"c{n}", "STARTING", None, server="s", status_since=None))
+    clock.advance(6 * 60)
+    seen = []
+    for _ in range(4):
+        watcher.tick()
+        seen.append(len(watcher.alerts))
+    assert seen == [3, 6, 8, 8]
+    assert {a.key for a in watcher.alerts} == {("s", f"c{n}") for n in range(8)}
 
 
 def test_triage_warnings() -> None:

@@ -21,6 +21,9 @@ from tui.state.status_store import StatusStore, Transition
 from tui.state.view import ConversationView, Key
 
 ERROR_WAIT = 5.0  # seconds an ERROR alert waits for the error's details
+# Spells looked at per tick and kind: after a first listing of 100,000, every one is due at
+# once, and one tick must not hold the screen for a second (the rest wait for the next ticks).
+SPELLS_PER_TICK = 5_000
 LastHeard = Callable[[Key], float | None]  # wall time of a conversation's last live event
 
 
@@ -197,7 +200,7 @@ class AlertWatcher:
             if now >= deadline and (view := self.store.get(key)) is not None:
                 self._raise_error(view)
         limit = self.thresholds.starting_minutes * 60
-        for key in self._starting.pop_due(now):
+        for key in self._starting.pop_due(now, SPELLS_PER_TICK):
             view = self.store.get(key)
             if view is None or (key, "starting too long") in self._flagged:
                 continue
@@ -209,7 +212,7 @@ class AlertWatcher:
                 wait = limit - spell if spell is not None else 10.0  # None: since unknown yet
                 self._starting.schedule(key, now + max(wait, 0.0) + 0.001)
         silent_limit = self.thresholds.silent_minutes * 60
-        for key in self._running.pop_due(now):
+        for key in self._running.pop_due(now, SPELLS_PER_TICK):
             view = self.store.get(key)
             if view is None or (key, "silent") in self._flagged:
                 continue

@@ -82,6 +82,7 @@ def view_to_row(view: ConversationView) -> str:
     data = asdict(view)
     data["session_api_key"] = None
     data.pop("search_text", None)
+    data.pop("key", None)  # built from server and id
     for name in ("created_at", "updated_at"):
         value = data[name]
         data[name] = value.isoformat() if value else None

@@ -185,11 +185,8 @@ class Recorder:
             self._sample(now, minute)
 
     def _sample(self, now: float, minute: int) -> None:
-        per_server: Counter[tuple[str, str]] = Counter()
-        overall: Counter[str] = Counter()
-        for view in self.stores.status:
-            per_server[(view.server, view.status)] += 1
-            overall[view.status] += 1
+        per_server = self.stores.status.counts_by_server()  # kept by the store: no walk
+        overall = self.stores.status.counts()
         for status in st.SEED_STATUSES:
             self.trends.add_count(status, minute, overall[status])
         self.trends.cost.append((minute, sum(self.stores.status.cost.values())))

@@ -28,11 +28,12 @@ class DueQueue:
         """Stop watching `key` (its entry in the heap is skipped when it comes up)."""
         self._due.pop(key, None)
 
-    def pop_due(self, now: float) -> list[Key]:
-        """Keys due by `now`, each taken off the queue."""
-        out = []
+    def pop_due(self, now: float, most: int | None = None) -> list[Key]:
+        """Keys due by `now`, each taken off the queue; at most `most` of them (the earliest),
+        the rest stay due."""
+        out: list[Key] = []
         heap = self._heap
-        while heap and heap[0][0] <= now:
+        while heap and heap[0][0] <= now and (most is None or len(out) < most):
             at, key = heapq.heappop(heap)
             if self._due.get(key) == at:
                 del self._due[key]

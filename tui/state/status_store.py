@@ -53,6 +53,7 @@ class StatusStore:
         self._timelines: dict[Key, list[Transition]] = {}  # lists: a deque's block is 0.5 KB
         self._pending: set[Key] = set()
         self._counts: Counter[str] = Counter()  # kept as views change: read on every repaint
+        self._server_counts: Counter[tuple[str, str]] = Counter()  # (server, status): the same
         self._servers: set[str] = set()
         self.stale = 0  # views restored from an earlier run, not confirmed by their server yet
         # Kept as views change (read on every repaint): LLM cost and tokens per server.
@@ -83,6 +84,10 @@ class StatusStore:
     def counts(self) -> Counter[str]:
         """How many conversations are in each coarse status."""
         return +self._counts  # a copy without zero counts
+
+    def counts_by_server(self) -> Counter[tuple[str, str]]:
+        """How many conversations each server has in each coarse status."""
+        return +self._server_counts
 
     def servers(self) -> set[str]:
         """The servers that have conversations here."""
@@ -156,6 +161,7 @@ class StatusStore:
             self.stale += int(view.stale)
             self._servers.add(view.server)
             self._counts[view.status] += 1
+            self._server_counts[(view.server, view.status)] += 1
             self._mark(view.key)
             return True
         return self._commit(None, view, reason)
@@ -259,7 +265,9 @@ class StatusStore:
             self._servers.add(new.server)
         else:
             self._counts[old.status] -= 1
+            self._server_counts[(old.server, old.status)] -= 1
         self._counts[new.status] += 1
+        self._server_counts[(new.server, new.status)] += 1
         if old is None or (old.status, old.execution_status) != (
             new.status,
             new.execution_status,
