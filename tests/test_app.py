@@ -6,6 +6,7 @@ from tests.helpers import wait_for
 from tests.test_monitor import FAST
 from tui.app import OhtopApp
 from tui.client.config import ServerConfig
+from tui.config import THEMES
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
 from tui.screens.dashboard import DashboardScreen
@@ -165,6 +166,28 @@ async def test_error_rows_stand_out(demo: DemoServer) -> None:
 
         assert error_row < running_row  # errors sort first
         assert background(error_row) != background(running_row)
+
+
+async def test_rows_repainted_after_a_theme_change_take_its_colours(demo: DemoServer) -> None:
+    """Rows are kept painted between frames; a new theme (or any style change) must not leave
+    them in the old colours."""
+    app = _app(demo)
+    async with app.run_test(size=(160, 45)) as pilot:
+        await _loaded(app, demo)
+        table = _table(app)
+
+        def colours() -> set[object]:
+            return {seg.style.bgcolor for seg in table.render_line(0) if seg.style}
+
+        before = colours()
+        assert before == colours()  # painted again from what was kept: the same
+        app.theme = next(name for name in THEMES if name != app.theme)
+        await pilot.pause()
+        after = colours()
+        table._rows_painted.clear()
+        table._styles.clear()
+        assert after == colours()  # what a fresh paint gives
+        assert after != before
 
 
 async def test_q_quits(demo: DemoServer) -> None:

@@ -30,9 +30,14 @@ from tui.widgets.columns import COLUMNS, GROUP_COLUMN, Column, layout
 
 
 def _cell(text: str, width: int, right: bool) -> str:
+    """`text` in exactly `width` cells (cut on the left when right-aligned)."""
     if right:
         text = text[-width:]
-        return " " * max(0, width - len(text)) + text
+        if not text.isascii():  # wide characters take two cells
+            while cell_len(text) > width:
+                text = text[1:]
+            return " " * (width - cell_len(text)) + text
+        return " " * (width - len(text)) + text
     if cell_len(text) > width:  # cut text says so
         return set_cell_size(text, max(0, width - 1)) + "…" if width > 1 else "…"[:width]
     return set_cell_size(text, width)
@@ -40,6 +45,7 @@ def _cell(text: str, width: int, right: bool) -> str:
 
 COARSE_TICKS = 10
 REBUILD_AT = 2_000  # changed rows above which the order is rebuilt instead of patched
+PAINTED_ROWS = 400  # rows kept painted (a screenful is 20-100): beyond, start again
 
 
 class ConversationTable(ScrollView, can_focus=True):
@@ -92,6 +98,15 @@ class ConversationTable(ScrollView, can_focus=True):
         self._fine = True  # a visible duration shows seconds: check every tick
         self._ticks = 0
         self.clock: Callable[[], float] = clock.wall  # durations on screen are wall-clock
+        self._shape: tuple[int, bool, str | None] = (-1, False, None)  # what _layout is for
+        self._layout: list[tuple[Column, int]] = []
+        self._clocked_columns: list[Column] = []
+        self._styles: dict[str, Style] = {}
+        # Per key: the view, the look it was painted with, and the strip.
+        self._rows_painted: dict[Key, tuple[ConversationView, tuple[object, ...], Strip]] = {}
+
+    def on_mount(self) -> None:
+        self.watch(self.app, "theme", self._restyle, init=False)
 
     # -- data -----------------------------------------------------------------------------
 
@@ -114,8 +129,17 @@ class ConversationTable(ScrollView, can_focus=True):
         if moved:
             self._moved()
         elif keys:
-            for key in keys:
-                if (i := self._order.position(key)) is not None:
+            top = int(self.scroll_y)
+            bottom = top + self.scrollable_content_region.height
+            shown = [
+                i
+                for key in keys
+                if (i := self._order.position(key)) is not None and top <= i < bottom
+            ]
+            if len(shown) > 4:  # one repaint of the list costs less than many line regions
+                self.refresh()
+            else:
+                for i in shown:
                     self.refresh_line(i)
 
     def _moved(self) -> None:
@@ -256,31 +280,94 @@ class ConversationTable(ScrollView, can_focus=True):
 
     def columns(self) -> list[tuple[Column, int]]:
         """Column layout for the current width."""
-        return layout(self.scrollable_content_region.width, self.show_server, self.list_query.group)
+        width = self.scrollable_content_region.width
+        shape = (width, self.show_server, self.list_query.group)
+        if shape != self._shape:  # rows painted for another layout are of no use
+            self._shape, self._layout = shape, layout(*shape)
+            self._clocked_columns = [c for c, _ in self._layout if c.clocked]
+            self._rows_painted.clear()
+        return self._layout
+
+    def notify_style_update(self) -> None:
+        super().notify_style_update()
+        self._restyle()
+
+    def _restyle(self, *_: object) -> None:
+        """Styles changed (CSS, focus, theme): styles and rows painted with them are stale."""
+        self._styles.clear()
+        self._rows_painted.clear()
+
+    def _style(self, component: str) -> Style:
+        """A component class's style (the widget's own for ""), looked up once per style change:
+        Textual walks the ancestors for each lookup, a quarter of a row's cost."""
+        style = self._styles.get(component)
+        if style is None:
+            style = self.rich_style if not component else self.get_component_rich_style(component)
+            self._styles[component] = style
+        return style
 
     def render_line(self, y: int) -> Strip:
         row = int(self.scroll_y) + y
-        width = self.scrollable_content_region.width
-        base = self.rich_style
+        columns = self.columns()
+        width = self._shape[0]
         if row >= len(self.rows):
-            return Strip.blank(width, base)
+            return Strip.blank(width, self._style(""))
         view = self.view_of(self.rows[row])
         if view is None:
-            return Strip.blank(width, base)
-        row_style = base
-        if view.status == st.ERROR:
-            row_style += self.get_component_rich_style("conversation-table--error-row")
-        if view.gone:
-            row_style += self.get_component_rich_style("conversation-table--gone")
-        if view.stale:  # from the last run, not confirmed yet: never shown as fresh
-            row_style += self.get_component_rich_style("conversation-table--stale")
+            return Strip.blank(width, self._style(""))
+        now = self.clock()
+        clocked = tuple(c.cell(view, now) for c in self._clocked_columns)
+        self._clocked[view.key] = clocked
+        self._fine = self._fine or any(cell.endswith("s") for cell in clocked)  # tick each
         marked = view.key in self.marked
+        # Everything a row's look depends on; the same row painted again is reused (a scroll,
+        # a cursor move or a frame of other rows' changes repaints rows that did not change).
+        look = (row == self.cursor, marked, self._group_cell(row, y), clocked)
+        painted = self._rows_painted.get(view.key)
+        if painted is not None and painted[0] is view and painted[1] == look:
+            return painted[2]
+        strip = self._paint(view, row == self.cursor, marked, look[2], columns, now)
+        if len(self._rows_painted) > PAINTED_ROWS:
+            self._rows_painted.clear()
+        self._rows_painted[view.key] = (view, look, strip)
+        return strip
+
+    def _paint(
+        self,
+        view: ConversationView,
+        cursor: bool,
+        marked: bool,
+        group: str,
+        columns: list[tuple[Column, int]],
+        now: float,
+    ) -> Strip:
+        row_style = self._style("")
+        if view.status == st.ERROR:
+            row_style += self._style("conversation-table--error-row")
+        if view.gone:
+            row_style += self._style("conversation-table--gone")
+        if view.stale:  # from the last run, not confirmed yet: never shown as fresh
+            row_style += self._style("conversation-table--stale")
         if marked:
-            row_style += self.get_component_rich_style("conversation-table--marked")
-        if row == self.cursor:
-            row_style += self.get_component_rich_style("conversation-table--cursor")
-        segments = self._segments(view, row_style, marked, self._group_cell(row, y))
-        return Strip(segments).adjust_cell_length(width, row_style)
+            row_style += self._style("conversation-table--marked")
+        if cursor:
+            row_style += self._style("conversation-table--cursor")
+        # Only the colour: the row's background (cursor, error tint) must show through.
+        full = self._style(_status_class(view.status))
+        status_style = row_style + Style(color=full.color, bold=full.bold)
+        segments = [Segment("*" if marked else " ", row_style)]
+        used = 1
+        for column, width in columns:
+            cell = group if column is GROUP_COLUMN else column.cell(view, now)
+            style = status_style if column is COLUMNS[0] else row_style
+            segments.append(Segment(_cell(cell, width, column.align_right), style))
+            segments.append(Segment(" ", row_style))
+            used += width + 1
+        room = self._shape[0]
+        if used > room:  # narrower than the columns' least: cut
+            return Strip(segments).adjust_cell_length(room, row_style)
+        segments.append(Segment(" " * (room - used), row_style))
+        return Strip(segments, room)  # every cell is cut or padded to its width: no measuring
 
     def _group_cell(self, row: int, y: int) -> str:
         """The GROUP cell: the group's name and size on its first row (and on the top line,
@@ -294,26 +381,6 @@ class ConversationTable(ScrollView, can_focus=True):
             name = clean(label, 60)
             return (name if len(name) <= room else name[: room - 1] + "…") + size
         return "│"
-
-    def _segments(
-        self, view: ConversationView, row_style: Style, marked: bool, group: str = ""
-    ) -> list[Segment]:
-        now = self.clock()
-        # Only the colour: the row's background (cursor, error tint) must show through.
-        full = self.get_component_rich_style(_status_class(view.status))
-        status_style = Style(color=full.color, bold=full.bold)
-        out: list[Segment] = [Segment("*" if marked else " ", row_style)]
-        clocked: list[str] = []
-        for column, width in self.columns():
-            cell = group if column is GROUP_COLUMN else column.cell(view, now)
-            if column.clocked:
-                clocked.append(cell)
-                self._fine = self._fine or cell.endswith("s")  # seconds on screen: tick each
-            style = row_style + status_style if column is COLUMNS[0] else row_style
-            out.append(Segment(_cell(cell, width, column.align_right), style))
-            out.append(Segment(" ", row_style))
-        self._clocked[view.key] = tuple(clocked)
-        return out
 
 
 def _status_class(status: str) -> str:

@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import time
+
 from rich.console import Group
 from rich.table import Table
 from rich.text import Text
+from textual.timer import Timer
 from textual.widgets import Static
 
 from tui import clock
@@ -14,6 +17,7 @@ from tui.state.view import ConversationView
 from tui.text import clean, plain
 
 Fields = list[tuple[str, Text]]
+SAME_VIEW_GAP = 0.25  # seconds between redraws of one conversation's changing values
 
 
 def _since(view: ConversationView, now: float, compact: bool) -> str:
@@ -93,10 +97,30 @@ class DetailPane(Static):
         self.view: ConversationView | None = None
         self.compact = compact  # the side pane: short words, so its height holds still
         self._shown: Parts | None = None
+        self._drawn_at = -SAME_VIEW_GAP
+        self._later: Timer | None = None
 
     def show(self, view: ConversationView | None) -> None:
-        """Display `view` (None: nothing selected); nothing happens if the text is the same."""
+        """Display `view` (None: nothing selected); nothing happens if the text is the same.
+        Another conversation is drawn at once; the same one changing again within
+        `SAME_VIEW_GAP` is drawn when the gap is over (a busy stream changes it ten times a
+        second, and a redraw lays out its whole grid)."""
+        same = view is not None and self.view is not None and view.key == self.view.key
         self.view = view
+        wait = self._drawn_at + SAME_VIEW_GAP - time.monotonic()
+        if same and wait > 0:
+            if self._later is None:
+                self._later = self.set_timer(wait, self._catch_up)
+            return
+        self._draw()
+
+    def _catch_up(self) -> None:
+        self._later = None
+        self._draw()
+
+    def _draw(self) -> None:
+        self._drawn_at = time.monotonic()
+        view = self.view
         parts = _parts(view, self.compact)
         if parts == self._shown:  # the same text: durations change once a second at most
             return
