@@ -86,6 +86,24 @@ def test_a_silent_running_conversation_is_alerted_once(clock: ManualClock) -> No
     assert [a.what for a in watcher.alerts] == ["silent"]
 
 
+def test_a_conversation_seen_going_back_to_running_is_not_silent_at_once(
+    clock: ManualClock,
+) -> None:
+    """Its server's last update may be hours old, but ohtop saw it start running just now:
+    that is a sign of life, and silence counts from it."""
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, Thresholds(silent_minutes=10), wall=clock)
+    old = datetime.fromtimestamp(clock.now - 3 * 3600, UTC)
+    store.upsert(_view("STOPPED", "finished", updated_at=old))
+    clock.advance(60)
+    store.upsert(_view("RUNNING", "running", updated_at=old))
+    watcher.tick()
+    assert not watcher.alerts
+    clock.advance(11 * 60)
+    watcher.tick()
+    assert [a.what for a in watcher.alerts] == ["silent"]
+
+
 def test_silence_is_counted_from_the_last_event_heard(clock: ManualClock) -> None:
     """A conversation looked at before it could be silent is looked at again when it could
     be: an event heard in between moves that moment on, so no alert comes early or late."""
@@ -125,7 +143,7 @@ def test_a_tick_looks_at_a_bounded_number_of_spells_and_the_rest_on_the_next(
     clock: ManualClock, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     """After a first listing every spell is due at once; each tick takes only so many (one
-    tick must not hold the screen), and none is lost."""
+    call must not hold the screen: the fleet yields between calls), and none is lost."""
     monkeypatch.setattr(alerts_module, "SPELLS_PER_TICK", 3)
     store = StatusStore(wall=clock)
     watcher = AlertWatcher(store, Thresholds(starting_minutes=5), wall=clock)

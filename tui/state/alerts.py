@@ -21,9 +21,9 @@ from tui.state.status_store import StatusStore, Transition
 from tui.state.view import ConversationView, Key
 
 ERROR_WAIT = 5.0  # seconds an ERROR alert waits for the error's details
-# Spells looked at per tick and kind: after a first listing of 100,000, every one is due at
-# once, and one tick must not hold the screen for a second (the rest wait for the next ticks).
-SPELLS_PER_TICK = 5_000
+# Spells looked at per call of `tick` and kind: after a first listing of 100,000, every one is
+# due at once, and one call must not hold the screen (the caller yields, then calls again).
+SPELLS_PER_TICK = 500
 LastHeard = Callable[[Key], float | None]  # wall time of a conversation's last live event
 
 
@@ -54,10 +54,13 @@ class Alert:
 
 
 def silent_for(view: ConversationView, now: float, last_heard: float | None) -> float | None:
-    """Seconds a RUNNING/running conversation has been silent (None: not running)."""
+    """Seconds a RUNNING/running conversation has been silent (None: not running): since its
+    last event, its server's last update, or the change into running that ohtop saw itself."""
     if view.status != st.RUNNING or view.execution_status != "running":
         return None
-    heard = [x for x in (last_heard, view.updated_at.timestamp() if view.updated_at else None) if x]
+    seen = view.status_since if view.since_exact else None
+    updated = view.updated_at.timestamp() if view.updated_at else None
+    heard = [x for x in (last_heard, updated, seen) if x]
     if heard:
         return max(0.0, now - max(heard))
     return view.in_state(now)
@@ -192,15 +195,17 @@ class AlertWatcher:
             elif view.last_error is not None:
                 self._raise_error(view)
 
-    def tick(self) -> None:
+    def tick(self) -> bool:
         """Raise what time alone brings: a long STARTING or silent spell, once per spell, and
-        ERROR alerts whose details did not come in time."""
+        ERROR alerts whose details did not come in time. Looks at `SPELLS_PER_TICK` spells of
+        each kind at most; True when more may be due (call again after letting others run)."""
         now = self._wall()
         for key, deadline in list(self._waiting.items()):
             if now >= deadline and (view := self.store.get(key)) is not None:
                 self._raise_error(view)
         limit = self.thresholds.starting_minutes * 60
-        for key in self._starting.pop_due(now, SPELLS_PER_TICK):
+        starting = self._starting.pop_due(now, SPELLS_PER_TICK)
+        for key in starting:
             view = self.store.get(key)
             if view is None or (key, "starting too long") in self._flagged:
                 continue
@@ -212,7 +217,8 @@ class AlertWatcher:
                 wait = limit - spell if spell is not None else 10.0  # None: since unknown yet
                 self._starting.schedule(key, now + max(wait, 0.0) + 0.001)
         silent_limit = self.thresholds.silent_minutes * 60
-        for key in self._running.pop_due(now, SPELLS_PER_TICK):
+        running = self._running.pop_due(now, SPELLS_PER_TICK)
+        for key in running:
             view = self.store.get(key)
             if view is None or (key, "silent") in self._flagged:
                 continue
@@ -223,3 +229,4 @@ class AlertWatcher:
             elif silent is not None or view.status == st.RUNNING:  # again when it could be
                 wait = silent_limit - silent if silent is not None else 10.0
                 self._running.schedule(key, now + max(wait, 0.0) + 0.001)
+        return len(starting) == SPELLS_PER_TICK or len(running) == SPELLS_PER_TICK

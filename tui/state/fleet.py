@@ -50,6 +50,7 @@ from tui.state.view import Key
 from tui.state.websocket_store import LinkState
 
 log = logging.getLogger(__name__)
+TICK_SLICES = 200  # calls of the alert tick per second at most
 SUPERVISOR_BACKOFF = Backoff(base=1.0, cap=60.0)
 HISTORY_TTL = 30.0  # seconds a conversation's server history is reused
 
@@ -170,7 +171,10 @@ class Fleet:
         while True:
             await asyncio.sleep(1.0)
             try:
-                self.alerts.tick()
+                for _ in range(TICK_SLICES):  # a big fleet's due spells, slice by slice
+                    if not self.alerts.tick():
+                        break
+                    await asyncio.sleep(0)  # keys and frames are served between slices
                 self.recorder.tick()
             except Exception:  # a bug must not end alerting
                 log.exception("fleet tick failed")

@@ -4,8 +4,7 @@ from __future__ import annotations
 
 import time
 
-from rich.console import Group
-from rich.table import Table
+from rich.console import Console
 from rich.text import Text
 from textual.timer import Timer
 from textual.widgets import Static
@@ -17,6 +16,9 @@ from tui.state.view import ConversationView
 from tui.text import clean, plain
 
 Fields = list[tuple[str, Text]]
+DEFAULT_WIDTH = 60  # before the first layout
+LABEL_MIN = 12  # "Repository " and a space
+_CONSOLE = Console(width=200, color_system=None)  # for wrapping only: cells, not colours
 SAME_VIEW_GAP = 0.25  # seconds between redraws of one conversation's changing values
 
 
@@ -60,15 +62,6 @@ def _fields(view: ConversationView, now: float, compact: bool = False) -> Fields
     return rows
 
 
-def _field_table(rows: Fields) -> Table:
-    t = Table.grid(padding=(0, 1))
-    t.add_column(style="bold", no_wrap=True)
-    t.add_column(overflow="fold")
-    for name, value in rows:
-        t.add_row(name, value)
-    return t
-
-
 def _error(view: ConversationView) -> Text | None:
     err = view.last_error
     if err is None:
@@ -97,6 +90,7 @@ class DetailPane(Static):
         self.view: ConversationView | None = None
         self.compact = compact  # the side pane: short words, so its height holds still
         self._shown: Parts | None = None
+        self._lines = 0
         self._drawn_at = -SAME_VIEW_GAP
         self._later: Timer | None = None
 
@@ -104,7 +98,7 @@ class DetailPane(Static):
         """Display `view` (None: nothing selected); nothing happens if the text is the same.
         Another conversation is drawn at once; the same one changing again within
         `SAME_VIEW_GAP` is drawn when the gap is over (a busy stream changes it ten times a
-        second, and a redraw lays out its whole grid)."""
+        second; each redraw wraps and renders the whole pane)."""
         same = view is not None and self.view is not None and view.key == self.view.key
         self.view = view
         wait = self._drawn_at + SAME_VIEW_GAP - time.monotonic()
@@ -113,6 +107,11 @@ class DetailPane(Static):
                 self._later = self.set_timer(wait, self._catch_up)
             return
         self._draw()
+
+    def on_resize(self) -> None:
+        if self._shown is not None:  # wrapped for the old width
+            self._shown = None
+            self._draw()
 
     def _catch_up(self) -> None:
         self._later = None
@@ -124,16 +123,16 @@ class DetailPane(Static):
         parts = _parts(view, self.compact)
         if parts == self._shown:  # the same text: durations change once a second at most
             return
-        # Same title, fields and error, only values moved: the height stays (no layout pass).
-        width = self.content_region.width
-        same_shape = _shape(parts, width) == _shape(self._shown, width)
-        self._shown = parts
-        self.update(_render(parts), layout=not same_shape)
+        text = _render(parts, self.content_region.width)
+        # The same number of lines is the same height: values moved, no layout pass needed.
+        same_shape = self._shown is not None and text.plain.count("\n") == self._lines
+        self._shown, self._lines = parts, text.plain.count("\n")
+        self.update(text, layout=not same_shape)
 
     @staticmethod
-    def compose_view(view: ConversationView | None) -> Group | Text:
-        """The renderable for a view."""
-        return _render(_parts(view))
+    def compose_view(view: ConversationView | None, width: int = DEFAULT_WIDTH) -> Text:
+        """The text the pane shows for a view at `width`."""
+        return _render(_parts(view), width)
 
 
 # What the pane shows, comparable: (title, fields, last error), or None for no selection.
@@ -147,28 +146,32 @@ def _parts(view: ConversationView | None, compact: bool = False) -> Parts:
     return plain(view.title or "(untitled)", "bold", 200), fields, _error(view)
 
 
-def _render(parts: Parts) -> Group | Text:
+def _render(parts: Parts, width: int) -> Text:
+    """The pane's text, wrapped here to `width`: labels in a column, each value's lines under
+    its first (as a grid would lay it out, at a fraction of a grid's cost per redraw)."""
     if parts is None:
         return Text("No conversation selected.", style="dim")
     title, fields, err = parts
+    width = max(LABEL_MIN + 8, width or DEFAULT_WIDTH)
+    label = max(len(name) for name, _ in fields) + 1
+    lines: list[Text] = list(_wrap(title, width))
     # What triage reads first: the status line, then what failed, then everything else.
-    out: list[Table | Text] = [title, _field_table(fields[:1])]
+    lines += _field_lines(fields[:1], label, width)
     if err is not None:
-        out += [err, Text("")]
-    out.append(_field_table(fields[1:]))
-    return Group(*out)
+        lines += [*_wrap(err, width), Text("")]
+    lines += _field_lines(fields[1:], label, width)
+    return Text("\n").join(lines)
 
 
-LABEL_COLUMN = 12  # "Repository " and the grid's padding
+def _field_lines(fields: Fields, label: int, width: int) -> list[Text]:
+    out: list[Text] = []
+    for name, value in fields:
+        for n, line in enumerate(_wrap(value, width - label)):
+            head = Text(name.ljust(label), style="bold") if n == 0 else Text(" " * label)
+            out.append(head + line)
+    return out
 
 
-def _shape(parts: Parts, width: int) -> object:
-    """What decides the pane's height: the title, which fields and how many lines each value
-    wraps to, the error. Values changing within their lines ("running" -> "paused") do not
-    change it, so they cost a repaint, not a layout pass of the whole screen."""
-    if parts is None:
-        return None
-    title, fields, err = parts
-    room = max(1, width - LABEL_COLUMN) if width else 0
-    rows = [(name, -(-value.cell_len // room) if room else len(value)) for name, value in fields]
-    return title.cell_len // max(1, width or 1), rows, err
+def _wrap(text: Text, width: int) -> list[Text]:
+    """`text` cut into lines of at most `width` cells (at spaces where it can, else folded)."""
+    return list(text.wrap(_CONSOLE, max(1, width), overflow="fold"))
