@@ -51,6 +51,27 @@ def test_unchanged_snapshot_is_not_a_change(clock: ManualClock) -> None:
     assert store.version == 1
 
 
+def test_any_field_a_snapshot_changes_alone_is_a_change(clock: ManualClock) -> None:
+    """Unchanged snapshots are told apart without a copy; every field still counts."""
+    changed = {
+        "title": "new title",
+        "sandbox_status": "PAUSED",
+        "repository": "acme/other",
+        "cost": 2.5,
+        "tokens": 99,
+        "updated_at": datetime(2030, 1, 1, tzinfo=UTC),
+        "tasks": (TaskItem(title="t"),),
+        "last_error": ErrorInfo("E", "boom"),
+        "web_url": "http://x/y",
+    }
+    for name, value in changed.items():
+        store = StatusStore(wall=clock)
+        store.upsert(_view())
+        assert not store.upsert(_view()), "the same snapshot again is no change"
+        assert store.upsert(_view(**{name: value})), name
+        assert getattr(_get(store), name) == value
+
+
 def test_rest_snapshot_keeps_event_fields(clock: ManualClock) -> None:
     store = StatusStore(wall=clock)
     store.upsert(_view())

@@ -12,6 +12,8 @@ from collections import Counter, defaultdict
 from collections.abc import Callable, Iterator
 from contextlib import contextmanager
 from dataclasses import dataclass
+from dataclasses import fields as dataclass_fields
+from operator import attrgetter
 from typing import Any
 
 from tui.protocol import status as st
@@ -25,6 +27,17 @@ from tui.state.view import ConversationView, ErrorInfo, Key
 # (V0 REST has no agent state either: there the streamed execution status survives too.)
 _EVENT_FIELDS = ("tasks", "last_error")
 TIMELINE_LENGTH = 32
+# What a REST snapshot says besides the status, the event fields and the store's own times:
+# compared in one go (`attrgetter` builds both tuples in C) before any copy is made.
+_snapshot = attrgetter(
+    *(
+        f.name
+        for f in dataclass_fields(ConversationView)
+        if f.init
+        and f.name not in {"status", "execution_status", "status_since", "since_exact"}
+        and f.name not in _EVENT_FIELDS
+    )
+)
 
 
 @dataclass(frozen=True, slots=True)
@@ -134,6 +147,11 @@ class StatusStore:
         changes: dict[str, Any] = {f: getattr(old, f) for f in fields if getattr(view, f) is None}
         execution = changes.get("execution_status", view.execution_status)
         moved = (view.status, execution) != (old.status, old.execution_status)
+        unchanged = not moved and _snapshot(view) == _snapshot(old)  # most polls: nothing new
+        if unchanged and all(
+            f in changes or getattr(view, f) == getattr(old, f) for f in _EVENT_FIELDS
+        ):
+            return False
         if moved:
             # The server's own time of the change, when this snapshot brought a new one.
             fresh = view.updated_at is not None and view.updated_at != old.updated_at
