@@ -6,6 +6,7 @@ import time
 from collections import Counter
 from dataclasses import replace
 from datetime import UTC, datetime
+from typing import Any
 
 from tests.conftest import ManualClock
 from tests.helpers import view as _base
@@ -53,7 +54,7 @@ def test_unchanged_snapshot_is_not_a_change(clock: ManualClock) -> None:
 
 def test_any_field_a_snapshot_changes_alone_is_a_change(clock: ManualClock) -> None:
     """Unchanged snapshots are told apart without a copy; every field still counts."""
-    changed = {
+    changed: dict[str, Any] = {
         "title": "new title",
         "sandbox_status": "PAUSED",
         "repository": "acme/other",
