@@ -1,5 +1,6 @@
-"""Benchmarks (`make bench`). Each runs with the garbage collector tuned as `ohtop` tunes it."""
+"""Benchmarks (`make bench`), with the collector and frame pacing tuned as `ohtop` tunes them."""
 
-from tui.runtime import tune_gc
+from tui.runtime import pace_frames, tune_gc
 
 tune_gc()
+pace_frames()

@@ -5,7 +5,10 @@ from __future__ import annotations
 import gc
 import io
 import json
+import os
 import socket
+import subprocess
+import sys
 
 import pytest
 from aiohttp import web
@@ -15,7 +18,7 @@ from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.headless.status import status_command
-from tui.runtime import GC_THRESHOLDS
+from tui.runtime import FRAMES_PER_SECOND, GC_THRESHOLDS
 from tui.settings import Settings
 
 REQUIRED = {
@@ -116,3 +119,27 @@ def test_every_face_starts_with_the_collector_tuned(capsys: pytest.CaptureFixtur
     finally:
         gc.set_threshold(*before)
     assert "usage" in capsys.readouterr().out
+
+
+def _frames_per_second_after_start(env: dict[str, str]) -> str:
+    """Start `ohtop --help` in a fresh interpreter, then ask Textual what it paces frames at."""
+    script = (
+        "import contextlib\n"
+        "from tui.cli import main\n"
+        "with contextlib.suppress(SystemExit):\n"
+        "    main(['--help'])\n"
+        "from textual import constants\n"
+        "print('fps', constants.MAX_FPS)\n"
+    )
+    done = subprocess.run(
+        [sys.executable, "-c", script], env=env, capture_output=True, text=True, check=True
+    )
+    return done.stdout.splitlines()[-1]
+
+
+def test_every_face_paces_frames_at_120_unless_told() -> None:
+    """A key waits for Textual's next frame slot; ohtop asks for 120 a second, and the user's
+    own TEXTUAL_FPS still wins."""
+    env = {k: v for k, v in os.environ.items() if k != "TEXTUAL_FPS"}
+    assert _frames_per_second_after_start(env) == f"fps {FRAMES_PER_SECOND}"
+    assert _frames_per_second_after_start({**env, "TEXTUAL_FPS": "30"}) == "fps 30"

@@ -18,7 +18,7 @@ from tui import logs
 from tui.client.budget import parse_rate
 from tui.keymap import names
 from tui.logs import LEVELS
-from tui.runtime import tune_gc
+from tui.runtime import pace_frames, tune_gc
 from tui.settings import ENV, Settings, UsageError, reloader, resolve
 
 SUPPRESS = argparse.SUPPRESS
@@ -255,6 +255,7 @@ def _run(coro: Coroutine[Any, Any, int]) -> int:
 def main(argv: Sequence[str] | None = None) -> int:
     """Run ohtop; returns the process exit code."""
     tune_gc()
+    pace_frames()
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "config":
