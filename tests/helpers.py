@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -46,15 +47,16 @@ class RecordingTransport(httpx.AsyncBaseTransport):
 
 
 @asynccontextmanager
-async def serve(app: web.Application) -> AsyncIterator[str]:
-    """Serve an aiohttp app on a free 127.0.0.1 port for the block; yields its base URL."""
+async def serve(app: web.Application, tls: ssl.SSLContext | None = None) -> AsyncIterator[str]:
+    """Serve an aiohttp app on a free 127.0.0.1 port for the block (over TLS when given a
+    server context); yields its base URL."""
     runner = web.AppRunner(app, shutdown_timeout=1)
     await runner.setup()
-    site = web.TCPSite(runner, "127.0.0.1", 0)
+    site = web.TCPSite(runner, "127.0.0.1", 0, ssl_context=tls)
     await site.start()
     port = site._server.sockets[0].getsockname()[1]  # type: ignore[union-attr]  # aiohttp private
     try:
-        yield f"http://127.0.0.1:{port}"
+        yield f"{'https' if tls else 'http'}://127.0.0.1:{port}"
     finally:
         await runner.cleanup()
 

@@ -20,7 +20,7 @@ from urllib.parse import urljoin, urlsplit
 import httpx
 from pydantic_core import from_json
 
-from tui.client import secrets
+from tui.client import secrets, tls
 from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError, ErrorKind
@@ -59,7 +59,7 @@ class RestClient:
             timeout=TIMEOUT,
             limits=LIMITS,
             headers={"Accept": "application/json", **config.auth_headers()},
-            verify=config.verify_tls,
+            verify=tls.context(config.verify_tls),
             follow_redirects=False,
             transport=transport,
         )

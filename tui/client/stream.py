@@ -23,7 +23,7 @@ from websockets.exceptions import (
     SecurityError,
 )
 
-from tui.client import secrets
+from tui.client import secrets, tls
 from tui.protocol.base import PayloadError
 from tui.protocol.events import Event, StateUpdateEvent, decode_event
 from tui.protocol.ids import dashed, segment
@@ -211,9 +211,11 @@ class EventStream:
         headers: dict[str, str] = {}
         if t.auth is AuthStyle.HEADER and t.session_api_key:
             headers["X-Session-API-Key"] = t.session_api_key
+        url = self.url()
         try:
             self._ws = await SameOriginConnect(
-                self.url(),
+                url,
+                ssl=tls.context() if url.startswith("wss:") else None,
                 additional_headers=headers,
                 open_timeout=HANDSHAKE_TIMEOUT,
                 max_size=MAX_FRAME,
