@@ -129,8 +129,7 @@ class ConversationTable(ScrollView, can_focus=True):
         if moved:
             self._moved()
         elif keys:
-            top = int(self.scroll_y)
-            bottom = top + self.scrollable_content_region.height
+            top, bottom = self.shown_span()
             shown = [
                 i
                 for key in keys
@@ -141,6 +140,17 @@ class ConversationTable(ScrollView, can_focus=True):
             else:
                 for i in shown:
                     self.refresh_line(i)
+
+    def shown_span(self) -> tuple[int, int]:
+        """The rows on screen: first, and one past the last."""
+        top = int(self.scroll_y)
+        return top, min(len(self.rows), top + self.scrollable_content_region.height)
+
+    def on_screen(self, key: Key) -> bool:
+        """Whether `key`'s row is one of those on screen."""
+        top, bottom = self.shown_span()
+        i = self._order.position(key)
+        return i is not None and top <= i < bottom
 
     def _moved(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
@@ -265,8 +275,7 @@ class ConversationTable(ScrollView, can_focus=True):
             return
         now = self.clock()
         clocked = [c for c, _ in self.columns() if c.clocked]
-        top = int(self.scroll_y)
-        bottom = min(len(self.rows), top + self.scrollable_content_region.height)
+        top, bottom = self.shown_span()
         fine = False
         for row in range(top, bottom):
             view = self.view_of(self.rows[row])
