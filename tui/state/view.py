@@ -70,7 +70,8 @@ class ConversationView:
     gone: bool = False
     # When the current (status, execution_status) began, in epoch seconds; set by the store.
     # Exact when ohtop saw the change (live, or between two polls); otherwise (first sight)
-    # the server's last update, so the true time in state is at least that long.
+    # the server's last update, so the true time in state is at least that long. A snapshot
+    # from `state.mapping` carries the first-sight value already (see `since_first_sight`).
     status_since: float | None = None
     since_exact: bool = False
     # Known from the history store of an earlier run, not yet confirmed by its server.
@@ -85,11 +86,12 @@ class ConversationView:
         _set(self, "key", (self.server, self.id))
 
     def evolve(self, **changes: Any) -> ConversationView:
-        """`dataclasses.replace` in about a third of the time: the live path copies a view per
-        change."""
-        if not changes.keys() <= _INIT_NAMES:
-            raise TypeError(f"not fields of a view: {sorted(changes.keys() - _INIT_NAMES)}")
-        return _evolve(self, changes)
+        """`dataclasses.replace` in a fraction of the time: the live path copies a view per
+        change. Each set of changed fields gets a copier of its own, made on first use."""
+        copier = _copiers.get(tuple(changes))
+        if copier is None:
+            copier = _copier(tuple(changes))
+        return copier(self, changes)
 
     @property
     def state_label(self) -> str:
@@ -122,25 +124,32 @@ _new = object.__new__
 _set = object.__setattr__
 
 
-def _build_evolve() -> Callable[[ConversationView, dict[str, Any]], ConversationView]:
-    """A copy with changes, unrolled field by field (as `dataclasses` builds `__init__`),
-    storing through the slots' own descriptors (a frozen class refuses plain assignment, and
-    `object.__setattr__` costs twice as much); the key is rebuilt only when server or id
-    changes."""
+Copier = Callable[[ConversationView, dict[str, Any]], ConversationView]
+_copiers: dict[tuple[str, ...], Copier] = {}  # by the changed fields, in the caller's order
+
+
+def _copier(changed: tuple[str, ...]) -> Copier:
+    """A copy with `changed` taken from the changes, unrolled field by field (as `dataclasses`
+    builds `__init__`): no per-field test of what changed, and stores through the slots' own
+    descriptors (a frozen class refuses plain assignment, and `object.__setattr__` costs twice
+    as much); the key is rebuilt only when server or id changes. Kept for the next copy with
+    the same fields (a program has a few dozen such sets at most)."""
+    if not set(changed) <= _INIT_NAMES:
+        raise TypeError(f"not fields of a view: {sorted(set(changed) - _INIT_NAMES)}")
     lines = ["def evolve(self, c):", "    new = _new(View)"]
     for name in _INIT_ORDER:
-        lines.append(f"    set_{name}(new, c[{name!r}] if {name!r} in c else self.{name})")
+        source = f"c[{name!r}]" if name in changed else f"self.{name}"
+        lines.append(f"    set_{name}(new, {source})")
+    rekey = "server" in changed or "id" in changed
     lines += [
         "    set_search_text(new, None)",
-        "    set_key(new, (new.server, new.id) if 'server' in c or 'id' in c else self.key)",
+        f"    set_key(new, {'(new.server, new.id)' if rekey else 'self.key'})",
         "    return new",
     ]
     scope: dict[str, Any] = {"_new": _new, "View": ConversationView}
     for name in (*_INIT_ORDER, "search_text", "key"):
         scope[f"set_{name}"] = ConversationView.__dict__[name].__set__
     exec("\n".join(lines), scope)  # the text above, made from the class's own fields
-    built: Callable[[ConversationView, dict[str, Any]], ConversationView] = scope["evolve"]
+    built: Copier = scope["evolve"]
+    _copiers[changed] = built
     return built
-
-
-_evolve = _build_evolve()
