@@ -27,6 +27,7 @@ from tui.app import OhtopApp
 from tui.client.stream import Endpoint, Incoming, decode_frame
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
+from tui.state.mapping import since_first_sight
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
 from tui.widgets.conversation_table import ConversationTable
@@ -40,9 +41,12 @@ STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED"]
 
 
 def _views(n: int) -> list[ConversationView]:
+    """Snapshots as `state.mapping` makes them from a listing."""
     now = time.time()
-    return [
-        ConversationView(
+    views = []
+    for i in range(n):
+        updated = datetime.fromtimestamp(now - i, UTC)
+        view = ConversationView(
             server=f"bench{i % SERVERS}",
             id=f"{i:032x}",
             kind=ServerKind.V1,
@@ -50,11 +54,12 @@ def _views(n: int) -> list[ConversationView]:
             execution_status="running",
             title=f"Conversation number {i} about something",
             repository="acme/api",
-            created_at=datetime.fromtimestamp(now - i, UTC),
-            updated_at=datetime.fromtimestamp(now - i, UTC),
+            created_at=updated,
+            updated_at=updated,
+            status_since=since_first_sight(updated),
         )
-        for i in range(n)
-    ]
+        views.append(view)
+    return views
 
 
 class Repaints:

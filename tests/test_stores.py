@@ -10,11 +10,13 @@ from typing import Any
 
 from tests.conftest import ManualClock
 from tests.helpers import view as _base
+from tui.protocol.conversations import AppConversation
 from tui.protocol.events import Event, TaskItem
 from tui.protocol.status import ServerKind
 from tui.state import derive
 from tui.state.error_store import ErrorStore
 from tui.state.event_store import EventStore
+from tui.state.mapping import from_v1, since_first_sight
 from tui.state.status_store import StatusStore, Transition
 from tui.state.view import ConversationView, ErrorInfo
 from tui.state.websocket_store import LinkState, WebSocketStore
@@ -207,3 +209,39 @@ def test_a_poll_answer_sent_before_a_live_state_does_not_undo_it() -> None:
     store.upsert(_view("RUNNING", "paused"), asked_at=time.monotonic())
     got = store.get(KEY)
     assert got is not None and got.execution_status == "paused"
+
+
+def test_a_mapped_snapshot_seen_first_is_kept_as_it_is_and_time_in_state_still_holds() -> None:
+    """A first listing brings thousands at once: a snapshot from `state.mapping` already says
+    when its state began (its server's last update), so the store keeps it without a copy. A
+    server clock ahead of ohtop's is still clamped to now, on a copy."""
+    wall = ManualClock(1_800_000_000.0)
+    store = StatusStore(wall=wall)
+    updated = datetime.fromtimestamp(wall.now - 120, UTC)
+    mapped = _view(updated_at=updated, status_since=since_first_sight(updated))
+    store.upsert(mapped)
+    assert _get(store) is mapped and _get(store).status_since == wall.now - 120
+    assert [t.at for t in store.timeline(KEY)] == [wall.now - 120]
+    ahead = datetime.fromtimestamp(wall.now + 600, UTC)
+    other = replace(_view(updated_at=ahead, status_since=since_first_sight(ahead)), id="c2")
+    store.upsert(other)
+    kept = store.get(("s", "c2"))
+    assert kept is not None and kept is not other and kept.status_since == wall.now
+    assert other.status_since == wall.now + 600  # the caller's snapshot is left alone
+
+
+def test_mapping_stamps_the_first_sight_time_from_the_servers_last_update() -> None:
+    updated = datetime(2026, 11, 1, 12, 0, tzinfo=UTC)
+    app = AppConversation.model_validate(
+        {"id": "a" * 32, "updated_at": updated.isoformat(), "created_at": updated.isoformat()}
+    )
+    assert from_v1("s", app).status_since == updated.timestamp()
+    assert since_first_sight(None) is None
+
+
+def test_history_read_before_first_sight_is_kept_in_the_timeline(clock: ManualClock) -> None:
+    store = StatusStore(wall=clock)
+    earlier = Transition(KEY, None, "RUNNING", None, "running", clock.now - 600, "history")
+    store.add_history(KEY, [earlier])
+    store.upsert(_view("ERROR", "error"))
+    assert [t.new_status for t in store.timeline(KEY)] == ["RUNNING", "ERROR"]

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from datetime import datetime
+
 from tui.protocol.conversations import AgentConversation, AppConversation, V0Conversation
 from tui.protocol.ids import segment
 from tui.protocol.metrics import Usage
@@ -12,6 +14,13 @@ from tui.state.view import ConversationView
 
 def _usage(usage: Usage | None) -> tuple[float | None, int | None]:
     return (usage.cost, usage.tokens) if usage else (None, None)
+
+
+def since_first_sight(updated_at: datetime | None) -> float | None:
+    """When a conversation seen for the first time is taken to be in its state since: its
+    server's last update. The store would set it; a snapshot that carries it is kept
+    without a copy (a first listing brings many)."""
+    return updated_at.timestamp() if updated_at is not None else None
 
 
 def web_url(base: str | None, conversation_id: str) -> str | None:
@@ -38,6 +47,7 @@ def from_v1(server: str, c: AppConversation, base: str | None = None) -> Convers
         updated_at=c.updated_at,
         cost=cost,
         tokens=tokens,
+        status_since=since_first_sight(c.updated_at),
         conversation_url=c.conversation_url,
         sandbox_id=c.sandbox_id,
         session_api_key=c.session_api_key,
@@ -60,6 +70,7 @@ def from_v0(server: str, c: V0Conversation, base: str | None = None) -> Conversa
         branch=c.selected_branch,
         created_at=c.created_at,
         updated_at=c.last_updated_at,
+        status_since=since_first_sight(c.last_updated_at),
         conversation_url=c.url,
         session_api_key=c.session_api_key,
         web_url=web_url(base, c.conversation_id),
@@ -83,6 +94,7 @@ def from_agent(server: str, c: AgentConversation) -> ConversationView:
         updated_at=c.updated_at,
         cost=cost,
         tokens=tokens,
+        status_since=since_first_sight(c.updated_at),
     )
 
 
