@@ -247,3 +247,26 @@ async def test_a_burst_of_alerts_is_one_toast() -> None:
         "50 alerts: 50 error.\nAgentStuck x25; LLMServiceUnavailableError x25\n"
         "Press ! to list them."
     ]
+
+
+def test_a_new_running_spell_after_an_error_can_be_alerted_silent_again(
+    clock: ManualClock,
+) -> None:
+    """Silence is a RUNNING conversation's: a spell in ERROR (its agent's status still saying
+    running) is never silent, and the running spell after it is a new one."""
+    store = StatusStore(wall=clock)
+    watcher = AlertWatcher(store, Thresholds(silent_minutes=10), wall=clock)
+    store.upsert(_view("RUNNING", "running"))
+    clock.advance(11 * 60)
+    watcher.tick()
+    store.upsert(_view("ERROR", "running", last_error=ErrorInfo("E", "sandbox lost")))
+    clock.advance(30 * 60)
+    watcher.tick()
+    assert [a.what for a in watcher.alerts] == ["silent", "error"]
+    store.upsert(_view("RUNNING", "running"))
+    clock.advance(9 * 60)
+    watcher.tick()
+    assert [a.what for a in watcher.alerts] == ["silent", "error"]
+    clock.advance(2 * 60)
+    watcher.tick()
+    assert [a.what for a in watcher.alerts] == ["silent", "error", "silent"]

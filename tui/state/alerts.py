@@ -106,7 +106,7 @@ class AlertWatcher:
         for v in store:
             if v.status == st.STARTING:
                 self._starting.schedule(v.key, 0.0)
-            if v.execution_status == "running":
+            if _may_go_silent(v.status, v.execution_status):
                 self._running.schedule(v.key, 0.0)
         self._waiting: dict[Key, float] = {}  # ERROR alerts waiting for their details
         self.acked: set[Key] = set()  # quiet until the conversation changes again
@@ -150,32 +150,33 @@ class AlertWatcher:
     def _transition(self, t: Transition) -> None:
         key = t.key
         self.acked.discard(key)  # it changed: news again
+        first = t.old_status is None  # never seen: in no queue and flagged for nothing yet
         if t.new_status == st.STARTING:
             self._starting.schedule(key, 0.0)  # its spell may have begun long ago
-        else:
+        elif not first:
             self._starting.discard(key)
-        if t.new_execution == "running":
-            self._running.schedule(key, 0.0)
-        else:
-            self._running.discard(key)
-        if t.new_status != st.STARTING:
             self._flagged.discard((key, "starting too long"))
-        if t.new_execution != "running":
+        if _may_go_silent(t.new_status, t.new_execution):
+            self._running.schedule(key, 0.0)
+        elif not first:
+            self._running.discard(key)
             self._flagged.discard((key, "silent"))
+        what = _alert_kind(t)
+        if what is None:
+            return
         view = self.store.get(key)
         if view is None or view.gone or not self._news(t, view):
             return
-        if t.new_execution == "finished" and t.old_execution != "finished":
+        if what == "finished":
             self._raise(view, "finished", f"{view.tasks_done}/{view.tasks_total} tasks done")
-        elif t.new_execution == "waiting_for_confirmation" and t.old_execution != t.new_execution:
+        elif what == "waiting":
             self._raise(view, "waiting", "an action waits for a person's confirmation")
-        elif t.new_execution == "stuck" and t.old_execution != "stuck":
+        elif what == "stuck":
             self._raise(view, "stuck")
-        elif t.new_status == st.ERROR and t.old_status != st.ERROR:
-            if view.last_error is not None:
-                self._raise_error(view)
-            else:
-                self._waiting[key] = self._wall() + ERROR_WAIT
+        elif view.last_error is not None:
+            self._raise_error(view)
+        else:
+            self._waiting[key] = self._wall() + ERROR_WAIT
 
     def _raise_error(self, view: ConversationView) -> None:
         self._waiting.pop(view.key, None)
@@ -230,3 +231,23 @@ class AlertWatcher:
                 wait = silent_limit - silent if silent is not None else 10.0
                 self._running.schedule(key, now + max(wait, 0.0) + 0.001)
         return len(starting) == SPELLS_PER_TICK or len(running) == SPELLS_PER_TICK
+
+
+def _alert_kind(t: Transition) -> str | None:
+    """The alert a transition brings, if its conversation is news ("error" waits for the
+    error's details): checked before the conversation is looked up, as most bring none."""
+    execution = t.new_execution
+    if execution == "finished" and t.old_execution != "finished":
+        return "finished"
+    if execution == "waiting_for_confirmation" and t.old_execution != execution:
+        return "waiting"
+    if execution == "stuck" and t.old_execution != "stuck":
+        return "stuck"
+    if t.new_status == st.ERROR and t.old_status != st.ERROR:
+        return "error"
+    return None
+
+
+def _may_go_silent(status: str, execution: str | None) -> bool:
+    """Only a RUNNING conversation whose agent is running can be silent (`silent_for`)."""
+    return status == st.RUNNING and execution == "running"

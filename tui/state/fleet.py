@@ -285,7 +285,8 @@ class Fleet:
         return results
 
     def _moved(self, t: Transition) -> None:
-        self.refused.pop(t.key, None)  # a refused run is news only until the state moves
+        if self.refused:  # a refused run is news only until the state moves
+            self.refused.pop(t.key, None)
 
     def _count_error(self, alert: Alert) -> None:
         if alert.what != "error":
