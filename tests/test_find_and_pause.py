@@ -201,3 +201,32 @@ async def test_typing_in_the_find_box_asks_for_no_layout_of_the_screen(demo: Dem
         await pilot.pause()
         assert box.value == "fix" and asked  # the box was repainted ...
         assert not any(asked)  # ... and never asked for a layout
+
+
+def test_each_sort_and_its_reverse_order_as_a_person_reads_them() -> None:
+    now = datetime(2026, 1, 1, 1, 0, tzinfo=UTC).timestamp()
+
+    def at(minute: int) -> datetime:
+        return datetime.fromtimestamp(now - 3600 + minute * 60, UTC)
+
+    views = [
+        _v(1, "RUNNING", "one", updated_at=at(30), cost=0.5, status_since=now - 60),
+        _v(2, "ERROR", "two", updated_at=at(10), cost=2.0, status_since=now - 600),
+        _v(3, "STOPPED", "three", updated_at=at(50), status_since=None),
+        _v(4, "STARTING", "four", updated_at=None, cost=1.0, status_since=now - 6000),
+    ]
+    by_key = {v.key: v.title for v in views}
+
+    def titles(q: ListQuery) -> list[str]:
+        return [by_key[k] for k in order(views, q)]
+
+    expected = {
+        "status": ["two", "four", "one", "three"],  # ERROR, STARTING, RUNNING, STOPPED
+        "updated": ["three", "one", "two", "four"],  # newest update first, none last
+        "cost": ["two", "four", "one", "three"],  # dearest first
+        "in_state": ["four", "two", "one", "three"],  # longest in state first, unknown last
+    }
+    for sort, titles_in_order in expected.items():
+        query = ListQuery(sort=sort)
+        assert titles(query) == titles_in_order, sort
+        assert titles(query.sorted_by(sort)) == titles_in_order[::-1], sort

@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass, replace
 from functools import lru_cache
 from typing import Any
@@ -128,27 +128,55 @@ def sort_key(v: ConversationView, q: ListQuery) -> tuple[Any, ...]:
     Total and independent of the clock (time in state orders by when the state began), so a
     changed conversation can be moved by bisection instead of sorting the whole list again.
     """
+    return sort_key_for(q)(v)
+
+
+SortKey = Callable[[ConversationView], tuple[Any, ...]]
+
+
+@lru_cache(maxsize=16)
+def sort_key_for(q: ListQuery) -> SortKey:
+    """`sort_key` for one query, its choices made once: ordering 100,000 conversations
+    calls it for each."""
     descending = (q.sort in _DESCENDING) != q.reverse
-    primary: Any
+    sign = -1.0 if descending else 1.0
+    primary: Callable[[ConversationView], Any]
     if q.sort == "title":
-        title = v.title.lower()
-        primary = _descending_text(title) if descending else title
+        primary = _title_descending if descending else _title
     elif q.sort == "in_state":  # longest in state first = earliest start first
-        since = v.status_since if v.status_since is not None else math.inf
-        primary = since if descending else -since
+        primary = _since if descending else _since_reversed
+    elif q.sort == "updated":
+        primary = lambda v: sign * v.updated_at.timestamp() if v.updated_at else 0.0  # noqa: E731
+    elif q.sort == "created":
+        primary = lambda v: sign * v.created_at.timestamp() if v.created_at else 0.0  # noqa: E731
+    elif q.sort == "cost":
+        primary = lambda v: sign * (v.cost or 0.0)  # noqa: E731
     else:
-        if q.sort == "updated":
-            value = v.updated_at.timestamp() if v.updated_at else 0.0
-        elif q.sort == "created":
-            value = v.created_at.timestamp() if v.created_at else 0.0
-        elif q.sort == "cost":
-            value = v.cost or 0.0
-        else:
-            value = float(STATUS_RANK.get(v.status, 5))
-        primary = -value if descending else value
-    created = v.created_at.timestamp() if v.created_at else 0.0
-    later = q.errors_first and v.status != st.ERROR
-    return (group_of(v, q.group), later, primary, -created, v.key)
+        primary = lambda v: sign * STATUS_RANK.get(v.status, 5)  # noqa: E731
+    group, errors_first = q.group, q.errors_first
+
+    def key(v: ConversationView) -> tuple[Any, ...]:
+        created = v.created_at.timestamp() if v.created_at else 0.0
+        later = errors_first and v.status != st.ERROR
+        return (group_of(v, group), later, primary(v), -created, v.key)
+
+    return key
+
+
+def _title(v: ConversationView) -> str:
+    return v.title.lower()
+
+
+def _title_descending(v: ConversationView) -> tuple[int, ...]:
+    return _descending_text(v.title.lower())
+
+
+def _since(v: ConversationView) -> float:
+    return v.status_since if v.status_since is not None else math.inf
+
+
+def _since_reversed(v: ConversationView) -> float:
+    return -_since(v)
 
 
 def group_of(v: ConversationView, group: str | None) -> tuple[int, str]:

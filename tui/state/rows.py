@@ -8,7 +8,7 @@ from dataclasses import replace
 from itertools import compress
 from typing import Any
 
-from tui.state.query import ListQuery, haystack, matches, sort_key
+from tui.state.query import ListQuery, haystack, matches, sort_key, sort_key_for
 from tui.state.view import ConversationView, Key
 
 
@@ -35,7 +35,12 @@ class RowOrder:
     def rebuild(self, views: Iterable[ConversationView], query: ListQuery) -> None:
         """Order everything from scratch (a new query, or the first data)."""
         self.query = query
-        placed = {v.key: sort_key(v, query) if matches(v, query) else None for v in views}
+        key = sort_key_for(query)
+        placed: dict[Key, tuple[Any, ...] | None]
+        if query.status is None and not query.words:  # everything shows: no test per view
+            placed = {v.key: key(v) for v in views}
+        else:
+            placed = {v.key: key(v) if matches(v, query) else None for v in views}
         self._placed = placed
         self._sorted = sorted(k for k in placed.values() if k is not None)
         self.rows = [k[-1] for k in self._sorted]
