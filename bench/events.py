@@ -86,8 +86,11 @@ async def run() -> None:
 
             def applied(keys: frozenset[Key] | None = None) -> None:
                 apply_changes(keys)
-                for key in list(waiting) if keys is None else keys & waiting.keys():
-                    ready.extend(waiting.pop(key))
+                taken = list(waiting) if keys is None else keys & waiting.keys()
+                for key in table.on_screen(taken):  # one look at the span per change set
+                    ready.extend(waiting[key])
+                for key in taken:
+                    del waiting[key]
 
             table.apply_changes = applied  # type: ignore[method-assign]
 
@@ -97,8 +100,7 @@ async def run() -> None:
                 if event is not None and event.kind == "ConversationStateUpdateEvent":
                     at = datetime.fromisoformat(event.timestamp).timestamp()  # server-local
                     delays.append(time.time() - at)
-                    if table.on_screen(key):
-                        waiting.setdefault(key, []).append(at)
+                    waiting.setdefault(key, []).append(at)  # on screen? seen when applied
 
             unsubscribe = stores.events.added.subscribe(added)
             go.set()

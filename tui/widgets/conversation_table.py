@@ -6,7 +6,7 @@ the StatusStore; `apply_changes` is called with the changed keys (coalesced by t
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 
 from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
@@ -146,11 +146,11 @@ class ConversationTable(ScrollView, can_focus=True):
         top = int(self.scroll_y)
         return top, min(len(self.rows), top + self.scrollable_content_region.height)
 
-    def on_screen(self, key: Key) -> bool:
-        """Whether `key`'s row is one of those on screen."""
+    def on_screen(self, keys: Iterable[Key]) -> set[Key]:
+        """Those of `keys` whose rows are on screen (the span is worked out once)."""
         top, bottom = self.shown_span()
-        i = self._order.position(key)
-        return i is not None and top <= i < bottom
+        position = self._order.position
+        return {k for k in keys if (i := position(k)) is not None and top <= i < bottom}
 
     def _moved(self) -> None:
         self.virtual_size = Size(self.size.width, len(self.rows))
