@@ -27,9 +27,8 @@ from tui.app import OhtopApp
 from tui.client.stream import Endpoint, Incoming, decode_frame
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
-from tui.state.mapping import since_first_sight
 from tui.state.stores import Stores
-from tui.state.view import ConversationView
+from tui.state.view import ConversationView, since_first_sight
 from tui.widgets.conversation_table import ConversationTable
 
 N = int(os.environ.get("OHTOP_BENCH_UI_N", "10000"))

@@ -16,9 +16,9 @@ from tui.protocol.status import ServerKind
 from tui.state import derive
 from tui.state.error_store import ErrorStore
 from tui.state.event_store import EventStore
-from tui.state.mapping import from_v1, since_first_sight
+from tui.state.mapping import from_v1
 from tui.state.status_store import StatusStore, Transition
-from tui.state.view import ConversationView, ErrorInfo
+from tui.state.view import ConversationView, ErrorInfo, since_first_sight
 from tui.state.websocket_store import LinkState, WebSocketStore
 
 KEY = ("s", "c1")

@@ -56,7 +56,7 @@ class Alert:
 def silent_for(view: ConversationView, now: float, last_heard: float | None) -> float | None:
     """Seconds a RUNNING/running conversation has been silent (None: not running): since its
     last event, its server's last update, or the change into running that ohtop saw itself."""
-    if view.status != st.RUNNING or view.execution_status != "running":
+    if not _may_go_silent(view.status, view.execution_status):
         return None
     seen = view.status_since if view.since_exact else None
     updated = view.updated_at.timestamp() if view.updated_at else None

@@ -2,25 +2,16 @@
 
 from __future__ import annotations
 
-from datetime import datetime
-
 from tui.protocol.conversations import AgentConversation, AppConversation, V0Conversation
 from tui.protocol.ids import segment
 from tui.protocol.metrics import Usage
 from tui.protocol.status import ServerKind
 from tui.state import derive
-from tui.state.view import ConversationView
+from tui.state.view import ConversationView, since_first_sight
 
 
 def _usage(usage: Usage | None) -> tuple[float | None, int | None]:
     return (usage.cost, usage.tokens) if usage else (None, None)
-
-
-def since_first_sight(updated_at: datetime | None) -> float | None:
-    """When a conversation seen for the first time is taken to be in its state since: its
-    server's last update. The store would set it; a snapshot that carries it is kept
-    without a copy (a first listing brings many)."""
-    return updated_at.timestamp() if updated_at is not None else None
 
 
 def web_url(base: str | None, conversation_id: str) -> str | None:

@@ -145,14 +145,12 @@ def sort_key_for(q: ListQuery) -> SortKey:
         primary = _title_descending if descending else _title
     elif q.sort == "in_state":  # longest in state first = earliest start first
         primary = _since if descending else _since_reversed
-    elif q.sort == "updated":
-        primary = lambda v: sign * v.updated_at.timestamp() if v.updated_at else 0.0  # noqa: E731
-    elif q.sort == "created":
-        primary = lambda v: sign * v.created_at.timestamp() if v.created_at else 0.0  # noqa: E731
-    elif q.sort == "cost":
-        primary = lambda v: sign * (v.cost or 0.0)  # noqa: E731
     else:
-        primary = lambda v: sign * STATUS_RANK.get(v.status, 5)  # noqa: E731
+        value = _VALUES.get(q.sort, _status_rank)
+
+        def primary(v: ConversationView) -> float:
+            return sign * value(v)
+
     group, errors_first = q.group, q.errors_first
 
     def key(v: ConversationView) -> tuple[Any, ...]:
@@ -161,6 +159,18 @@ def sort_key_for(q: ListQuery) -> SortKey:
         return (group_of(v, group), later, primary(v), -created, v.key)
 
     return key
+
+
+def _status_rank(v: ConversationView) -> float:
+    return float(STATUS_RANK.get(v.status, 5))
+
+
+# The numeric sorts: a conversation's value, biggest first unless reversed (see _DESCENDING).
+_VALUES: dict[str, Callable[[ConversationView], float]] = {
+    "updated": lambda v: v.updated_at.timestamp() if v.updated_at else 0.0,
+    "created": lambda v: v.created_at.timestamp() if v.created_at else 0.0,
+    "cost": lambda v: v.cost or 0.0,
+}
 
 
 def _title(v: ConversationView) -> str:

@@ -36,11 +36,7 @@ class RowOrder:
         """Order everything from scratch (a new query, or the first data)."""
         self.query = query
         key = sort_key_for(query)
-        placed: dict[Key, tuple[Any, ...] | None]
-        if query.status is None and not query.words:  # everything shows: no test per view
-            placed = {v.key: key(v) for v in views}
-        else:
-            placed = {v.key: key(v) if matches(v, query) else None for v in views}
+        placed = {v.key: key(v) if matches(v, query) else None for v in views}
         self._placed = placed
         self._sorted = sorted(k for k in placed.values() if k is not None)
         self.rows = [k[-1] for k in self._sorted]

@@ -20,7 +20,7 @@ from tui.protocol.events import TaskItem
 from tui.protocol.status import ServerKind
 from tui.state import derive
 from tui.state.signal import Signal
-from tui.state.view import ConversationView, ErrorInfo, Key
+from tui.state.view import ConversationView, ErrorInfo, Key, since_first_sight
 
 # Fields that REST snapshots do not carry; they come from events and survive a REST refresh.
 # (V0 REST has no agent state either: there the streamed execution status survives too.)
@@ -139,8 +139,11 @@ class StatusStore:
             and self._live_at.get(view.key, -1.0) > asked_at
         ):
             view = view.evolve(status=old.status, execution_status=old.execution_status)
-        if old is None:
-            return self._first(view, reason, now)
+        if old is None:  # a snapshot from `state.mapping` carries its time: kept, not copied
+            since = _server_time(view, now)
+            if view.status_since != since or view.since_exact:
+                view = view.evolve(status_since=since, since_exact=False)
+            return self._commit(None, view, reason)
         fields = _EVENT_FIELDS + (("execution_status",) if view.kind == ServerKind.V0 else ())
         changes: dict[str, Any] = {f: getattr(old, f) for f in fields if getattr(view, f) is None}
         execution = changes.get("execution_status", view.execution_status)
@@ -269,37 +272,6 @@ class StatusStore:
             fields["since_exact"] = True
         return self._commit(old, old.evolve(**fields), reason)
 
-    def _first(self, view: ConversationView, reason: str, now: float) -> bool:
-        """A conversation seen for the first time: in state since its server's last update
-        (a snapshot from `state.mapping` carries that already, and is kept without a copy).
-        `_commit` unrolled: a first listing brings up to 100,000 of these at once."""
-        since = _server_time(view, now)
-        if view.status_since != since or view.since_exact:
-            view = view.evolve(status_since=since, since_exact=False)
-        key, server, status = view.key, view.server, view.status
-        self._views[key] = view
-        if view.stale:
-            self.stale += 1
-        if view.cost:
-            self.cost[server] += view.cost
-        if view.tokens:
-            self.tokens[server] += view.tokens
-        self._servers.add(server)
-        self._counts[status] += 1
-        self._server_counts[(server, status)] += 1
-        t = Transition(key, None, status, None, view.execution_status, since, reason, False)
-        timeline = self._timelines.get(key)  # history may have come first
-        if timeline is None:
-            self._timelines[key] = [t]
-        else:
-            timeline.append(t)
-            del timeline[:-TIMELINE_LENGTH]
-        self.transitions.emit(t)
-        self._pending.add(key)
-        if self._depth == 0:
-            self._flush()
-        return True
-
     def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
         self._views[new.key] = new
         self.stale += int(new.stale) - int(old.stale if old is not None else False)
@@ -356,6 +328,5 @@ class StatusStore:
 
 def _server_time(view: ConversationView, now: float) -> float:
     """The server's last update of `view` (never later than now), else now."""
-    if view.updated_at is None:
-        return now
-    return min(now, view.updated_at.timestamp())
+    since = since_first_sight(view.updated_at)
+    return now if since is None else min(now, since)

@@ -71,7 +71,7 @@ class ConversationView:
     # When the current (status, execution_status) began, in epoch seconds; set by the store.
     # Exact when ohtop saw the change (live, or between two polls); otherwise (first sight)
     # the server's last update, so the true time in state is at least that long. A snapshot
-    # from `state.mapping` carries the first-sight value already (see `since_first_sight`).
+    # from `state.mapping` carries the first-sight value already (`since_first_sight`).
     status_since: float | None = None
     since_exact: bool = False
     # Known from the history store of an earlier run, not yet confirmed by its server.
@@ -116,6 +116,12 @@ class ConversationView:
     def tasks_total(self) -> int:
         """How many tasks there are."""
         return len(self.tasks or ())
+
+
+def since_first_sight(updated_at: datetime | None) -> float | None:
+    """When a conversation seen for the first time is taken to be in its state since: its
+    server's last update (None: unknown, the store takes its own clock)."""
+    return updated_at.timestamp() if updated_at is not None else None
 
 
 _INIT_ORDER = tuple(f.name for f in fields(ConversationView) if f.init)
