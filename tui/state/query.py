@@ -139,18 +139,14 @@ def sort_key_for(q: ListQuery) -> SortKey:
     """`sort_key` for one query, its choices made once: ordering 100,000 conversations
     calls it for each."""
     descending = (q.sort in _DESCENDING) != q.reverse
-    sign = -1.0 if descending else 1.0
     primary: Callable[[ConversationView], Any]
     if q.sort == "title":
         primary = _title_descending if descending else _title
     elif q.sort == "in_state":  # longest in state first = earliest start first
-        primary = _since if descending else _since_reversed
+        primary = _since if descending else _negated(_since)
     else:
         value = _VALUES.get(q.sort, _status_rank)
-
-        def primary(v: ConversationView) -> float:
-            return sign * value(v)
-
+        primary = _negated(value) if descending else value
     group, errors_first = q.group, q.errors_first
 
     def key(v: ConversationView) -> tuple[Any, ...]:
@@ -173,6 +169,13 @@ _VALUES: dict[str, Callable[[ConversationView], float]] = {
 }
 
 
+def _negated(value: Callable[[ConversationView], float]) -> Callable[[ConversationView], float]:
+    def negated(v: ConversationView) -> float:
+        return -value(v)
+
+    return negated
+
+
 def _title(v: ConversationView) -> str:
     return v.title.lower()
 
@@ -183,10 +186,6 @@ def _title_descending(v: ConversationView) -> tuple[int, ...]:
 
 def _since(v: ConversationView) -> float:
     return v.status_since if v.status_since is not None else math.inf
-
-
-def _since_reversed(v: ConversationView) -> float:
-    return -_since(v)
 
 
 def group_of(v: ConversationView, group: str | None) -> tuple[int, str]:
