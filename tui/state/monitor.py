@@ -38,7 +38,7 @@ from tui.state.mapping import from_any
 from tui.state.polling import PollIntervals, PollSchedule
 from tui.state.stores import Stores
 from tui.state.view import ErrorInfo, Key
-from tui.state.websocket_store import LinkState
+from tui.state.websocket_store import LinkState, server_link
 
 log = logging.getLogger(__name__)
 COALESCE = 1.0  # polls due within this window go out in the same batch
@@ -453,4 +453,4 @@ class ServerMonitor:
 
 def link_name(server: str) -> str:
     """The connection-panel name of a server's REST link."""
-    return f"server {server}"
+    return server_link(server)

@@ -209,14 +209,16 @@ class StreamWorker:
         self._wake.set()
 
     async def run(self) -> None:
-        """Connect, stream, reconnect; until cancelled."""
+        """Connect, stream, reconnect; until cancelled. The link is made here, once, and only
+        updated after: a worker stopped (its link removed) never brings the link back."""
+        self._links.set(self.link, group=self.key[0])
         await self._pause(self._rng.uniform(0.0, self.policy.stagger))
         failed_target: StreamTarget | None = None
         while True:
             target = self._target()
             if target is None or target == failed_target:
                 if target is None:
-                    self._links.set(
+                    self._links.update(
                         self.link,
                         state=LinkState.DISCONNECTED,
                         last_error="no agent-server URL yet",
@@ -231,13 +233,15 @@ class StreamWorker:
             except StreamError as exc:
                 if exc.kind is CloseKind.UNSUPPORTED and self.endpoint is Endpoint.SESSION:
                     self.endpoint = Endpoint.EVENTS  # an older server: use the legacy socket
-                    self._links.set(self.link, state=LinkState.CONNECTING, last_error=exc.message)
+                    self._links.update(
+                        self.link, state=LinkState.CONNECTING, last_error=exc.message
+                    )
                     continue
                 if exc.kind in FINAL:
                     failed_target = target
                     self.attempt = 0
                     label = FINAL[exc.kind]
-                    self._links.set(
+                    self._links.update(
                         self.link,
                         state=LinkState.FAILED,
                         last_error=f"{label}: {exc.message}",
@@ -254,7 +258,7 @@ class StreamWorker:
                 await self._back_off(StreamError(CloseKind.DROPPED, what))
 
     async def _connect_and_stream(self, target: StreamTarget) -> None:
-        self._links.set(
+        self._links.update(
             self.link,
             state=LinkState.CONNECTING
             if self.connects == 0 and self.attempt == 0
@@ -278,7 +282,7 @@ class StreamWorker:
         up_since = self._up_since = self._clock()
         self.cursor.connected()
         self.connects += 1
-        self._links.set(
+        self._links.update(
             self.link,
             state=LinkState.CONNECTED,
             last_error=None,
@@ -315,7 +319,7 @@ class StreamWorker:
             self._replaying = True
             return
         if isinstance(item, ErrorFrame):
-            self._links.set(
+            self._links.update(
                 self.link,
                 state=LinkState.CONNECTED,
                 last_error=f"server: {item.code} {item.detail}"[:160],
@@ -348,7 +352,7 @@ class StreamWorker:
             self._publish_later.cancel()
             self._publish_later = None
         self._published_at = self._clock()
-        self._links.set(self.link, received=self.received, last_event_at=self.last_event_at)
+        self._links.update(self.link, received=self.received, last_event_at=self.last_event_at)
 
     def _advance_seq(self, seq: int) -> None:
         """Move the resume cursor forward, only by a plausible step. Durable seqs run one by
@@ -383,7 +387,7 @@ class StreamWorker:
         scale = self.policy.busy_backoff if exc.kind is CloseKind.TRY_LATER else self.policy.backoff
         delay = scale.delay(self.attempt, self._rng)
         self.delays.append(delay)
-        self._links.set(
+        self._links.update(
             self.link,
             state=LinkState.RECONNECTING,
             attempt=self.attempt,

@@ -39,6 +39,20 @@ class LinkInfo:
     title: str = ""
 
 
+SERVER_PREFIX = "server "
+STREAM_PREFIX = "stream "
+
+
+def server_link(server: str) -> str:
+    """The link name of a server's REST link."""
+    return f"{SERVER_PREFIX}{server}"
+
+
+def is_server_link(name: str) -> bool:
+    """True for a server's REST link (streams come and go; servers are what health is)."""
+    return name.startswith(SERVER_PREFIX)
+
+
 class _Keep(Enum):
     KEEP = "keep"
 
@@ -114,6 +128,12 @@ class WebSocketStore:
             said = (new.state, new.last_error, new.detail)
             if not known or said != (old.state, old.last_error, old.detail):
                 self.state_changed.emit(name)
+
+    def update(self, name: str, **fields: Any) -> None:
+        """Change fields of a link that is known; one not (or no longer) known stays unknown:
+        a stopped stream's last counters must not bring its link back."""
+        if name in self._links:
+            self.set(name, **fields)
 
     def remove(self, name: str) -> None:
         """Forget a link (a stream that is no longer wanted)."""
