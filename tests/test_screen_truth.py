@@ -42,7 +42,7 @@ async def fresh_read(url: str) -> Truth:
 
 
 def _agrees(app: OhtopApp, truth: Truth) -> bool:
-    """The app's stores say what the server says (gone ones are gone)."""
+    """The app's stores say what the server says (deleted ones are marked so)."""
     for key, view in truth.items():
         mine = app.stores.status.get(key)
         if mine is None or (mine.status, mine.execution_status, mine.title) != (
@@ -51,7 +51,7 @@ def _agrees(app: OhtopApp, truth: Truth) -> bool:
             view.title,
         ):
             return False
-    return all(v.gone for v in app.stores.status if v.key not in truth)
+    return all(v.deleted for v in app.stores.status if v.key not in truth)
 
 
 async def check_screen(app: OhtopApp, pilot: Pilot[None], url: str) -> None:
@@ -71,14 +71,19 @@ async def check_screen(app: OhtopApp, pilot: Pilot[None], url: str) -> None:
         text = table.render_line(row - int(table.scroll_y)).text
         view = truth.get(key) or app.stores.status.get(key)
         assert view is not None
-        word = "ARCHIVED" if key not in truth else status_word(view)
+        word = "DELETED" if key not in truth else status_word(view)
         assert word[:7] in text, (word, text)
-    counts = Counter(v.status for v in truth.values())
-    counts["ARCHIVED"] += sum(1 for v in app.stores.status if v.key not in truth)
+    counts = Counter(v.status for v in truth.values())  # a deleted one is in no count
     header = screen.query_one(StatusIndicator).render().plain
     narrow = screen.size.width < 100
-    short = {"ERROR": "ERR", "STARTING": "START", "RUNNING": "RUN", "STOPPED": "STOP"}
-    for status in ("ERROR", "STARTING", "RUNNING", "STOPPED"):
+    short = {
+        "ERROR": "ERR",
+        "STARTING": "START",
+        "RUNNING": "RUN",
+        "STOPPED": "STOP",
+        "ARCHIVED": "ARCH",
+    }
+    for status in ("ERROR", "STARTING", "RUNNING", "STOPPED", "ARCHIVED"):
         word = short[status] if narrow else status
         assert f"{word} {counts[status]}" in header, (status, counts[status], header)
 

@@ -20,6 +20,7 @@ STATUS_GLYPHS = {
 TASK_GLYPHS = {"todo": "○", "in_progress": "◐", "done": "✔"}
 IDLE = "IDLE"  # RUNNING only in that the sandbox is up: the agent finished, paused or idles
 IDLE_GLYPH = "○"
+DELETED_GLYPH = "⊘"
 SHORT_ID = 8
 
 
@@ -28,9 +29,15 @@ def status_glyph(status: str) -> str:
     return STATUS_GLYPHS.get(status, "?")
 
 
+DELETED = "DELETED"  # its server no longer has it: counted nowhere, leaving the list soon
+
+
 def status_word(view: ConversationView) -> str:
-    """The status word shown for a conversation: its coarse status, or IDLE for a RUNNING
-    sandbox whose agent is at rest (it must not read as busy)."""
+    """The status word shown for a conversation: its coarse status, IDLE for a RUNNING
+    sandbox whose agent is at rest (it must not read as busy), DELETED when its server no
+    longer has it."""
+    if view.deleted:
+        return DELETED
     return IDLE if view.at_rest else view.status
 
 
@@ -48,6 +55,8 @@ def state_text(view: ConversationView) -> str:
 
 def view_glyph(view: ConversationView) -> str:
     """The glyph that goes with `status_word`."""
+    if view.deleted:
+        return DELETED_GLYPH
     return IDLE_GLYPH if view.at_rest else status_glyph(view.status)
 
 

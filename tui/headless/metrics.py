@@ -56,7 +56,8 @@ class FleetCollector(Collector):
         servers = self.servers()
         views: dict[str, list[ConversationView]] = {s: [] for s in servers}
         for view in self.fleet.stores.status:
-            views.setdefault(view.server, []).append(view)
+            if not view.deleted:  # no conversation of its server any more: in no count
+                views.setdefault(view.server, []).append(view)
         yield from self._conversations(servers, views, now)
         yield from self._servers(servers)
         yield from self._streams(servers)

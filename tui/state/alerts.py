@@ -114,6 +114,7 @@ class AlertWatcher:
         self.acknowledged: Signal[Key] = Signal()
         store.transitions.subscribe(self._transition)
         store.changed.subscribe(self._changed)
+        store.forgotten.subscribe(self._forget)
 
     def _raise(self, view: ConversationView, what: str, detail: str = "", code: str = "") -> None:
         if view.key in self.acked or view.key in self.muted or what not in self.thresholds.kinds:
@@ -139,6 +140,15 @@ class AlertWatcher:
         """Alerts and mutes kept from an earlier run (the newest last)."""
         self.alerts.extend(alerts)
         self.muted |= muted
+
+    def _forget(self, key: Key) -> None:
+        """A conversation gone for good: no spell of it is watched any more."""
+        self._starting.discard(key)
+        self._running.discard(key)
+        self._waiting.pop(key, None)
+        self.acked.discard(key)
+        for what in ALERT_KINDS:
+            self._flagged.discard((key, what))
 
     def _news(self, t: Transition, view: ConversationView) -> bool:
         """A first sight is news only for a conversation created after ohtop started."""

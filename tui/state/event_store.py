@@ -38,6 +38,11 @@ class EventStore:
         self.added.emit(key)
         return True
 
+    def forget(self, key: Key) -> None:
+        """Let go of a conversation's events (it is gone from its server)."""
+        self._events.pop(key, None)
+        self._seen.pop(key, None)
+
     def events(self, key: Key) -> list[Event]:
         """The kept events of one conversation, oldest first."""
         return list(self._events.get(key, ()))

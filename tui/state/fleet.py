@@ -103,6 +103,7 @@ class Fleet:
         self.hooks: AlertHooks | None = None
         self.refused: dict[Key, str] = {}  # runs a server refused for capacity (until it moves)
         self.stores.status.transitions.subscribe(self._moved)
+        self.stores.status.forgotten.subscribe(self._forget)
         self.history_problem: str | None = None  # why there is no history, when asked for
         self.recorder = Recorder(self.stores, self.alerts, self._per_conversation)
         self._retired: dict[str, RequestStats] = {}  # requests of monitors since replaced
@@ -175,6 +176,7 @@ class Fleet:
                     if not self.alerts.tick():
                         break
                     await asyncio.sleep(0)  # keys and frames are served between slices
+                self.stores.status.purge_gone()
                 self.recorder.tick()
             except Exception:  # a bug must not end alerting
                 log.exception("fleet tick failed")
@@ -283,6 +285,14 @@ class Fleet:
         unknown = [k for k in keys if k[0] not in self.monitors]
         results += [(k, Outcome(k[1], False, "its server is not watched")) for k in unknown]
         return results
+
+    def _forget(self, key: Key) -> None:
+        """A conversation gone for longer than the grace: let go of everything kept of it."""
+        self.refused.pop(key, None)
+        self._histories.pop(key, None)
+        self.stores.events.forget(key)
+        if (monitor := self.monitors.get(key[0])) is not None:
+            monitor.forget(key)
 
     def _moved(self, t: Transition) -> None:
         if self.refused:  # a refused run is news only until the state moves

@@ -266,6 +266,10 @@ class HistoryStore:
         """The latest view of a conversation (first and last seen are kept)."""
         self._put("seen", view.server, view.id, self._wall(), view_to_row(view))
 
+    def forget(self, key: Key) -> None:
+        """A conversation gone from its server: its last view is no longer kept."""
+        self._put("forget", *key)
+
     def transition(self, t: Transition) -> None:
         """A status transition."""
         self._put(
@@ -314,6 +318,7 @@ class HistoryStore:
             "UPDATE SET last_seen = excluded.last_seen, view = excluded.view",
             lambda a: (a[0], a[1], a[2], a[2], a[3]),
         ),
+        "forget": ("DELETE FROM conversations WHERE server = ? AND id = ?", None),
         "transition": ("INSERT OR IGNORE INTO transitions VALUES (?,?,?,?,?,?,?,?,?)", None),
         "alert": ("INSERT OR IGNORE INTO alerts VALUES (?,?,?,?,?,?,?,NULL)", None),
         "ack": (

@@ -45,6 +45,11 @@ class EventSink:
         self.received: Counter[str] = Counter()  # new events taken in, per server
         self.per_conversation: Counter[Key] = Counter()
 
+    def forget(self, key: Key) -> None:
+        """Let go of what is kept of a conversation that is gone."""
+        self._state_at.pop(key, None)
+        self.per_conversation.pop(key, None)
+
     def ingest(self, key: Key, item: Incoming) -> bool:
         """Apply one incoming event. Returns False for duplicates and ignored kinds."""
         event = item.event

@@ -106,6 +106,12 @@ class ServerMonitor:
             self.schedule.set(key, self._clock())
             self._wake.set()
 
+    def forget(self, key: Key) -> None:
+        """A conversation gone for good: nothing of it is kept here."""
+        self.schedule.drop(key)
+        self._details_mark.pop(key, None)
+        self._details_wanted.pop(key, None)
+
     async def run(self) -> None:
         """Monitor until cancelled. Never raises because the server misbehaves."""
         histories = asyncio.ensure_future(self._details_loop()) if self._details_enabled else None
@@ -220,7 +226,8 @@ class ServerMonitor:
         now = self._clock()
         for key in self.stores.status.all_keys():
             view = self.stores.status.get(key)
-            if key[0] == self.name and key[1] not in found and view and not view.gone:
+            # Archived ones too (a restored row may have been deleted since): read by id.
+            if key[0] == self.name and key[1] not in found and view and not view.deleted:
                 self.schedule.set(key, now)
         self.listed = True
         self._force_discover = False

@@ -118,7 +118,8 @@ class Recorder:
             timelines.setdefault(t.key, []).append(t)
         with self.stores.status.batch():
             for view in views:
-                self.stores.status.restore(view, timeline=timelines.get(view.key))
+                if not view.deleted:  # one its server no longer had is not brought back
+                    self.stores.status.restore(view, timeline=timelines.get(view.key))
         kept = [
             Alert(a.key, a.title, a.what, a.at, a.detail, a.code, acked=a.acked_at is not None)
             for a in self.history.alerts(since=now - 86400)
@@ -141,11 +142,21 @@ class Recorder:
             status.changed.subscribe(self._dirty.update),
             self.alerts.raised.subscribe(self._alert),
             self.alerts.acknowledged.subscribe(self._acknowledged),
+            status.forgotten.subscribe(self._forget),
         ]
 
     def detach(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+
+    def _forget(self, key: Key) -> None:
+        """Gone for good: its last view leaves the store (a restart must not bring it back);
+        its transitions and alerts stay, as history."""
+        self._dirty.discard(key)
+        self._seen_events.pop(key, None)
+        self.trends.activity.pop(key, None)
+        if self.history is not None:
+            self.history.forget(key)
 
     def _transition(self, t: Transition) -> None:
         if t.new_status == st.ERROR and t.old_status not in (None, st.ERROR):

@@ -26,6 +26,9 @@ from tui.state.view import ConversationView, ErrorInfo, Key, since_first_sight
 # (V0 REST has no agent state either: there the streamed execution status survives too.)
 _EVENT_FIELDS = ("tasks", "last_error")
 TIMELINE_LENGTH = 32
+# Seconds a conversation its server no longer has stays in the list (as "gone") before it is
+# forgotten: it is never counted, in the header, the exporter or the history's totals.
+GONE_GRACE = 300.0
 # What a REST snapshot says besides the status, the event fields and the store's own times:
 # compared in one go (`attrgetter` builds both tuples in C) before any copy is made.
 _snapshot = attrgetter(
@@ -69,12 +72,14 @@ class StatusStore:
         self._server_counts: Counter[tuple[str, str]] = Counter()  # (server, status): the same
         self._servers: set[str] = set()
         self.stale = 0  # views restored from an earlier run, not confirmed by their server yet
+        self._gone_at: dict[Key, float] = {}  # when each gone conversation was seen gone
         # Kept as views change (read on every repaint): LLM cost and tokens per server.
         self.cost: dict[str, float] = defaultdict(float)
         self.tokens: Counter[str] = Counter()
         self._depth = 0
         self.changed: Signal[frozenset[Key]] = Signal()
         self.transitions: Signal[Transition] = Signal()
+        self.forgotten: Signal[Key] = Signal()  # gone for longer than the grace: let go of it
         self.version = 0
 
     def __len__(self) -> int:
@@ -95,7 +100,8 @@ class StatusStore:
         return list(self._views)
 
     def counts(self) -> Counter[str]:
-        """How many conversations are in each coarse status."""
+        """How many conversations are in each coarse status (those deleted from their server
+        are not counted: they are no conversations of it any more)."""
         return +self._counts  # a copy without zero counts
 
     def counts_by_server(self) -> Counter[tuple[str, str]]:
@@ -177,10 +183,8 @@ class StatusStore:
         if timeline:
             self._timelines[view.key] = list(timeline[-TIMELINE_LENGTH:])
             self._views[view.key] = view  # the restored timeline ends in this state already
-            self.stale += int(view.stale)
             self._servers.add(view.server)
-            self._counts[view.status] += 1
-            self._server_counts[(view.server, view.status)] += 1
+            self._tally(view, 1)
             self._mark(view.key)
             return True
         return self._commit(None, view, reason)
@@ -251,11 +255,44 @@ class StatusStore:
         return bool(fields) and self._change(old, reason, **fields)
 
     def mark_gone(self, key: Key, reason: str = "deleted") -> bool:
-        """Deleted or missing on its server: shown as gone, no longer polled or streamed."""
+        """Deleted or missing on its server: shown as gone for a while (`GONE_GRACE`), no
+        longer counted, polled or streamed; then forgotten (`purge_gone`)."""
         old = self._views.get(key)
         if old is None:
             return False
-        return self._change(old, reason, status=derive.GONE, execution_status=None, gone=True)
+        self._gone_at.setdefault(key, self._wall())
+        return self._change(
+            old,
+            reason,
+            status=derive.GONE,
+            execution_status=None,
+            gone=True,
+            deleted=True,
+            stale=False,
+        )
+
+    def purge_gone(self, grace: float = GONE_GRACE) -> list[Key]:
+        """Forget the conversations gone for longer than `grace` seconds. Returns their keys."""
+        limit = self._wall() - grace
+        old = [k for k, at in self._gone_at.items() if at <= limit]
+        with self.batch():
+            for key in old:
+                self.forget(key)
+        return old
+
+    def forget(self, key: Key) -> bool:
+        """Let go of a conversation entirely (its view, timeline and tallies); everyone who
+        keeps something per conversation hears it on `forgotten`."""
+        view = self._views.pop(key, None)
+        self._gone_at.pop(key, None)
+        if view is None:
+            return False
+        self._tally(view, -1)
+        self._timelines.pop(key, None)
+        self._live_at.pop(key, None)
+        self.forgotten.emit(key)
+        self._mark(key)
+        return True
 
     # -- internals ------------------------------------------------------------------------
 
@@ -275,29 +312,32 @@ class StatusStore:
     def _commit(self, old: ConversationView | None, new: ConversationView, reason: str) -> bool:
         # Runs for every change and, on a first listing, for 100,000 new conversations at
         # once: tallies are touched only where a value is there to add or take away.
-        server, status = new.server, new.status
         self._views[new.key] = new
         if old is None:
-            self._servers.add(server)
-            self.stale += new.stale
+            self._servers.add(new.server)
         else:
-            self.stale += new.stale - old.stale
-            if old.cost:
-                self.cost[old.server] -= old.cost
-            if old.tokens:
-                self.tokens[old.server] -= old.tokens
-            self._counts[old.status] -= 1
-            self._server_counts[(old.server, old.status)] -= 1
-        if new.cost:
-            self.cost[server] += new.cost
-        if new.tokens:
-            self.tokens[server] += new.tokens
-        self._counts[status] += 1
-        self._server_counts[(server, status)] += 1
+            self._tally(old, -1)
+        self._tally(new, 1)
+        if not new.deleted and new.key in self._gone_at:  # listed again after all
+            del self._gone_at[new.key]
+        status = new.status
         if old is None or (old.status, old.execution_status) != (status, new.execution_status):
             self._record(old, new, reason)
         self._mark(new.key)
         return True
+
+    def _tally(self, view: ConversationView, sign: int) -> None:
+        """Add a view to the kept totals (-1: take it away). A deleted one is in none of them."""
+        if view.deleted:
+            return
+        server, status = view.server, view.status
+        self.stale += sign * view.stale
+        if view.cost:
+            self.cost[server] += sign * view.cost
+        if view.tokens:
+            self.tokens[server] += sign * view.tokens
+        self._counts[status] += sign
+        self._server_counts[(server, status)] += sign
 
     def _record(self, old: ConversationView | None, new: ConversationView, reason: str) -> None:
         at = new.status_since if new.status_since is not None else self._wall()

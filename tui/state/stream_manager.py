@@ -74,6 +74,7 @@ class StreamManager:
         self._tasks: dict[Key, asyncio.Task[None]] = {}
         self.selected: Key | None = None
         self._unsubscribe: Callable[[], None] | None = None
+        self._unforget: Callable[[], None] = lambda: None
         self._background: set[asyncio.Future[None]] = set()
         self.linger = linger
         self._leaving: dict[Key, float] = {}  # key -> when its stream stops
@@ -87,12 +88,19 @@ class StreamManager:
     def start(self) -> None:
         """Follow the status store from now on."""
         self._unsubscribe = self.stores.status.changed.subscribe(self._changed)
+        self._unforget = self.stores.status.forgotten.subscribe(self._forget)
         self.reconcile()
+
+    def _forget(self, key: Key) -> None:
+        self._relevant.pop(key, None)
+        self._restarts.pop(key, None)
+        self.sink.forget(key)
 
     async def stop(self) -> None:
         """Stop every worker."""
         if self._unsubscribe is not None:
             self._unsubscribe()
+            self._unforget()
         if self._reconcile_later is not None:
             self._reconcile_later.cancel()
             self._reconcile_later = None

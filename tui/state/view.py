@@ -67,7 +67,10 @@ class ConversationView:
     # The conversation's page in the OpenHands web UI (app servers only: an agent server has
     # no web UI).
     web_url: str | None = None
-    gone: bool = False
+    gone: bool = False  # archived or deleted: not coming back, not polled or streamed
+    # Its server no longer has it (a full listing and a read by id both said so): in no count,
+    # shown for a while (`status_store.GONE_GRACE`), then forgotten.
+    deleted: bool = False
     # When the current (status, execution_status) began, in epoch seconds; set by the store.
     # Exact when ohtop saw the change (live, or between two polls); otherwise (first sight)
     # the server's last update, so the true time in state is at least that long. A snapshot
