@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import io
 import ssl
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
@@ -10,6 +11,8 @@ from typing import Any
 
 import httpx
 from aiohttp import web
+from rich.console import Console
+from textual.app import App
 
 from tui.protocol.status import ServerKind
 from tui.state.view import ConversationView
@@ -74,3 +77,24 @@ def view(
     return ConversationView(
         server=server, id=cid, kind=kind, status=status, execution_status=execution, **fields
     )
+
+
+def screen_text(app: App[Any]) -> list[str]:
+    """What a person sees: every line of the app's screen as plain text (the whole stack
+    composed, as `export_screenshot` draws it)."""
+    width, height = app.size
+    console = Console(
+        width=width,
+        height=height,
+        file=io.StringIO(),
+        force_terminal=True,
+        color_system=None,
+        record=True,
+        legacy_windows=False,
+        safe_box=False,
+    )
+    update = app.screen._compositor.render_update(  # Textual's own way to a screenshot
+        full=True, screen_stack=app._background_screens
+    )
+    console.print(update)
+    return console.export_text(styles=False).splitlines()

@@ -97,6 +97,13 @@ class FleetCollector(Collector):
             "How long the longest-running RUNNING conversation has been running (0: none).",
             labels=["server"],
         )
+        unconfirmed = GaugeMetricFamily(
+            "ohtop_conversations_unconfirmed",
+            "Conversations counted as last seen, not confirmed now (their server is not "
+            "answering, or they come from an earlier run and were not read yet).",
+            labels=["server"],
+        )
+        stale = self.fleet.stores.status.unconfirmed_by_server()
         errors = CounterMetricFamily(
             "ohtop_conversation_errors",
             "Conversations that entered ERROR while watched, by error classification.",
@@ -126,9 +133,11 @@ class FleetCollector(Collector):
             tokens.add_metric([server], sum(v.tokens or 0 for v in mine))
             running = [v.in_state(now) or 0.0 for v in mine if v.status == st.RUNNING]
             oldest.add_metric([server], max(running, default=0.0))
+            unconfirmed.add_metric([server], stale[server])
             for kind in st.ERROR_KINDS:
                 errors.add_metric([server, kind], self.fleet.errors_by_kind[(server, kind)])
-        return (by_status, by_execution, sandboxes, attention, cost, tokens, oldest, errors)
+        families = (by_status, by_execution, sandboxes, attention, cost, tokens, oldest)
+        return (*families, unconfirmed, errors)
 
     def _servers(self, servers: list[str]) -> Iterable[Metric]:
         up = GaugeMetricFamily(

@@ -93,29 +93,36 @@ class DashboardScreen(LiveScreen):
         self._update_note()
 
     def _update_note(self) -> None:
-        """In narrow mode the connection panel is hidden: summarise links in the indicator."""
+        """The header's notes: the filters in force first (always on screen), then what else
+        there is room for. In narrow mode the connection panel is hidden: links are
+        summarised here."""
         totals = self.stores.links.totals()
         links = sum(totals.values())
         table = self.table
-        notes = [f"{len(table.rows)} of {len(self.stores.status)} shown"]
-        if stale := self.stores.status.stale:
-            notes.append(f"~ {stale} stale, from the last run")
-        if cost := sum(self.stores.status.cost.values()):
-            hour = self.trends.cost_last_hour(cost, clock.wall())
-            notes.append(money(cost) + (f" (+{money(hour)} last hour)" if hour else ""))
+        shown = f"{len(table.rows)} of {len(self.stores.status)} shown"
+        always = table.list_query.in_force()
+        notes = []
+        if always:
+            always.append(shown)
+        else:
+            notes.append(shown)
+        if unconfirmed := self.stores.status.unconfirmed_rows():  # never read as live
+            always.append(f"~ {unconfirmed} unconfirmed")
         if table.marked:
             hidden = len(table.marked - set(table.rows))
             notes.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
+        if cost := sum(self.stores.status.cost.values()):
+            hour = self.trends.cost_last_hour(cost, clock.wall())
+            notes.append(money(cost) + (f" (+{money(hour)} last hour)" if hour else ""))
         if self.read_only:
             notes.append("read-only")
         if self.insecure:
             notes.append("INSECURE TLS")
-        if not self.has_class("-narrow"):
-            notes.append(table.list_query.describe())
-        elif links:
+        if self.has_class("-narrow") and links:
             ok = totals[LinkState.CONNECTED]
             notes.append(f"links {ok}/{links} up" + ("" if ok == links else " ⚠"))
-        self.query_one(StatusIndicator).show(self.stores.status.counts(), tuple(notes))
+        indicator = self.query_one(StatusIndicator)
+        indicator.show(self.stores.status.counts(), tuple(notes), tuple(always))
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Bring every widget up to date with the stores (keys: what changed, if known)."""
@@ -249,8 +256,8 @@ class DashboardScreen(LiveScreen):
 
     def _query(self, query: ListQuery) -> None:
         header = self.query_one(TableHeader)
-        if header.group != query.group:
-            header.group = query.group
+        if header.list_query != query:
+            header.list_query = query
             header.refresh()
         self.table.set_query(query)
         self._update_note()

@@ -131,10 +131,15 @@ class DetailScreen(LiveScreen):
         self._show_activity()
         self.scroller.focus()
 
+    def view(self) -> ConversationView | None:
+        """The conversation as shown (stale while its server does not answer)."""
+        view = self.stores.status.get(self.key)
+        return self.stores.status.as_shown(view) if view is not None else None
+
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """Redraw when this conversation changed."""
         if keys is None or self.key in keys:
-            view = self.stores.status.get(self.key)
+            view = self.view()
             self.query_one(DetailPane).show(view)
             self._show_triage(view)
             self.query_one(TaskTracker).show(view.tasks if view else None)
@@ -176,7 +181,7 @@ class DetailScreen(LiveScreen):
 
     def tick(self) -> None:
         """Once a second: durations move on."""
-        view = self.stores.status.get(self.key)
+        view = self.view()
         self.query_one(DetailPane).show(view)
         self._show_triage(view)
         self._show_activity()
@@ -205,7 +210,7 @@ class DetailScreen(LiveScreen):
 
     def action_copy_url(self) -> None:
         """Copy the conversation's link (clipboard tool, else OSC 52)."""
-        url = link_of(self.stores.status.get(self.key))
+        url = link_of(self.view())
         if url is None:
             self.notify("No link to copy.", severity="warning")
             return
@@ -214,7 +219,7 @@ class DetailScreen(LiveScreen):
 
     def action_open_url(self) -> None:
         """Open the conversation's page in the browser."""
-        url = link_of(self.stores.status.get(self.key))
+        url = link_of(self.view())
         if url is None:
             self.notify("No link to open.", severity="warning")
             return

@@ -81,6 +81,7 @@ def view_to_row(view: ConversationView) -> str:
     """A view as JSON for the store (never the session key)."""
     data = asdict(view)
     data["session_api_key"] = None
+    data.pop("confirmed_at", None)  # a shown copy's; the row's last_seen says it
     data.pop("search_text", None)
     data.pop("key", None)  # built from server and id
     for name in ("created_at", "updated_at"):
@@ -89,8 +90,9 @@ def view_to_row(view: ConversationView) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-def view_from_row(text: str) -> ConversationView | None:
-    """A stored view, or None when the row cannot be read back."""
+def view_from_row(text: str, last_seen: float | None = None) -> ConversationView | None:
+    """A stored view (stale: last confirmed when it was last seen), or None when the row
+    cannot be read back."""
     try:
         data = json.loads(text)
         for name in ("created_at", "updated_at"):
@@ -101,6 +103,7 @@ def view_from_row(text: str) -> ConversationView | None:
         if data.get("last_error") is not None:
             data["last_error"] = ErrorInfo(**data["last_error"])
         data["stale"] = True  # not confirmed by the server yet
+        data["confirmed_at"] = last_seen
         return ConversationView(**data)
     except (ValueError, TypeError, KeyError):
         return None
@@ -184,12 +187,12 @@ class HistoryStore:
 
     def views(self, servers: Iterable[str] | None = None) -> list[ConversationView]:
         """The last known view of every kept conversation (of these servers), marked stale."""
-        rows = self._db.execute("SELECT server, view FROM conversations").fetchall()
+        rows = self._db.execute("SELECT server, view, last_seen FROM conversations").fetchall()
         wanted = set(servers) if servers is not None else None
         out = []
-        for server, text in rows:
+        for server, text, last_seen in rows:
             if wanted is None or server in wanted:
-                view = view_from_row(text)
+                view = view_from_row(text, last_seen)
                 if view is not None:
                     out.append(view)
         return out

@@ -87,6 +87,7 @@ class ServerMonitor:
         self._next_discover = 0.0
         self._next_look = 0.0
         self._last_count: int | None = None
+        self._answered_at: float | None = None  # wall time of the last cycle that went well
 
     # -- public ---------------------------------------------------------------------------
 
@@ -187,6 +188,8 @@ class ServerMonitor:
             next_retry_at=None,
             last_error=None,
         )
+        self._answered_at = time.time()
+        self.stores.status.set_confirmed(self.name)
 
     def _top_up(self, due: list[Key]) -> None:
         """Fill the last batch with the conversations due soonest, if each is within a quarter
@@ -410,6 +413,8 @@ class ServerMonitor:
 
     async def _failed(self, exc: ApiError, attempt: int) -> None:
         self.stores.errors.add(self.name, str(exc.kind), exc.message)
+        # What it said before is what it said then: its rows are shown as unconfirmed.
+        self.stores.status.set_unconfirmed(self.name, self._answered_at)
         log.warning("server %s: %s (%s), attempt %d", self.name, exc.message, exc.kind, attempt)
         # "Not an API" is final while detecting; once detected, an HTML page is most likely an
         # ingress's maintenance page, so it is retried like a 503.

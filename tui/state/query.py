@@ -25,6 +25,15 @@ SORT_LABELS = {
 GROUPS = ("server", "repository", "error")
 GROUP_LABELS = {"server": "server", "repository": "repository", "error": "error code"}
 ONLY = {st.ERROR: "errors only", st.STARTING: "starting only", st.RUNNING: "running only"}
+# The column each sort orders by (created has none: the header names that sort in words).
+SORT_COLUMNS = {
+    "status": "STATUS",
+    "updated": "UPDATED",
+    "title": "TITLE",
+    "in_state": "IN STATE",
+    "cost": "COST",
+}
+FIND_SHOWN = 24  # characters of the find text the header keeps
 # Sorting by these puts the biggest first unless reversed (newest, longest in state).
 _DESCENDING = frozenset({"updated", "created", "in_state", "cost"})
 
@@ -55,6 +64,28 @@ class ListQuery:
         """Group by the next of GROUPS (after the last: no groups)."""
         order: list[str | None] = [None, *GROUPS]
         return replace(self, group=order[(order.index(self.group) + 1) % len(order)])
+
+    @property
+    def arrow(self) -> str:
+        """↓ or ↑: the sort's direction as the header shows it."""
+        return "↑" if self.reverse else "↓"
+
+    def in_force(self) -> list[str]:
+        """Every filter in force, in few words, for a header that must always show them
+        (the find text cut if long); a sort with no column of its own is named too."""
+        parts = []
+        if self.status:
+            parts.append(ONLY.get(self.status, f"{self.status.lower()} only"))
+        if self.text:
+            text = self.text if len(self.text) <= FIND_SHOWN else self.text[: FIND_SHOWN - 1] + "…"
+            parts.append(f"find “{text}”")
+        if self.group:
+            parts.append(f"by {GROUP_LABELS.get(self.group, self.group)}")
+        if self.errors_first:
+            parts.append("errors first")
+        if self.sort not in SORT_COLUMNS:
+            parts.append(f"sort {SORT_LABELS.get(self.sort, self.sort)} {self.arrow}")
+        return parts
 
     def describe(self) -> str:
         """A short description for the header."""

@@ -77,8 +77,10 @@ class ConversationView:
     # from `state.mapping` carries the first-sight value already (`since_first_sight`).
     status_since: float | None = None
     since_exact: bool = False
-    # Known from the history store of an earlier run, not yet confirmed by its server.
+    # Not confirmed by its server now: known from an earlier run (the history store), or its
+    # server stopped answering. Shown with `~`, as it was when last confirmed.
     stale: bool = False
+    confirmed_at: float | None = None  # when last confirmed, for a stale view (None: unknown)
     # What find-as-you-type searches, computed once per view (see state.query.haystack); not
     # copied by dataclasses.replace or `evolve`, so a changed conversation computes its own.
     search_text: str | None = field(default=None, init=False, repr=False, compare=False)

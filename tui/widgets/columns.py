@@ -7,6 +7,7 @@ from dataclasses import dataclass
 
 from tui.format import age, duration, money, state_text, status_word, view_glyph
 from tui.protocol import status as st
+from tui.state.query import SORT_COLUMNS
 from tui.state.view import ConversationView
 from tui.text import clean
 
@@ -71,17 +72,21 @@ _SAME_AS_GROUP = {"server": "SERVER", "repository": "REPOSITORY"}
 MIN_FLEX = 24
 
 
-def layout(width: int, show_server: bool, group: str | None = None) -> list[tuple[Column, int]]:
-    """Each column with its width for a given table width; the flexible column gets the rest."""
+def layout(
+    width: int, show_server: bool, group: str | None = None, sort: str | None = None
+) -> list[tuple[Column, int]]:
+    """Each column with its width for a given table width; the flexible column gets the rest.
+    The column the list is sorted by is never the one dropped for room."""
     columns = list(COLUMNS)
     if show_server:
         columns.insert(1, SERVER_COLUMN)
     if group is not None:
         columns = [c for c in columns if c.title != _SAME_AS_GROUP.get(group)]
         columns.insert(0, GROUP_COLUMN)
+    sorted_by = SORT_COLUMNS.get(sort or "")
     while True:
         fixed = sum(c.width + 1 for c in columns if c.width)
-        droppable = [c for c in columns if c.keep < 9]
+        droppable = [c for c in columns if c.keep < 9 and c.title != sorted_by]
         if width - fixed - 1 >= MIN_FLEX or not droppable:
             break
         columns.remove(min(droppable, key=lambda c: c.keep))

@@ -98,7 +98,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self._fine = True  # a visible duration shows seconds: check every tick
         self._ticks = 0
         self.clock: Callable[[], float] = clock.wall  # durations on screen are wall-clock
-        self._shape: tuple[int, bool, str | None] = (-1, False, None)  # what _layout is for
+        self._shape: tuple[int, bool, str | None, str] = (-1, False, None, "")  # of _layout
         self._layout: list[tuple[Column, int]] = []
         self._clocked_columns: list[Column] = []
         self._styles: dict[str, Style] = {}
@@ -177,14 +177,16 @@ class ConversationTable(ScrollView, can_focus=True):
             self.post_message(self.Highlighted(key))
 
     def view_of(self, key: Key) -> ConversationView | None:
-        """The view shown for `key`: the paused snapshot if any, else the store's."""
+        """The view shown for `key`: the paused snapshot if any, else the store's (stale while
+        its server does not answer)."""
         if self.frozen is not None:
             return self.frozen.get(key)
-        return self.store.get(key)
+        view = self.store.get(key)
+        return self.store.as_shown(view) if view is not None else None
 
     def freeze(self, on: bool) -> None:
         """Pause: keep showing the rows as they are now; resume: back to the live store."""
-        self.frozen = {k: v for k in self.rows if (v := self.store.get(k))} if on else None
+        self.frozen = {k: v for k in self.rows if (v := self.view_of(k))} if on else None
 
     @property
     def selected(self) -> ConversationView | None:
@@ -273,7 +275,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self._ticks += 1
         if not self._fine and self._ticks % COARSE_TICKS:
             return
-        now = self.clock()
+        wall = self.clock()
         clocked = [c for c, _ in self.columns() if c.clocked]
         top, bottom = self.shown_span()
         fine = False
@@ -281,6 +283,7 @@ class ConversationTable(ScrollView, can_focus=True):
             view = self.view_of(self.rows[row])
             if view is None:
                 continue
+            now = _as_of(view, wall)
             cells = tuple(c.cell(view, now) for c in clocked)
             fine = fine or any(cell.endswith("s") for cell in cells)
             if self._clocked.get(view.key) != cells:
@@ -290,7 +293,8 @@ class ConversationTable(ScrollView, can_focus=True):
     def columns(self) -> list[tuple[Column, int]]:
         """Column layout for the current width."""
         width = self.scrollable_content_region.width
-        shape = (width, self.show_server, self.list_query.group)
+        query = self.list_query
+        shape = (width, self.show_server, query.group, query.sort)
         if shape != self._shape:  # rows painted for another layout are of no use
             self._shape, self._layout = shape, layout(*shape)
             self._clocked_columns = [c for c, _ in self._layout if c.clocked]
@@ -324,7 +328,7 @@ class ConversationTable(ScrollView, can_focus=True):
         view = self.view_of(self.rows[row])
         if view is None:
             return Strip.blank(width, self._style(""))
-        now = self.clock()
+        now = _as_of(view, self.clock())
         clocked = tuple(c.cell(view, now) for c in self._clocked_columns)
         self._clocked[view.key] = clocked
         self._fine = self._fine or any(cell.endswith("s") for cell in clocked)  # tick each
@@ -390,6 +394,12 @@ class ConversationTable(ScrollView, can_focus=True):
             name = clean(label, 60)
             return (name if len(name) <= room else name[: room - 1] + "…") + size
         return "│"
+
+
+def _as_of(view: ConversationView, wall: float) -> float:
+    """The time a row's clocks read: now, or when a stale row was last confirmed (it is shown
+    as it was then: its time in state is not counted on as if it were known)."""
+    return view.confirmed_at if view.stale and view.confirmed_at is not None else wall
 
 
 def _status_class(status: str) -> str:

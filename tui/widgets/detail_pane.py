@@ -54,12 +54,23 @@ def _fields(view: ConversationView, now: float, compact: bool = False) -> Fields
         ("Cost", plain(money(view.cost))),
         ("Tokens", plain(count(view.tokens))),
     ]
-    if view.gone:
-        rows.insert(1, ("Gone", Text("deleted or missing on the server; no longer polled")))
+    if view.deleted:
+        rows.insert(1, ("Gone", Text("deleted on its server; leaves the list in a few minutes")))
+    elif view.gone:
+        rows.insert(1, ("Gone", Text("archived on its server; no longer polled")))
     if view.stale:
-        note = "as last seen before this run; not confirmed by its server yet"
-        rows.insert(1, ("Stale", Text(note, style="italic")))
+        rows.insert(1, ("Stale", Text(_stale_note(view, now), style="italic")))
     return rows
+
+
+def _stale_note(view: ConversationView, now: float) -> str:
+    """Why a row is not live: when its server last confirmed it."""
+    if view.confirmed_at is None:
+        return "as last seen before this run; not confirmed by its server yet"
+    return (
+        f"last confirmed {duration(now - view.confirmed_at)} ago; shown as it was then, "
+        "not confirmed since (its server has not answered since)"
+    )
 
 
 def _error(view: ConversationView) -> Text | None:
