@@ -47,12 +47,12 @@ from tui.screens.detail import DetailScreen
 from tui.screens.error_groups import ErrorGroupsScreen
 from tui.screens.errors import ErrorsScreen
 from tui.screens.help import HelpScreen
-from tui.screens.live import LiveScreen
+from tui.screens.live import Live
 from tui.screens.queue import QueueScreen
 from tui.session import build_fleet, run_fleet
 from tui.settings import Settings
 from tui.state.alerts import Alert
-from tui.state.attention import error_groups, queue
+from tui.state.attention import Need, error_groups, queue
 from tui.state.stores import Stores
 from tui.state.view import Key
 from tui.state.websocket_store import LinkState
@@ -198,9 +198,9 @@ class OhtopApp(App[None]):
         with contextlib.suppress(NoMatches, ScreenStackError):
             self._apply_changes()
 
-    def live_screens(self) -> list[LiveScreen]:
+    def live_screens(self) -> list[Live]:
         """Every screen in the stack that shows store data, the dashboard first."""
-        return [s for s in self.screen_stack if isinstance(s, LiveScreen)]
+        return [s for s in self.screen_stack if isinstance(s, Live)]
 
     def _apply_changes(self) -> None:
         self._flush_pending = False
@@ -270,7 +270,7 @@ class OhtopApp(App[None]):
 
     def _tick_screens(self) -> None:
         screen = self.screen
-        if self.paused or not isinstance(screen, LiveScreen):
+        if self.paused or not isinstance(screen, Live):
             return
         screen.tick()
         # Countdowns to the next try move every second; everything else in the panel is
@@ -355,19 +355,24 @@ class OhtopApp(App[None]):
         self.push_screen(AlertsScreen(self.fleet.recorder))
 
     def action_queue(self) -> None:
-        """Every conversation that needs a person, and why."""
-        needs = queue(
-            self.stores.status,
-            time.time(),
-            self.alerts.thresholds,
-            self.fleet.last_heard,
-            self.fleet.link_reasons,
-        )
+        """Every conversation that needs a person, and why (live while open)."""
+
+        def needs() -> list[Need]:
+            return queue(
+                self.stores.status,
+                time.time(),
+                self.alerts.thresholds,
+                self.fleet.last_heard,
+                self.fleet.link_reasons,
+            )
+
         self.push_screen(QueueScreen(needs))
 
     def action_error_groups(self) -> None:
-        """The errors of the last hour, grouped by code."""
-        self.push_screen(ErrorGroupsScreen(error_groups(self.stores.status, time.time() - 3600)))
+        """The errors of the last hour, grouped by code (live while open)."""
+        self.push_screen(
+            ErrorGroupsScreen(lambda: error_groups(self.stores.status, time.time() - 3600))
+        )
 
     @on(FindText)
     def _find(self, message: FindText) -> None:

@@ -8,14 +8,16 @@ import time
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.widgets import OptionList
-from textual.widgets.option_list import Option
 
 from tui.messages import OpenConversation
+from tui.screens.live import LiveModal
+from tui.screens.options import one_line, show_options
 from tui.state.alerts import Alert
 from tui.state.recorder import Recorder
 from tui.text import plain
+
+EMPTY = "No alerts yet."
 
 
 def alert_line(a: Alert, muted: bool = False) -> Text:
@@ -32,11 +34,16 @@ def alert_line(a: Alert, muted: bool = False) -> Text:
         out.append("  acknowledged", "italic")
     if muted:
         out.append("  muted", "italic")
-    return out
+    return one_line(out)
 
 
-class AlertsScreen(ModalScreen[None]):
-    """Newest alerts first."""
+def alert_id(a: Alert) -> str:
+    """An option id for an alert (kept across redraws)."""
+    return f"{a.key[0]}\x1f{a.key[1]}\x1f{a.at!r}\x1f{a.what}"
+
+
+class AlertsScreen(LiveModal):
+    """Newest alerts first; live while open (new alerts come in, the highlight stays)."""
 
     BINDINGS = [
         Binding("escape,q,exclamation_mark", "close", "Close"),
@@ -56,27 +63,27 @@ class AlertsScreen(ModalScreen[None]):
         self.redraw()
 
     def redraw(self) -> None:
-        """Read the alerts again, keeping the highlighted line."""
+        """Read the alerts again, keeping the highlighted alert highlighted."""
         watcher = self.recorder.alerts
         self.alerts = list(reversed(watcher.alerts))
-        options = self.query_one(OptionList)
-        at = options.highlighted
-        options.clear_options()
-        if not self.alerts:
-            options.add_option(Option("No alerts yet.", disabled=True))
-            return
-        options.add_options(
-            Option(alert_line(a, a.key in watcher.muted), id=str(i))
-            for i, a in enumerate(self.alerts)
-        )
-        options.highlighted = min(at or 0, len(self.alerts) - 1)
+        items = [(alert_id(a), alert_line(a, a.key in watcher.muted)) for a in self.alerts]
+        show_options(self.query_one(OptionList), items, EMPTY)
+
+    def tick(self) -> None:
+        self.redraw()
 
     def _current(self) -> Alert | None:
-        at = self.query_one(OptionList).highlighted
-        return self.alerts[at] if self.alerts and at is not None else None
+        options = self.query_one(OptionList)
+        at = options.highlighted
+        if not self.alerts or at is None:
+            return None
+        ident = options.get_option_at_index(at).id
+        return next((a for a in self.alerts if alert_id(a) == ident), None)
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        alert = self.alerts[int(event.option.id or 0)]
+        alert = next((a for a in self.alerts if alert_id(a) == event.option.id), None)
+        if alert is None:
+            return
         self.dismiss()
         self.app.post_message(OpenConversation(alert.key))
 

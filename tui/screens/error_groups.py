@@ -3,16 +3,20 @@ classification, with their servers and repositories. Enter shows that group in t
 
 from __future__ import annotations
 
+from collections.abc import Callable
+
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
 
 from tui.messages import FindText
+from tui.screens.live import LiveModal
+from tui.screens.options import one_line, show_options
 from tui.state.attention import ErrorGroup
 from tui.text import plain
+
+EMPTY = "No errors in the last hour."
 
 
 def group_line(g: ErrorGroup) -> Text:
@@ -25,37 +29,47 @@ def group_line(g: ErrorGroup) -> Text:
     servers = ", ".join(f"{s} {n}" for s, n in g.servers.most_common(3))
     repos = ", ".join(f"{r} {n}" for r, n in g.repositories.most_common(3))
     out.append_text(plain(f"   servers: {servers}   repositories: {repos}", "dim", 160))
-    return out
+    return one_line(out)
 
 
 def _retry(retryable: bool | None) -> str | None:
     return None if retryable is None else ("retryable" if retryable else "not retryable")
 
 
-class ErrorGroupsScreen(ModalScreen[None]):
-    """The biggest group first."""
+class ErrorGroupsScreen(LiveModal):
+    """The biggest group first; live while open."""
 
     BINDINGS = [Binding("escape,q,number_sign", "close", "Close")]
 
-    def __init__(self, groups: list[ErrorGroup]) -> None:
+    def __init__(self, read: Callable[[], list[ErrorGroup]]) -> None:
         super().__init__()
-        self.groups = groups
+        self._read = read
+        self.groups: list[ErrorGroup] = []
 
     def compose(self) -> ComposeResult:
+        yield Static(id="groups-title")
+        yield OptionList(id="groups")
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Group the errors again from the stores."""
+        self.groups = self._read()
         total = sum(len(g.keys) for g in self.groups)
-        yield Static(
-            Text(f"Errors of the last hour: {total} in {len(self.groups)} groups", style="bold"),
-            id="groups-title",
-        )
-        if not self.groups:
-            yield OptionList(Option("No errors in the last hour.", disabled=True), id="groups")
-            return
-        yield OptionList(
-            *(Option(group_line(g), id=str(i)) for i, g in enumerate(self.groups)), id="groups"
-        )
+        title = f"Errors of the last hour: {total} in {len(self.groups)} groups"
+        self.query_one("#groups-title", Static).update(Text(title, style="bold"))
+        items = [(f"{g.code}\x1f{g.kind}\x1f{g.retryable}", group_line(g)) for g in self.groups]
+        show_options(self.query_one(OptionList), items, EMPTY)
+
+    def tick(self) -> None:
+        self.redraw()  # an hour's window moves on
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        group = self.groups[int(event.option.id or 0)]
+        ids = [f"{g.code}\x1f{g.kind}\x1f{g.retryable}" for g in self.groups]
+        if event.option.id not in ids:
+            return
+        group = self.groups[ids.index(event.option.id)]
         self.dismiss()
         self.app.post_message(FindText(group.find))
 

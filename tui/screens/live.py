@@ -2,14 +2,14 @@
 
 from __future__ import annotations
 
-from textual.screen import Screen
+from textual.screen import ModalScreen, Screen
 
 from tui.state.view import Key
 
 
-class LiveScreen(Screen[None]):
-    """A screen over the stores. The app calls these while the screen is anywhere in the stack,
-    so nothing is stale when the screen above it closes."""
+class Live:
+    """What the app calls on a screen over the stores while it is anywhere in the stack, so
+    nothing is stale when the screen above it closes, and nothing on it is frozen while open."""
 
     def refresh_all(self, keys: frozenset[Key] | None) -> None:
         """The stores changed (keys: the conversations that changed; None: anything)."""
@@ -25,3 +25,11 @@ class LiveScreen(Screen[None]):
 
     def show_paused(self, waiting: int | None) -> None:
         """The view is paused (`waiting` updates held) or resumed (None)."""
+
+
+class LiveScreen(Live, Screen[None]):
+    """A full screen over the stores."""
+
+
+class LiveModal(Live, ModalScreen[None]):
+    """A dialog over the stores (the queue, the alerts, the error groups): live while open."""

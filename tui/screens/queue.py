@@ -1,19 +1,25 @@
 """The needs-attention queue: every conversation that needs a person, why, and for how long;
-the longest waiting first. Enter opens the conversation."""
+the longest waiting first. Live while open: new needs appear, settled ones leave, ages move,
+and the highlight stays on its conversation. Enter opens it."""
 
 from __future__ import annotations
+
+from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.screen import ModalScreen
 from textual.widgets import OptionList, Static
-from textual.widgets.option_list import Option
 
 from tui.format import duration
 from tui.messages import OpenConversation
+from tui.screens.live import LiveModal
+from tui.screens.options import one_line, show_options
 from tui.state.attention import Need
+from tui.state.view import Key
 from tui.text import plain
+
+EMPTY = "Nothing needs a person now."
 
 
 def need_line(n: Need) -> Text:
@@ -24,35 +30,49 @@ def need_line(n: Need) -> Text:
     out.append("  ")
     out.append_text(plain(n.title or n.key[1][:12], "", 70))
     out.append_text(plain(f"  ({n.key[0]})", "dim", 40))
-    return out
+    return one_line(out)
 
 
-class QueueScreen(ModalScreen[None]):
+def need_id(key: Key) -> str:
+    """An option id for a conversation (kept across redraws)."""
+    return f"{key[0]}\x1f{key[1]}"
+
+
+class QueueScreen(LiveModal):
     """Who needs a person, longest waiting first."""
 
     BINDINGS = [Binding("escape,q,A", "close", "Close")]
 
-    def __init__(self, needs: list[Need]) -> None:
+    def __init__(self, read: Callable[[], list[Need]]) -> None:
         super().__init__()
-        self.needs = needs
+        self._read = read
+        self.needs: list[Need] = []
 
     def compose(self) -> ComposeResult:
+        yield Static(id="queue-title")
+        yield OptionList(id="queue")
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Read the queue again from the stores."""
+        self.needs = self._read()
         n = len(self.needs)
-        yield Static(
-            Text(f"Needs attention: {n} conversation{'s' if n != 1 else ''}", style="bold"),
-            id="queue-title",
-        )
-        if not self.needs:
-            yield OptionList(Option("Nothing needs a person now.", disabled=True), id="queue")
-            return
-        yield OptionList(
-            *(Option(need_line(x), id=str(i)) for i, x in enumerate(self.needs)), id="queue"
-        )
+        title = Text(f"Needs attention: {n} conversation{'s' if n != 1 else ''}", style="bold")
+        self.query_one("#queue-title", Static).update(title)
+        items = [(need_id(x.key), need_line(x)) for x in self.needs]
+        show_options(self.query_one(OptionList), items, EMPTY)
+
+    def tick(self) -> None:
+        self.redraw()  # once a second: new needs, ages, silence that came with time alone
 
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        need = self.needs[int(event.option.id or 0)]
+        key = next((n.key for n in self.needs if need_id(n.key) == event.option.id), None)
+        if key is None:
+            return
         self.dismiss()
-        self.app.post_message(OpenConversation(need.key))
+        self.app.post_message(OpenConversation(key))
 
     def action_close(self) -> None:
         self.dismiss()

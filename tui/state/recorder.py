@@ -120,11 +120,13 @@ class Recorder:
             for view in views:
                 if not view.deleted:  # one its server no longer had is not brought back
                     self.stores.status.restore(view, timeline=timelines.get(view.key))
+        watched = set(servers)  # the store is shared: other runs watched other servers
         kept = [
             Alert(a.key, a.title, a.what, a.at, a.detail, a.code, acked=a.acked_at is not None)
             for a in self.history.alerts(since=now - 86400)
+            if a.key[0] in watched
         ]
-        self.alerts.restore(kept, self.history.mutes())
+        self.alerts.restore(kept, {k for k in self.history.mutes() if k[0] in watched})
         for status, series in self.history.counts(now - 3600).items():
             if status in self.trends.counts:
                 for minute, n in series:
