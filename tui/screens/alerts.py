@@ -90,8 +90,9 @@ class AlertsScreen(LiveModal):
     def action_acknowledge(self) -> None:
         """Acknowledge the highlighted conversation's alerts."""
         if (alert := self._current()) is not None:
-            self.recorder.alerts.acknowledge(alert.key)
+            said = self.recorder.acknowledge(alert.key)
             self.redraw()
+            self.notify(said, timeout=4, markup=False)
 
     def action_mute(self) -> None:
         """Mute the highlighted conversation's alerts (again: unmute)."""

@@ -28,6 +28,18 @@ LastHeard = Callable[[Key], float | None]  # wall time of a conversation's last 
 
 
 ALERT_KINDS = ("error", "stuck", "silent", "starting too long", "waiting", "finished")
+SPELL_KINDS = ("silent", "starting too long")  # raised once per spell, by time alone
+# What a conversation said when a person acknowledged it: its acknowledgement holds until it
+# says something else (status, execution status, or its server's last update).
+AckState = tuple[str, str | None, str | None]
+
+
+def ack_state(view: ConversationView) -> AckState:
+    """The state an acknowledgement is bound to."""
+    updated = view.updated_at.isoformat() if view.updated_at else None
+    return (view.status, view.execution_status, updated)
+
+
 DEFAULT_ALERTS = frozenset({"error", "stuck", "silent", "starting too long"})
 
 
@@ -109,7 +121,11 @@ class AlertWatcher:
             if _may_go_silent(v.status, v.execution_status):
                 self._running.schedule(v.key, 0.0)
         self._waiting: dict[Key, float] = {}  # ERROR alerts waiting for their details
-        self.acked: set[Key] = set()  # quiet until the conversation changes again
+        self.acked: dict[Key, AckState] = {}  # quiet until the conversation changes again
+        self.ticks = 0  # calls of `tick` (tests wait on it)
+        # Spells alerted in an earlier run: still the same spell once its server confirms the
+        # conversation says what it said then, else a new one.
+        self._restored_spells: dict[Key, AckState] = {}
         self.muted: set[Key] = set()  # quiet until unmuted
         self.acknowledged: Signal[Key] = Signal()
         store.transitions.subscribe(self._transition)
@@ -125,7 +141,8 @@ class AlertWatcher:
 
     def acknowledge(self, key: Key) -> None:
         """A person saw this conversation's alerts: quiet until it changes state again."""
-        self.acked.add(key)
+        view = self.store.get(key)
+        self.acked[key] = ack_state(view) if view is not None else ("", None, None)
         self.alerts = deque(
             (replace(a, acked=True) if a.key == key else a for a in self.alerts),
             maxlen=self.alerts.maxlen,
@@ -136,17 +153,31 @@ class AlertWatcher:
         """No alerts for this conversation until it is unmuted."""
         (self.muted.add if muted else self.muted.discard)(key)
 
-    def restore(self, alerts: list[Alert], muted: set[Key]) -> None:
-        """Alerts and mutes kept from an earlier run (the newest last)."""
+    def restore(
+        self, alerts: list[Alert], muted: set[Key], acked: dict[Key, AckState] | None = None
+    ) -> None:
+        """Alerts, mutes and acknowledgements kept from an earlier run (the newest last): an
+        acknowledgement holds while the conversation still says what it said then, and a
+        spell already alerted is not alerted again."""
         self.alerts.extend(alerts)
         self.muted |= muted
+        for key, state in (acked or {}).items():
+            view = self.store.get(key)
+            if view is not None and ack_state(view) == state:
+                self.acked[key] = state
+        for alert in alerts:
+            view = self.store.get(alert.key)
+            spell = view.status_since if view is not None else None
+            if view is not None and alert.what in SPELL_KINDS and spell and alert.at >= spell:
+                self._flagged.add((alert.key, alert.what))
+                self._restored_spells[alert.key] = ack_state(view)
 
     def _forget(self, key: Key) -> None:
         """A conversation gone for good: no spell of it is watched any more."""
         self._starting.discard(key)
         self._running.discard(key)
         self._waiting.pop(key, None)
-        self.acked.discard(key)
+        self.acked.pop(key, None)
         for what in ALERT_KINDS:
             self._flagged.discard((key, what))
 
@@ -159,7 +190,7 @@ class AlertWatcher:
 
     def _transition(self, t: Transition) -> None:
         key = t.key
-        self.acked.discard(key)  # it changed: news again
+        self.acked.pop(key, None)  # it changed: news again
         first = t.old_status is None  # never seen: in no queue and flagged for nothing yet
         if t.new_status == st.STARTING:
             self._starting.schedule(key, 0.0)  # its spell may have begun long ago
@@ -197,6 +228,22 @@ class AlertWatcher:
             self._raise(view, "error", f"{err.code}: {err.detail}", err.code)
 
     def _changed(self, keys: frozenset[Key]) -> None:
+        if self.acked:  # an acknowledgement holds while the conversation says the same
+            for key in keys & self.acked.keys():
+                view = self.store.get(key)
+                if view is None or (not view.stale and ack_state(view) != self.acked[key]):
+                    del self.acked[key]
+        if self._restored_spells:
+            for key in keys & self._restored_spells.keys():
+                view = self.store.get(key)
+                if view is not None and view.stale:
+                    continue  # not read from its server yet
+                if view is None or ack_state(view) != self._restored_spells[key]:
+                    for what in SPELL_KINDS:
+                        self._flagged.discard((key, what))
+                    if view is not None and _may_go_silent(view.status, view.execution_status):
+                        self._running.schedule(key, 0.0)
+                del self._restored_spells[key]
         if not self._waiting:
             return
         for key in keys & self._waiting.keys():
@@ -211,6 +258,7 @@ class AlertWatcher:
         ERROR alerts whose details did not come in time. Looks at `SPELLS_PER_TICK` spells of
         each kind at most; True when more may be due (call again after letting others run)."""
         now = self._wall()
+        self.ticks += 1
         for key, deadline in list(self._waiting.items()):
             if now >= deadline and (view := self.store.get(key)) is not None:
                 self._raise_error(view)

@@ -33,6 +33,7 @@ from tui.state.view import ConversationView, ErrorInfo, Key
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY = 0.5  # seconds between commits: a kill loses at most this (and what is queued)
+FLUSH_WAIT = 2.0  # seconds a write that must be on disk before it is shown may wait
 DEFAULT_DAYS = 30.0
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
 SCHEMA = """
@@ -49,6 +50,9 @@ CREATE TABLE IF NOT EXISTS alerts (
     title TEXT NOT NULL, detail TEXT NOT NULL, code TEXT NOT NULL, acked_at REAL,
     UNIQUE (server, id, at, what));
 CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (at);
+CREATE TABLE IF NOT EXISTS acks (
+    server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL,
+    execution TEXT, updated TEXT, PRIMARY KEY (server, id));
 CREATE TABLE IF NOT EXISTS mutes (
     server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (server, id));
 CREATE TABLE IF NOT EXISTS counts (
@@ -134,6 +138,8 @@ class HistoryStore:
         self._thread: threading.Thread | None = None
         self.failed: str | None = None  # why writing stopped, once it did
         self.written = 0
+        # The writer thread and the few writes made at once (acknowledgements) take turns.
+        self._lock = threading.Lock()
         self._db = self._open()
 
     # -- opening ---------------------------------------------------------------------------
@@ -292,9 +298,38 @@ class HistoryStore:
         """An alert raised."""
         self._put("alert", *a.key, a.at, a.what, a.title, a.detail, a.code)
 
-    def acknowledge(self, key: Key, at: float) -> None:
-        """Every alert of this conversation so far is acknowledged."""
+    def acknowledge(
+        self, key: Key, at: float, state: tuple[str, str | None, str | None] | None = None
+    ) -> None:
+        """Every alert of this conversation so far is acknowledged, and it stays quiet while
+        it says `state` (status, execution status, server's last update). Written at once,
+        not queued: a person is told it is done only when a restart would still know it."""
         self._put("ack", at, *key)
+        if state is not None:
+            self._put("ack_state", *key, at, *state)
+        self.flush()
+
+    def flush(self, timeout: float = FLUSH_WAIT) -> bool:
+        """Commit everything queued so far, now; True once it is on disk (False: the writer
+        did not manage within `timeout`, or writing has stopped)."""
+        if self.failed is not None or self.readonly:
+            return False
+        if self._thread is None:  # not started: nothing else writes
+            batch = []
+            while not self._queue.empty():
+                item = self._queue.get_nowait()
+                if item is not None:
+                    batch.append(item)
+            self._commit(batch)
+            return self.failed is None
+        done = threading.Event()
+        self._queue.put(("flush", (done,)))
+        return done.wait(timeout) and self.failed is None
+
+    def acks(self) -> dict[Key, tuple[str, str | None, str | None]]:
+        """Acknowledged conversations, with the state each acknowledgement is bound to."""
+        rows = self._db.execute("SELECT server, id, status, execution, updated FROM acks")
+        return {(r[0], r[1]): (r[2], r[3], r[4]) for r in rows}
 
     def mute(self, key: Key, muted: bool) -> None:
         """Mute (or unmute) a conversation's alerts."""
@@ -328,6 +363,7 @@ class HistoryStore:
             "UPDATE alerts SET acked_at = ? WHERE server = ? AND id = ? AND acked_at IS NULL",
             None,
         ),
+        "ack_state": ("INSERT OR REPLACE INTO acks VALUES (?, ?, ?, ?, ?, ?)", None),
         "mute": ("INSERT OR REPLACE INTO mutes VALUES (?, ?, ?)", None),
         "unmute": ("DELETE FROM mutes WHERE server = ? AND id = ?", None),
         "count": (
@@ -367,6 +403,10 @@ class HistoryStore:
             if item is None:  # close() asks to stop
                 self._commit(batch)
                 return None
+            if item[0] == "flush":  # someone waits for what came before: commit it now
+                self._commit(batch)
+                item[1][0].set()
+                return []
             batch.append(item)
         return batch
 
@@ -374,7 +414,7 @@ class HistoryStore:
         if not batch or self.failed is not None:
             return
         try:
-            with self._db:
+            with self._lock, self._db:
                 for kind, args in batch:
                     sql, shape = self._SQL[kind]
                     self._db.execute(sql, shape(args) if shape else args)
@@ -385,6 +425,10 @@ class HistoryStore:
 
     def _prune(self) -> None:
         """Forget what is older than the retention, then the oldest until under the size."""
+        with self._lock:
+            self._prune_locked()
+
+    def _prune_locked(self) -> None:
         cutoff = self._wall() - self.days * 86400
         try:
             with self._db:

@@ -126,7 +126,9 @@ class Recorder:
             for a in self.history.alerts(since=now - 86400)
             if a.key[0] in watched
         ]
-        self.alerts.restore(kept, {k for k in self.history.mutes() if k[0] in watched})
+        mutes = {k for k in self.history.mutes() if k[0] in watched}
+        acks = {k: s for k, s in self.history.acks().items() if k[0] in watched}
+        self.alerts.restore(kept, mutes, acks)
         for status, series in self.history.counts(now - 3600).items():
             if status in self.trends.counts:
                 for minute, n in series:
@@ -172,7 +174,16 @@ class Recorder:
 
     def _acknowledged(self, key: Key) -> None:
         if self.history is not None:
-            self.history.acknowledge(key, self._wall())
+            self.history.acknowledge(key, self._wall(), self.alerts.acked.get(key))
+
+    def acknowledge(self, key: Key) -> str:
+        """Acknowledge a conversation's alerts; says whether a restart will still know it."""
+        self.alerts.acknowledge(key)  # written at once (see `_acknowledged`)
+        if self.history is None:
+            return "Acknowledged for this run (no history store: a restart forgets it)."
+        if self.history.failed is not None:
+            return f"Acknowledged for this run only: {self.history.failed}"
+        return "Acknowledged: quiet until it changes (kept across restarts)."
 
     def mute(self, key: Key, muted: bool) -> None:
         """Mute (or unmute) a conversation's alerts, and keep it so."""

@@ -217,6 +217,11 @@ class StatusStore:
             fresh = view.updated_at is not None and view.updated_at != old.updated_at
             changes["status_since"] = _server_time(view, now) if fresh else now
             changes["since_exact"] = True
+        elif old.stale and view.updated_at != old.updated_at:
+            # Restored from an earlier run, and its server moved it meanwhile: whether its state
+            # held all along is unknown; it held at least since the server's last update.
+            changes["status_since"] = _server_time(view, now)
+            changes["since_exact"] = False
         else:
             changes["status_since"] = old.status_since
             changes["since_exact"] = old.since_exact
