@@ -112,8 +112,8 @@ class DashboardScreen(LiveScreen):
             hidden = len(table.marked - set(table.rows))
             notes.append(f"{len(table.marked)} marked" + (f" ({hidden} hidden)" if hidden else ""))
         if cost := sum(self.stores.status.cost.values()):
-            hour = self.trends.cost_last_hour(cost, clock.wall())
-            notes.append(money(cost) + (f" (+{money(hour)} last hour)" if hour else ""))
+            hour, exact = self.stores.status.spend.last_hour(clock.wall())
+            notes.append(f"{money(cost)} ({'' if exact else '≥'}+{money(hour)} last hour)")
         if self.read_only:
             notes.append("read-only")
         if self.insecure:

@@ -31,16 +31,6 @@ class Trends:
         }
         self.errors: deque[tuple[int, int]] = deque(maxlen=DAY_HOURS)  # (hour, errors)
         self.activity: dict[Key, deque[tuple[int, int]]] = {}
-        self.cost: deque[tuple[int, float]] = deque(maxlen=HOUR_MINUTES + 1)  # (minute, total $)
-
-    def cost_last_hour(self, total: float, now: float) -> float | None:
-        """What the watched conversations cost over the last hour (None: not an hour known)."""
-        start = int(now // 60) - HOUR_MINUTES
-        if not self.cost:
-            return None
-        earlier = [c for m, c in self.cost if m <= start]
-        base = earlier[-1] if earlier else self.cost[0][1]  # since the oldest sample we have
-        return max(0.0, total - base)
 
     def count_series(self, status: str, now: float) -> list[float]:
         """Conversations in `status`, minute by minute over the last hour (0 where unknown)."""
@@ -213,7 +203,6 @@ class Recorder:
         overall = self.stores.status.counts()
         for status in st.SEED_STATUSES:
             self.trends.add_count(status, minute, overall[status])
-        self.trends.cost.append((minute, sum(self.stores.status.cost.values())))
         received = self._events_received()
         fresh = received - self._seen_events
         self._seen_events = Counter(received)

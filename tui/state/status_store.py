@@ -20,6 +20,7 @@ from tui.protocol.events import TaskItem
 from tui.protocol.status import ServerKind
 from tui.state import derive
 from tui.state.signal import Signal
+from tui.state.spend import SpendLog
 from tui.state.view import ConversationView, ErrorInfo, Key, since_first_sight
 
 # Fields that REST snapshots do not carry; they come from events and survive a REST refresh.
@@ -79,6 +80,7 @@ class StatusStore:
         # Kept as views change (read on every repaint): LLM cost and tokens per server.
         self.cost: dict[str, float] = defaultdict(float)
         self.tokens: Counter[str] = Counter()
+        self.spend = SpendLog()  # dollars of the last hour, dated by the servers' times
         self._depth = 0
         self.changed: Signal[frozenset[Key]] = Signal()
         self.transitions: Signal[Transition] = Signal()
@@ -373,8 +375,15 @@ class StatusStore:
         self._views[new.key] = new
         if old is None:
             self._servers.add(new.server)
+            if new.cost:
+                self.spend.first_sight(new.cost, new.created_at, self._wall())
         else:
             self._tally(old, -1)
+            if new.cost != old.cost:
+                if old.stale and (new.cost or 0.0) > (old.cost or 0.0):
+                    self.spend.unseen(self._wall())  # spent while ohtop was not running
+                else:
+                    self.spend.grew(old.cost, new.cost, self._wall())
         self._tally(new, 1)
         if not new.deleted and new.key in self._gone_at:  # listed again after all
             del self._gone_at[new.key]
