@@ -1,4 +1,4 @@
-""""+$X last hour" is what the servers' times say was spent in the last hour, and says when it
+""" "+$X last hour" is what the servers' times say was spent in the last hour, and says when it
 can only be a lower bound."""
 
 from __future__ import annotations

@@ -78,6 +78,18 @@ def short_ids(ids: Iterable[str]) -> dict[str, str]:
     return out
 
 
+def fit_name(name: str, width: int) -> str:
+    """A server's name in `width` characters: cut in the middle, so the end that tells two
+    servers on one host apart (the port, the path) stays ("127.0…0.1:27340/a")."""
+    text = clean(name, 200)
+    if len(text) <= width:
+        return text
+    if width < 4:
+        return text[:width]
+    head = (width - 1) // 3
+    return text[:head] + "…" + text[len(text) - (width - 1 - head) :]
+
+
 def task_glyph(status: str) -> str:
     """A glyph per task status; `?` for unknown values."""
     return TASK_GLYPHS.get(status, "?")

@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import re
 
-from tui.client.secrets import redact
+from tui.client.secrets import longest, redact
 
 MAX_CHARS = 500
 REPLACEMENT = "\ufffd"
@@ -27,10 +27,14 @@ _DROPPED = re.compile(
 
 
 def clean(value: object, limit: int = MAX_CHARS) -> str:
-    """Plain one-line text: control and reordering characters neutralised, cut, keys hidden."""
+    """Plain one-line text: keys hidden first (a cut must not leave a piece of one that is no
+    longer recognised), then control and reordering characters neutralised, then cut."""
     text = "" if value is None else str(value)
-    if len(text) > limit:
-        text = text[: limit - 1] + "…"
+    if len(text) > limit + longest():  # a huge text: what is past any key at the limit goes
+        text = text[: limit + longest()]
+    text = redact(text)
     text = text.replace("\n", " ").replace("\t", " ")
     text = _DROPPED.sub("", _SHOWN.sub(REPLACEMENT, text))
-    return redact(text)
+    if len(text) > limit:
+        text = text[: limit - 1] + "…"
+    return text

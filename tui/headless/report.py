@@ -119,7 +119,7 @@ async def gather(fleet: Fleet, key: Key) -> Report:
         ],
         "cost_usd": view.cost,
         "tokens": view.tokens,
-        "links": {"web": view.web_url, "api": view.conversation_url},
+        "links": {"web": view.web_url, "api": view.api_url},
         "generated_at": _when(time.time()),
     }
     return Report(data)

@@ -7,7 +7,7 @@ import sys
 from typing import TextIO
 
 from tui.client.secrets import redact
-from tui.format import age, short_ids, status_word
+from tui.format import age, fit_name, short_ids, status_word
 from tui.headless.codes import EXIT_OK, EXIT_UNREACHABLE
 from tui.headless.serialize import view_to_dict
 from tui.sanitize import clean
@@ -34,7 +34,7 @@ def print_table(views: list[ConversationView], out: TextIO, servers: int = 1) ->
     for v in views:
         tasks = f"{v.tasks_done}/{v.tasks_total}" if v.tasks_total else "-"
         updated = age(v.updated_at) if v.updated_at else "-"
-        where = f"{clean(v.server, 20):<20} " if servers > 1 else ""
+        where = f"{fit_name(v.server, 20):<20} " if servers > 1 else ""
         state = f"{clean(status_word(v), 8):<8} {clean(v.state_label, 24):<24}"
         out.write(
             f"{state} {where}{tasks:>5} {updated:>8}  {short[v.id]:<{width}}  "

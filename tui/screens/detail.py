@@ -69,8 +69,8 @@ def links_text(view: ConversationView | None) -> Text:
     else:
         out.append("(no link)", "dim")
     out.append("\nAPI   ", style="bold")
-    if view.conversation_url:
-        out.append_text(plain(view.conversation_url, "", 300))
+    if view.api_url:
+        out.append_text(plain(view.api_url, "", 300))
     elif view.kind == ServerKind.V1 and view.sandbox_status == "RUNNING":
         out.append("(none yet: the server sent no agent-server URL)", "dim")
     elif view.kind == ServerKind.V1:
@@ -84,7 +84,7 @@ def link_of(view: ConversationView | None) -> str | None:
     """What `c` copies and `o` opens: the web page, else the API URL."""
     if view is None:
         return None
-    return view.web_url or view.conversation_url
+    return view.web_url or view.api_url
 
 
 class DetailScreen(LiveScreen):

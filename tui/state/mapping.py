@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from tui.client.secrets import remember
 from tui.protocol.conversations import AgentConversation, AppConversation, V0Conversation
 from tui.protocol.ids import segment
 from tui.protocol.metrics import Usage
@@ -21,8 +22,18 @@ def web_url(base: str | None, conversation_id: str) -> str | None:
     return f"{base.rstrip('/')}/conversations/{segment(conversation_id)}"
 
 
+def api_url(base: str | None, url: str | None) -> str | None:
+    """`url` made absolute against the server's `base` (a V0 server sends it relative)."""
+    if not url:
+        return None
+    if url.startswith(("http://", "https://")):
+        return url
+    return f"{base.rstrip('/')}/{url.lstrip('/')}" if base else None
+
+
 def from_v1(server: str, c: AppConversation, base: str | None = None) -> ConversationView:
     """Map a V1 `AppConversation` (V1 has no runtime status: the sandbox status says it)."""
+    remember(c.session_api_key, every_piece=False)  # a sandbox's key: never shown either
     cost, tokens = _usage(Usage.total([c.metrics]) if c.metrics else None)
     return ConversationView(
         server=server,
@@ -43,6 +54,7 @@ def from_v1(server: str, c: AppConversation, base: str | None = None) -> Convers
         sandbox_id=c.sandbox_id,
         session_api_key=c.session_api_key,
         web_url=web_url(base, c.id),
+        api_url=api_url(base, c.conversation_url),
         gone=c.sandbox_status == "MISSING",
     )
 
@@ -50,6 +62,7 @@ def from_v1(server: str, c: AppConversation, base: str | None = None) -> Convers
 def from_v0(server: str, c: V0Conversation, base: str | None = None) -> ConversationView:
     """Map a V0 `ConversationInfo`: the status is taken as sent."""
     status = derive.from_v0(c.status)
+    remember(c.session_api_key, every_piece=False)
     return ConversationView(
         server=server,
         id=c.conversation_id,
@@ -65,11 +78,12 @@ def from_v0(server: str, c: V0Conversation, base: str | None = None) -> Conversa
         conversation_url=c.url,
         session_api_key=c.session_api_key,
         web_url=web_url(base, c.conversation_id),
+        api_url=api_url(base, c.url),
         gone=status == derive.GONE,
     )
 
 
-def from_agent(server: str, c: AgentConversation) -> ConversationView:
+def from_agent(server: str, c: AgentConversation, base: str | None = None) -> ConversationView:
     """Map an agent-server `ConversationInfo`."""
     runtime = c.runtime_info.runtime_status if c.runtime_info else None
     cost, tokens = _usage(c.usage)
@@ -86,6 +100,7 @@ def from_agent(server: str, c: AgentConversation) -> ConversationView:
         cost=cost,
         tokens=tokens,
         status_since=since_first_sight(c.updated_at),
+        api_url=api_url(base, f"/api/conversations/{segment(c.id)}"),
     )
 
 
@@ -97,4 +112,4 @@ def from_any(
         return from_v1(server, c, base)
     if isinstance(c, V0Conversation):
         return from_v0(server, c, base)
-    return from_agent(server, c)
+    return from_agent(server, c, base)

@@ -67,6 +67,9 @@ class ConversationView:
     # The conversation's page in the OpenHands web UI (app servers only: an agent server has
     # no web UI).
     web_url: str | None = None
+    # The conversation's API URL, absolute: what ohtop reads (an agent server's
+    # `/api/conversations/{id}`, a V1 conversation's agent-server URL, a V0 runtime's URL).
+    api_url: str | None = None
     gone: bool = False  # archived or deleted: not coming back, not polled or streamed
     # Its server no longer has it (a full listing and a read by id both said so): in no count,
     # shown for a while (`status_store.GONE_GRACE`), then forgotten.

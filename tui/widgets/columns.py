@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable
 from dataclasses import dataclass
 
-from tui.format import age, duration, money, state_text, status_word, view_glyph
+from tui.format import age, duration, fit_name, money, state_text, status_word, view_glyph
 from tui.protocol import status as st
 from tui.state.query import SORT_COLUMNS
 from tui.state.view import ConversationView
@@ -64,7 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("UPDATED", 8, _updated, align_right=True, keep=2, clocked=True),
     Column("COST", 8, lambda v, _: money(v.cost) if v.cost else "-", align_right=True, keep=1),
 )
-SERVER_COLUMN = Column("SERVER", 16, lambda v, _: clean(v.server, 60), keep=2)
+SERVER_COLUMN = Column("SERVER", 16, lambda v, _: fit_name(v.server, 16), keep=2)
 # Grouped: the group's name and size on its first row (the cell is the table's to fill).
 GROUP_COLUMN = Column("GROUP", 20, lambda _v, _now: "")
 # The column a group makes redundant (its value is the group's name).

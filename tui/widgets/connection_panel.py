@@ -15,10 +15,10 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import clock
-from tui.format import coarse, count, money, short_ids
+from tui.format import coarse, count, fit_name, money, short_ids
 from tui.state.error_store import ErrorStore
 from tui.state.status_store import StatusStore
-from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore
+from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore, is_server_link
 from tui.text import clean, plain
 
 GLYPHS = {
@@ -95,15 +95,18 @@ class ConnectionPanel(Static):
             return Text("No servers yet.", style="dim")
         now, wall = clock.mono(), clock.wall()
         out = Text()
-        servers = [link for link in links if not link.group]
-        streams = sorted((lk for lk in links if lk.group), key=lambda lk: PROBLEMS_FIRST[lk.state])
+        servers = [link for link in links if is_server_link(link.name)]
+        streams = sorted(
+            (lk for lk in links if not is_server_link(lk.name)),
+            key=lambda lk: PROBLEMS_FIRST[lk.state],
+        )
         per_server: dict[str, Counter[LinkState]] = {}
         for stream in streams:
             per_server.setdefault(stream.group, Counter())[stream.state] += 1
         for link in servers:
             name = link.name.removeprefix("server ")
             self._state(out, link)
-            out.append_text(plain(name, "bold", max(8, self._width - 16)))
+            out.append(fit_name(name, max(8, self._width - 16)), "bold")
             if link.detail:
                 self._lines(out, link.detail, 2, "dim")
             if link.budget:

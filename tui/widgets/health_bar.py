@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from tui import clock
+from tui.format import fit_name
 from tui.state.websocket_store import LinkInfo, LinkState, WebSocketStore, is_server_link
 from tui.text import clean
 
@@ -31,7 +32,7 @@ def problem(link: LinkInfo, now: float) -> Text:
     """One server's trouble in words: state, name, why, and when the next try is."""
     name = link.name.removeprefix("server ")
     out = Text(f"{GLYPHS[link.state]} {link.state.value} ", STYLES[link.state])
-    out.append(clean(name, 40), "bold")
+    out.append(fit_name(name, 40), "bold")
     why = link.last_error or (link.detail if link.state is LinkState.CONNECTING else "")
     if why:
         out.append(f": {clean(why, 120)}")
