@@ -51,10 +51,10 @@ from tui.screens.live import Live
 from tui.screens.queue import QueueScreen
 from tui.session import build_fleet, run_fleet
 from tui.settings import Settings
-from tui.state.alerts import Alert
+from tui.state.alerts import Alert, silent_for
 from tui.state.attention import Need, error_groups, queue
 from tui.state.stores import Stores
-from tui.state.view import Key
+from tui.state.view import ConversationView, Key
 from tui.state.websocket_store import LinkState
 from tui.styles import css_paths
 from tui.text import clean
@@ -141,6 +141,7 @@ class OhtopApp(App[None]):
                 insecure=self.insecure,
                 streaming=self.settings.max_streams >= 0,
                 trends=self.fleet.recorder.trends,
+                silence=self._silence,
             )
         )
         await self._stack.enter_async_context(run_fleet(self.fleet, self.settings))
@@ -149,6 +150,12 @@ class OhtopApp(App[None]):
         if self.settings.metrics is not None:
             await self._serve_metrics(self.settings.metrics)
         self.set_interval(1.0, self._tick)
+
+    def _silence(self, view: ConversationView, now: float) -> float | None:
+        """How long a RUNNING conversation has been silent, once past the alert's limit."""
+        seconds = silent_for(view, now, self.fleet.last_heard(view.key))
+        limit = self.alerts.thresholds.silent_minutes * 60
+        return seconds if seconds is not None and seconds > limit else None
 
     async def _serve_metrics(self, listen: Listen) -> None:
         """The exporter's /metrics, from this dashboard's Fleet, in this event loop."""
@@ -403,11 +410,12 @@ class OhtopApp(App[None]):
     async def _read_history(self, screen: DetailScreen) -> None:
         try:
             entries = await self.fleet.server_history(screen.key)
+            events = await self.fleet.recent_events(screen.key)
         except ApiError as exc:
-            entries = None
+            entries, events = None, []
             self.stores.errors.add(screen.key[0], str(exc.kind), f"history: {exc.message}")
         if screen.is_attached:
-            screen.show_history(entries)
+            screen.show_history(entries, events)
 
     @on(WriteReport)
     @work(group="reports", exit_on_error=False)

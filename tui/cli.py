@@ -267,6 +267,17 @@ def main(argv: Sequence[str] | None = None) -> int:
     except UsageError as exc:
         sys.stderr.write(f"ohtop: {exc}\n")
         return 2
+    except BrokenPipeError:  # `ohtop history | head`: the reader has what it wanted
+        _quiet_stdout()
+        return 0
+
+
+def _quiet_stdout() -> None:
+    """After a broken pipe, send what is left of stdout nowhere: Python's own flush at exit
+    must not fail again (and print a traceback)."""
+    with contextlib.suppress(OSError):
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
 
 
 def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:

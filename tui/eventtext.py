@@ -59,6 +59,9 @@ def describe(event: Event) -> tuple[str, str]:
         return "agent", _action(event)
     if isinstance(event, ObservationEvent):
         tool = event.tool_name or "?"
+        if (plan := event.task_list) is not None and not event.observation.text:
+            done = sum(1 for t in plan if t.status == "done")  # V0 sends the plan, no text
+            return "other", f"{tool} -> plan: {len(plan)} tasks, {done} done"
         return (
             "other",
             f"{tool} -> {event.observation.text or event.observation.kind or ''}",

@@ -8,6 +8,7 @@ Hangul fillers) are dropped or replaced, so a title cannot break the table's ali
 
 from __future__ import annotations
 
+import json
 import re
 
 from tui.client.secrets import longest, redact
@@ -24,6 +25,25 @@ _DROPPED = re.compile(
     "[\u200b-\u200d\u2060-\u2064\ufeff"  # zero-width spaces, joiners, word joiner, BOM
     "\ufe00-\ufe0f\U000e0000-\U000e007f\U000e0100-\U000e01ef]"  # selectors, tags
 )
+
+
+def safe_json(data: object, indent: int | None = None) -> str:
+    """JSON for a terminal or a pipe: keys redacted, and every character that reorders or
+    hides text (or that terminals draw at odd widths) written as a `\\uXXXX` escape, so the
+    text is exact for a program that decodes it and inert for a person who reads it."""
+    text = redact(json.dumps(data, indent=indent, ensure_ascii=False))
+    return _DROPPED.sub(_escape, _SHOWN.sub(_escape, text))
+
+
+def _escape(match: re.Match[str]) -> str:
+    return "".join(
+        f"\\u{ord(c):04x}" if ord(c) <= 0xFFFF else _surrogates(ord(c)) for c in match.group()
+    )
+
+
+def _surrogates(code: int) -> str:
+    code -= 0x10000
+    return f"\\u{0xD800 + (code >> 10):04x}\\u{0xDC00 + (code & 0x3FF):04x}"
 
 
 def clean(value: object, limit: int = MAX_CHARS) -> str:

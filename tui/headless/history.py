@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import json
 import os
 import re
 import sys
@@ -10,10 +9,9 @@ import time
 from argparse import Namespace
 from typing import TextIO
 
-from tui.client.secrets import redact
 from tui.headless.codes import EXIT_OK, EXIT_UNREACHABLE
 from tui.protocol.ids import normalize_id
-from tui.sanitize import clean
+from tui.sanitize import clean, safe_json
 from tui.settings import UsageError, config_path, history_path, load_config
 from tui.state.history import HistoryStore, HistoryUnavailable, when
 
@@ -87,7 +85,7 @@ def history_command(args: Namespace, out: TextIO | None = None) -> int:
                 for a in alerts
             ],
         }
-        out.write(redact(json.dumps(record, indent=2, ensure_ascii=False)) + "\n")
+        out.write(safe_json(record, indent=2) + "\n")
         return EXIT_OK
     for t in transitions:
         old = f"{t.old_status}/{t.old_execution or '-'}" if t.old_status else "first seen"

@@ -7,7 +7,6 @@ cut, and in Markdown every character that could make markup escaped; keys never 
 
 from __future__ import annotations
 
-import json
 import re
 import sys
 import time
@@ -20,9 +19,10 @@ from tui.client.secrets import redact
 from tui.eventtext import describe
 from tui.format import money, status_word
 from tui.headless.codes import EXIT_OK, EXIT_UNREACHABLE
-from tui.headless.wait import find, verdict
+from tui.headless.lookup import lookup
+from tui.headless.wait import verdict
 from tui.protocol.status import ServerKind
-from tui.sanitize import clean
+from tui.sanitize import clean, safe_json
 from tui.session import open_fleet
 from tui.settings import Settings, UsageError
 from tui.state.fleet import Fleet
@@ -41,7 +41,7 @@ class Report:
 
     def json(self) -> str:
         """As JSON (keys redacted)."""
-        return redact(json.dumps(self.data, indent=2, ensure_ascii=False)) + "\n"
+        return safe_json(self.data, indent=2) + "\n"
 
     def markdown(self) -> str:
         """As Markdown for a ticket (keys redacted, server text inert)."""
@@ -143,13 +143,14 @@ def _markdown(d: dict[str, Any]) -> str:
         "",
         f"- **Conversation**: {_code(c['id'], 64)}",
         f"- **Server**: {_md(s['name'], 80)} ({_md(s['kind'], 40)})",
-        f"- **Repository**: {_code(c['repository'] or '-', 200)} {_code(c['branch'] or '-', 100)}",
+        f"- **Repository**: {_repository(c['repository'], c['branch'])}",
         f"- **Status**: {_md(st['shown'], 20)} (execution {_md(st['execution_status'] or '-', 40)}"
         f", sandbox {_md(st['sandbox_status'] or '-', 20)}"
         f", runtime {_md(st['runtime_status'] or '-', 60)})",
         f"- **In this state since**: {st['since'] or '-'}"
         + ("" if st["since_exact"] else " (at least; the server's last update)"),
-        f"- **Cost**: {money(d['cost_usd'])}, {d['tokens'] or 0} tokens",
+        f"- **Cost**: {money(d['cost_usd'])}, "
+        + (f"{d['tokens']} tokens" if d["tokens"] is not None else "tokens unknown"),
         f"- **Open**: {_code(web, 300) if web else '(an agent server has no web UI)'}",
         f"- **API**: {_code(d['links']['api'] or '-', 300)}",
         "",
@@ -185,6 +186,13 @@ def _markdown(d: dict[str, Any]) -> str:
     return "\n".join(lines)
 
 
+def _repository(repository: str | None, branch: str | None) -> str:
+    """`acme/api` on `main`, or words when there is none (never an empty code span)."""
+    if not repository:
+        return "none (the conversation names no repository)"
+    return _code(repository, 200) + (f" on {_code(branch, 100)}" if branch else "")
+
+
 def _retry(retryable: bool | None) -> str | None:
     if retryable is None:
         return None
@@ -214,15 +222,14 @@ async def report_command(
     out = out or sys.stdout
     async with open_fleet(settings, start=False, flaky_demo=False) as fleet:
         failures = await fleet.snapshot("none")
-        keys = find(fleet.stores, conversation)
-        if len(keys) != 1:
+        key, why = lookup(fleet.stores, conversation)
+        if key is None:
             for line in failures:
                 sys.stderr.write(f"ohtop: {clean(line, 300)}\n")
-            what = "not found" if not keys else f"ambiguous: {len(keys)} conversations match"
-            sys.stderr.write(f"ohtop: conversation {clean(conversation, 80)}: {what}\n")
+            sys.stderr.write(f"ohtop: {why}\n")
             return EXIT_UNREACHABLE
-        report = await gather(fleet, keys[0])
-        view = fleet.stores.status.get(keys[0])
+        report = await gather(fleet, key)
+        view = fleet.stores.status.get(key)
     text = report.json() if fmt == "json" else report.markdown()
     if output is None:
         out.write(text)

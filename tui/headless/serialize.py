@@ -28,8 +28,9 @@ def view_to_dict(v: ConversationView) -> dict[str, Any]:
         "branch": v.branch,
         "created_at": _iso(v.created_at),
         "updated_at": _iso(v.updated_at),
-        "tasks_done": v.tasks_done,
-        "tasks_total": v.tasks_total,
+        # null when ohtop did not read its task plan (unknown is never zero)
+        "tasks_done": v.tasks_done if v.tasks is not None else None,
+        "tasks_total": v.tasks_total if v.tasks is not None else None,
         "cost": v.cost,
         "tokens": v.tokens,
         "gone": v.gone,

@@ -2,28 +2,49 @@
 
 from __future__ import annotations
 
-import json
 import sys
+from collections import Counter
 from typing import TextIO
 
-from tui.client.secrets import redact
-from tui.format import age, fit_name, short_ids, status_word
+from tui.format import DELETED, age, fit_name, short_ids, state_text
 from tui.headless.codes import EXIT_OK, EXIT_UNREACHABLE
 from tui.headless.serialize import view_to_dict
-from tui.sanitize import clean
+from tui.protocol.status import SEED_STATUSES
+from tui.sanitize import clean, safe_json
 from tui.session import open_fleet
 from tui.settings import Settings
+from tui.state.query import STATUS_RANK
 from tui.state.stores import Stores
 from tui.state.view import ConversationView
 
 
 def ordered(stores: Stores) -> list[ConversationView]:
-    """Every conversation, by server, then oldest first."""
-    return sorted(stores.status, key=lambda v: (v.server, v.created_at is None, v.created_at))
+    """Every conversation, by server, then as the dashboard sorts (errors first, by status),
+    newest first within a status."""
+    return sorted(
+        stores.status,
+        key=lambda v: (
+            v.server,
+            STATUS_RANK.get(v.status, 5),
+            -(v.created_at.timestamp() if v.created_at else 0.0),
+            v.id,
+        ),
+    )
+
+
+def totals_line(views: list[ConversationView]) -> str:
+    """`39 conversations: ERROR 9, STARTING 2, RUNNING 24, STOPPED 2, ARCHIVED 2` (as the
+    dashboard's header counts them: a deleted one in none)."""
+    counted = Counter(v.status for v in views if not v.deleted)
+    known = [s for s in SEED_STATUSES if counted[s]] + sorted(set(counted) - set(SEED_STATUSES))
+    parts = ", ".join(f"{clean(s, 24)} {counted[s]}" for s in known)
+    total = sum(counted.values())
+    return f"{total} conversation{'s' if total != 1 else ''}" + (f": {parts}" if parts else "")
 
 
 def print_table(views: list[ConversationView], out: TextIO, servers: int = 1) -> None:
-    """A plain table for people (a SERVER column when there are several servers)."""
+    """A plain table for people (a SERVER column when there are several servers): the same
+    coarse status as `--json` says, the fine state beside it, totals per status at the end."""
     short = short_ids([v.id for v in views])
     width = max((len(s) for s in short.values()), default=8)
     server = f"{'SERVER':<20} " if servers > 1 else ""
@@ -35,12 +56,13 @@ def print_table(views: list[ConversationView], out: TextIO, servers: int = 1) ->
         tasks = f"{v.tasks_done}/{v.tasks_total}" if v.tasks_total else "-"
         updated = age(v.updated_at) if v.updated_at else "-"
         where = f"{fit_name(v.server, 20):<20} " if servers > 1 else ""
-        state = f"{clean(status_word(v), 8):<8} {clean(v.state_label, 24):<24}"
+        word = DELETED if v.deleted else v.status
+        state = f"{clean(word, 10):<10} {clean(state_text(v), 24):<24}"
         out.write(
             f"{state} {where}{tasks:>5} {updated:>8}  {short[v.id]:<{width}}  "
             f"{clean(v.title, 60)}\n"
         )
-    out.write(f"{len(views)} conversations\n")
+    out.write(totals_line(views) + "\n")
 
 
 async def status_command(
@@ -60,8 +82,7 @@ async def status_command(
             err.write(f"ohtop: {clean(line, 300)}\n")
         views = ordered(fleet.stores)
         if as_json:
-            text = json.dumps([view_to_dict(v) for v in views], indent=2, ensure_ascii=False)
-            out.write(redact(text) + "\n")
-        else:
+            out.write(safe_json([view_to_dict(v) for v in views], indent=2) + "\n")
+        elif views or not failures:  # nothing read at all: no empty table, just why (above)
             print_table(views, out, len(fleet.servers))
     return EXIT_UNREACHABLE if failures else EXIT_OK

@@ -9,14 +9,13 @@ from collections.abc import Callable
 from typing import TextIO
 
 from tui.headless.codes import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_UNREACHABLE
+from tui.headless.lookup import lookup
 from tui.protocol import status as st
-from tui.protocol.ids import normalize_id
 from tui.sanitize import clean
 from tui.session import open_fleet
 from tui.settings import Settings
 from tui.state.status_store import Transition
-from tui.state.stores import Stores
-from tui.state.view import ConversationView, Key
+from tui.state.view import ConversationView
 
 
 def verdict(view: ConversationView) -> int | None:
@@ -28,15 +27,6 @@ def verdict(view: ConversationView) -> int | None:
     if view.execution_status == "finished" or view.status == st.STOPPED:
         return EXIT_OK
     return None
-
-
-def find(stores: Stores, wanted: str) -> list[Key]:
-    """Keys whose id is `wanted` (hex or dashed) or starts with it (8 characters or more)."""
-    needle = normalize_id(wanted)
-    exact = [k for k in stores.status.all_keys() if k[1] == needle]
-    if exact or len(needle) < 8:
-        return exact
-    return [k for k in stores.status.all_keys() if k[1].startswith(needle)]
 
 
 async def wait_command(
@@ -53,14 +43,12 @@ async def wait_command(
     deadline = clock() + timeout if timeout is not None else None
     async with open_fleet(settings, start=False, flaky_demo=False) as fleet:
         failures = await fleet.snapshot("none")
-        keys = find(fleet.stores, conversation)
-        if len(keys) != 1:
+        key, why = lookup(fleet.stores, conversation)
+        if key is None:
             for line in failures:
                 err.write(f"ohtop: {clean(line, 300)}\n")
-            what = "not found" if not keys else f"ambiguous: {len(keys)} conversations match"
-            err.write(f"ohtop: conversation {clean(conversation, 80)}: {what}\n")
+            err.write(f"ohtop: {why}\n")
             return EXIT_UNREACHABLE
-        key = keys[0]
         settled: asyncio.Future[int] = asyncio.get_running_loop().create_future()
 
         def show(view: ConversationView) -> None:

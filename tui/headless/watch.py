@@ -4,19 +4,18 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import json
 import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from tui.client.secrets import redact
 from tui.headless.codes import EXIT_OK
+from tui.sanitize import safe_json
 from tui.session import open_fleet
 from tui.settings import Settings
 from tui.state.fleet import Fleet
 from tui.state.status_store import Transition
 from tui.state.view import ConversationView
-from tui.state.websocket_store import LinkInfo, LinkState
+from tui.state.websocket_store import LinkInfo, LinkState, is_server_link
 
 BAD = frozenset({LinkState.RECONNECTING, LinkState.FAILED})
 
@@ -53,13 +52,15 @@ async def watch_command(settings: Settings, out: TextIO | None = None) -> int:
     states: dict[str, LinkState] = {}
 
     def write(record: dict[str, object]) -> None:
-        stream.write(redact(json.dumps(record, ensure_ascii=False)) + "\n")
+        stream.write(safe_json(record) + "\n")
         stream.flush()
 
     def link_changed(fleet: Fleet, name: str) -> None:
         link = fleet.stores.links.get(name)
-        if link.group or not name.startswith("server "):
+        if not is_server_link(name):
             return  # streams come and go; only server links are reported
+        if link.state is LinkState.CONNECTING:
+            return  # a try, not news: a down server's retries are one line, not two each
         before = states.get(name)
         states[name] = link.state
         bad, was_bad = link.state in BAD, before in BAD

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import replace
 
 from textual import events, on
@@ -14,11 +15,12 @@ from tui.format import money
 from tui.keymap import DASHBOARD, key_list, typed
 from tui.messages import BulkAction, OpenConversation
 from tui.screens.live import LiveScreen
+from tui.state.attention import error_groups
 from tui.state.query import ListQuery
 from tui.state.recorder import Trends
 from tui.state.stores import Stores
 from tui.state.stream_manager import why_no_events
-from tui.state.view import Key
+from tui.state.view import ConversationView, Key
 from tui.state.websocket_store import LinkState
 from tui.widgets.connection_panel import ConnectionPanel
 from tui.widgets.conversation_table import ConversationTable
@@ -48,8 +50,10 @@ class DashboardScreen(LiveScreen):
         insecure: bool = False,
         streaming: bool = True,
         trends: Trends | None = None,
+        silence: Callable[[ConversationView, float], float | None] | None = None,
     ) -> None:
         super().__init__()
+        self.silence = silence
         self.stores = stores
         self.trends = trends or Trends()
         self.read_only = read_only
@@ -71,12 +75,18 @@ class DashboardScreen(LiveScreen):
             with Vertical(id="side"):
                 yield DetailPane(id="detail", compact=True)
                 yield TaskTracker(id="tasks")
-                yield TrendsPanel(self.trends, id="trends")
+                yield TrendsPanel(
+                    self.trends, self.stores.status.counts, self._failed_last_hour, id="trends"
+                )
                 with VerticalScroll(id="connections-scroll"):
                     yield ConnectionPanel(
                         self.stores.links, self.stores.errors, self.stores.status, id="connections"
                     )
         yield Footer()
+
+    def _failed_last_hour(self) -> int:
+        """Now in ERROR and entered it within the hour: what `#` lists."""
+        return sum(len(g.keys) for g in error_groups(self.stores.status, clock.wall() - 3600))
 
     @property
     def table(self) -> ConversationTable:
@@ -84,6 +94,8 @@ class DashboardScreen(LiveScreen):
         return self.query_one(ConversationTable)
 
     def on_mount(self) -> None:
+        if self.silence is not None:
+            self.table.silence = self.silence
         self.table.focus()
         self.refresh_all(None)
 

@@ -14,6 +14,7 @@ from tui import clock
 from tui.clipboard import copy
 from tui.keymap import DETAIL
 from tui.messages import WriteReport
+from tui.protocol.events import Event
 from tui.protocol.status import ServerKind
 from tui.screens.live import LiveScreen
 from tui.state.alerts import Thresholds, warnings_for
@@ -106,6 +107,7 @@ class DetailScreen(LiveScreen):
         self.trends = trends or Trends()
         self.server_history: list[Entry] | None = None
         self.history_asked = False  # the app fills `server_history` (None: none offered)
+        self.server_events: list[Event] = []  # the newest events read from the server
 
     def compose(self) -> ComposeResult:
         with VerticalScroll(id="detail-scroll"):
@@ -130,6 +132,11 @@ class DetailScreen(LiveScreen):
         self.refresh_events(frozenset({self.key}))
         self._show_activity()
         self.scroller.focus()
+        # However it scrolls (its own PgDn binding, the mouse, j/k), the hint follows.
+        self.watch(self.scroller, "scroll_y", self._scrolled, init=False)
+
+    def _scrolled(self, _y: float) -> None:
+        self.call_after_refresh(self._show_more)
 
     def view(self) -> ConversationView | None:
         """The conversation as shown (stale while its server does not answer)."""
@@ -150,9 +157,16 @@ class DetailScreen(LiveScreen):
             self.call_after_refresh(self._show_more)
 
     def refresh_events(self, keys: frozenset[Key]) -> None:
-        """Extend the event list when this conversation got new events."""
+        """Extend the event list when this conversation got new events (streamed ones; else
+        the newest the server's history holds)."""
         if self.key in keys:
-            self.query_one(EventTail).show(self.stores.events.events(self.key))
+            events = self.stores.events.events(self.key) or self.server_events
+            empty = (
+                "No events: the server's history holds none yet."
+                if self.history_asked
+                else "Reading the server's newest events…"
+            )
+            self.query_one(EventTail).show(events, empty=empty)
 
     def _show_triage(self, view: ConversationView | None) -> None:
         """Warnings (silent RUNNING, long STARTING) and the links."""
@@ -226,11 +240,14 @@ class DetailScreen(LiveScreen):
         self.app.open_url(url)
         self.notify("Opening the link in the browser…", timeout=3)
 
-    def show_history(self, entries: list[Entry] | None) -> None:
-        """The server's event history arrived (None: the server offers none)."""
+    def show_history(self, entries: list[Entry] | None, events: list[Event] | None = None) -> None:
+        """The server's event history arrived (None: the server offers none), with its newest
+        events for the event list."""
         self.server_history, self.history_asked = entries, True
+        self.server_events = list(events or [])
         if self.is_mounted:  # else on_mount draws it
             self.refresh_all(None)
+            self.refresh_events(frozenset({self.key}))
 
     def action_report(self) -> None:
         """Write a triage report of this conversation (the app says where)."""

@@ -57,7 +57,10 @@ class ErrorGroupsScreen(LiveModal):
         """Group the errors again from the stores."""
         self.groups = self._read()
         total = sum(len(g.keys) for g in self.groups)
-        title = f"Errors of the last hour: {total} in {len(self.groups)} groups"
+        title = (
+            f"Failed in the last hour: {total} (now in ERROR, entered it within the hour), "
+            f"in {len(self.groups)} group{'s' if len(self.groups) != 1 else ''}"
+        )
         self.query_one("#groups-title", Static).update(Text(title, style="bold"))
         items = [(f"{g.code}\x1f{g.kind}\x1f{g.retryable}", group_line(g)) for g in self.groups]
         show_options(self.query_one(OptionList), items, EMPTY)

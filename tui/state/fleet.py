@@ -114,6 +114,7 @@ class Fleet:
         self._histories: dict[Key, tuple[float, list[Entry] | None]] = {}
         self._snapshots: dict[str, ServerMonitor] = {}  # monitors of the last snapshot
         self._restarts: dict[str, int] = {}
+        self._known: set[str] = set()  # servers detected before in this run
         self._running = False
 
     # -- life ------------------------------------------------------------------------------
@@ -384,6 +385,8 @@ class Fleet:
     # -- supervision ---------------------------------------------------------------------
 
     def _monitor(self, config: ServerConfig) -> ServerMonitor:
+        old = self.monitors.get(config.label)
+        known = (old is not None and old.known) or config.label in self._known
         return ServerMonitor(
             config,
             self.stores,
@@ -391,6 +394,7 @@ class Fleet:
             transport=self._transport,
             details=self.options.details,
             rng=random.Random(self._rng.random()),
+            known=known or config.label in self.stores.status.servers(),
         )
 
     def _start_monitor(self, config: ServerConfig) -> None:
@@ -402,6 +406,8 @@ class Fleet:
 
     def _stop_monitor(self, name: str) -> None:
         monitor = self.monitors.pop(name, None)
+        if monitor is not None and monitor.known:
+            self._known.add(name)
         task = self._tasks.pop(name, None)
         if task is not None:
             task.cancel()

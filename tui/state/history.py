@@ -228,6 +228,11 @@ class HistoryStore:
         rows = self._db.execute(sql + " ORDER BY at", args).fetchall()
         return [StoredAlert((r[0], r[1]), r[2], r[3], r[4], r[5], r[6], r[7]) for r in rows]
 
+    def first_seen(self) -> float | None:
+        """When the store first saw any conversation it still keeps (None: none)."""
+        row = self._db.execute("SELECT MIN(first_seen) FROM conversations").fetchone()
+        return float(row[0]) if row and row[0] is not None else None
+
     def mutes(self) -> set[Key]:
         """Conversations muted (no alerts until unmuted)."""
         return {(r[0], r[1]) for r in self._db.execute("SELECT server, id FROM mutes")}

@@ -64,6 +64,7 @@ class ServerMonitor:
         transport: httpx.AsyncBaseTransport | None = None,
         details: bool = True,
         backoff: Backoff | None = None,
+        known: bool = False,
     ) -> None:
         self.config = config
         self.name = config.label
@@ -74,6 +75,9 @@ class ServerMonitor:
         self.schedule = PollSchedule()
         self.link = link_name(self.name)
         self.listed = False  # the first full listing is done
+        # Detected as an OpenHands server before (in this run, or its conversations are in
+        # the history): a page that is not the API is then a maintenance page, retried.
+        self.known = known
         self.version: str | None = None
         self._clock = clock
         self._rng = rng or random.Random()
@@ -156,6 +160,7 @@ class ServerMonitor:
             return
         self._link(LinkState.CONNECTING, detail="detecting the server")
         self.source = await detect(self.rest)
+        self.known = True
         self.version = await server_version(self.rest)
 
     def _describe(self) -> str:
@@ -416,10 +421,10 @@ class ServerMonitor:
         # What it said before is what it said then: its rows are shown as unconfirmed.
         self.stores.status.set_unconfirmed(self.name, self._answered_at)
         log.warning("server %s: %s (%s), attempt %d", self.name, exc.message, exc.kind, attempt)
-        # "Not an API" is final while detecting; once detected, an HTML page is most likely an
-        # ingress's maintenance page, so it is retried like a 503.
+        # "Not an API" is final while detecting a server never seen; once one was detected, an
+        # HTML page is most likely an ingress's maintenance page, so it is retried like a 503.
         fatal = exc.kind is ErrorKind.AUTH or (
-            exc.kind is ErrorKind.NOT_API and self.source is None
+            exc.kind is ErrorKind.NOT_API and self.source is None and not self.known
         )
         if fatal:
             # Retrying with the same credentials or URL cannot help; wait for a reload (`r`).

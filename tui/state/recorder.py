@@ -22,23 +22,43 @@ DAY_HOURS = 24
 
 
 class Trends:
-    """Per-minute counts by status over the last hour, errors per hour over the last day, and
-    events per minute per conversation: what the sparklines show."""
+    """Per-minute counts by status over the last hour, conversations that entered ERROR per
+    hour over the last day, and events per minute per conversation: what the sparklines show.
+    A series starts where ohtop started knowing (this run, or the history it restored): time
+    before that is unknown, and not drawn as zero."""
 
-    def __init__(self) -> None:
+    def __init__(self, wall: Callable[[], float] = time.time) -> None:
         self.counts: dict[str, deque[tuple[int, int]]] = {
             s: deque(maxlen=HOUR_MINUTES) for s in st.SEED_STATUSES
         }
-        self.errors: deque[tuple[int, int]] = deque(maxlen=DAY_HOURS)  # (hour, errors)
+        self.errors: dict[int, int] = {}  # hour -> conversations that entered ERROR in it
         self.activity: dict[Key, deque[tuple[int, int]]] = {}
+        self.watched_from = wall()  # the earliest time these trends know of
 
-    def count_series(self, status: str, now: float) -> list[float]:
-        """Conversations in `status`, minute by minute over the last hour (0 where unknown)."""
-        return _fill(self.counts[status], int(now // 60), HOUR_MINUTES)
+    def count_series(self, status: str, now: float, current: int | None = None) -> list[float]:
+        """Conversations in `status`, minute by minute over the last hour, from the first
+        known minute (a minute not sampled holds the minute before); the last point is
+        `current` when given (the count now, not the last minute's)."""
+        series = list(self.counts[status])
+        minute = int(now // 60)
+        start = max(minute - HOUR_MINUTES + 1, series[0][0] if series else minute)
+        known = dict(series)
+        out: list[float] = []
+        last = float(known.get(start, 0))
+        for m in range(start, minute + 1):
+            last = float(known.get(m, last))
+            out.append(last)
+        if current is not None:
+            out[-1] = float(current)
+        return out
 
     def error_series(self, now: float) -> list[float]:
-        """Conversations that entered ERROR, hour by hour over the last day."""
-        return _fill(self.errors, int(now // 3600), DAY_HOURS)
+        """Conversations that entered ERROR, hour by hour over the last day (from the hour
+        ohtop started knowing)."""
+        hour = int(now // 3600)
+        first = min([int(self.watched_from // 3600), *self.errors])
+        start = max(hour - DAY_HOURS + 1, first)
+        return [float(self.errors.get(h, 0)) for h in range(start, hour + 1)]
 
     def activity_series(self, key: Key, now: float) -> list[float]:
         """Events a minute for one conversation over the last hour."""
@@ -46,13 +66,12 @@ class Trends:
 
     def add_count(self, status: str, minute: int, n: int) -> None:
         _put(self.counts[status], minute, n)
+        self.watched_from = min(self.watched_from, minute * 60.0)
 
     def add_error(self, hour: int) -> None:
-        series = self.errors
-        if series and series[-1][0] == hour:
-            series[-1] = (hour, series[-1][1] + 1)
-        else:
-            series.append((hour, 1))
+        self.errors[hour] = self.errors.get(hour, 0) + 1
+        for old in [h for h in self.errors if h <= hour - DAY_HOURS]:
+            del self.errors[old]
 
     def add_activity(self, key: Key, minute: int, n: int) -> None:
         series = self.activity.setdefault(key, deque(maxlen=HOUR_MINUTES))
@@ -74,6 +93,15 @@ def _fill(series: deque[tuple[int, int]], now: int, span: int) -> list[float]:
     return [float(known.get(t, 0)) for t in range(now - span + 1, now + 1)]
 
 
+def entered_error(t: Transition, started_at: float) -> bool:
+    """A transition into ERROR that counts as a failure in the trends: one ohtop saw, or a
+    first sight of a conversation whose server dates its failure after ohtop started (the
+    same rule as alerts: what failed before is counted in the status, not as news)."""
+    if t.new_status != st.ERROR or t.old_status == st.ERROR or t.reason == "restored":
+        return False
+    return t.old_status is not None or t.at >= started_at
+
+
 class Recorder:
     """Connects a Fleet's stores to a history store (optional) and to its trends."""
 
@@ -88,7 +116,7 @@ class Recorder:
         self.stores = stores
         self.alerts = alerts
         self.history = history
-        self.trends = Trends()
+        self.trends = Trends(wall)
         self._wall = wall
         self._events_received = events_received
         self._seen_events: Counter[Key] = Counter()
@@ -126,6 +154,9 @@ class Recorder:
         for t in self.history.transitions(since=now - 86400):
             if t.new_status == st.ERROR and t.old_status not in (None, st.ERROR):
                 self.trends.add_error(int(t.at // 3600))
+        first = self.history.first_seen()
+        if first is not None:
+            self.trends.watched_from = min(self.trends.watched_from, first)
         return len(views)
 
     def attach(self) -> None:
@@ -153,7 +184,7 @@ class Recorder:
             self.history.forget(key)
 
     def _transition(self, t: Transition) -> None:
-        if t.new_status == st.ERROR and t.old_status not in (None, st.ERROR):
+        if entered_error(t, self.alerts.started_at):
             self.trends.add_error(int(t.at // 3600))
         if self.history is not None and t.reason != "restored":
             self.history.transition(t)

@@ -64,6 +64,7 @@ COLUMNS: tuple[Column, ...] = (
     Column("UPDATED", 8, _updated, align_right=True, keep=2, clocked=True),
     Column("COST", 8, lambda v, _: money(v.cost) if v.cost else "-", align_right=True, keep=1),
 )
+STATE_COLUMN = COLUMNS[1]
 SERVER_COLUMN = Column("SERVER", 16, lambda v, _: fit_name(v.server, 16), keep=2)
 # Grouped: the group's name and size on its first row (the cell is the table's to fill).
 GROUP_COLUMN = Column("GROUP", 20, lambda _v, _now: "")

@@ -20,13 +20,14 @@ from textual.scroll_view import ScrollView
 from textual.strip import Strip
 
 from tui import clock
+from tui.format import coarse
 from tui.protocol import status as st
 from tui.state.query import ListQuery
 from tui.state.rows import RowOrder
 from tui.state.status_store import StatusStore
 from tui.state.view import ConversationView, Key
 from tui.text import clean
-from tui.widgets.columns import COLUMNS, GROUP_COLUMN, Column, layout
+from tui.widgets.columns import COLUMNS, GROUP_COLUMN, STATE_COLUMN, Column, layout
 
 
 def _cell(text: str, width: int, right: bool) -> str:
@@ -98,6 +99,9 @@ class ConversationTable(ScrollView, can_focus=True):
         self._fine = True  # a visible duration shows seconds: check every tick
         self._ticks = 0
         self.clock: Callable[[], float] = clock.wall  # durations on screen are wall-clock
+        # Seconds a RUNNING conversation has been silent past the alert's limit (else None):
+        # its STATE reads "silent 12m" (the app knows the limit and what was heard last).
+        self.silence: Callable[[ConversationView, float], float | None] = lambda _v, _t: None
         self._shape: tuple[int, bool, str | None, str] = (-1, False, None, "")  # of _layout
         self._layout: list[tuple[Column, int]] = []
         self._clocked_columns: list[Column] = []
@@ -284,7 +288,7 @@ class ConversationTable(ScrollView, can_focus=True):
             if view is None:
                 continue
             now = _as_of(view, wall)
-            cells = tuple(c.cell(view, now) for c in clocked)
+            cells = (*(c.cell(view, now) for c in clocked), self._silent(view, now))
             fine = fine or any(cell.endswith("s") for cell in cells)
             if self._clocked.get(view.key) != cells:
                 self.refresh_line(row)
@@ -329,7 +333,7 @@ class ConversationTable(ScrollView, can_focus=True):
         if view is None:
             return Strip.blank(width, self._style(""))
         now = _as_of(view, self.clock())
-        clocked = tuple(c.cell(view, now) for c in self._clocked_columns)
+        clocked = (*(c.cell(view, now) for c in self._clocked_columns), self._silent(view, now))
         self._clocked[view.key] = clocked
         self._fine = self._fine or any(cell.endswith("s") for cell in clocked)  # tick each
         marked = view.key in self.marked
@@ -339,7 +343,7 @@ class ConversationTable(ScrollView, can_focus=True):
         painted = self._rows_painted.get(view.key)
         if painted is not None and painted[0] is view and painted[1] == look:
             return painted[2]
-        strip = self._paint(view, row == self.cursor, marked, look[2], columns, now)
+        strip = self._paint(view, row == self.cursor, marked, look[2], columns, now, clocked[-1])
         if len(self._rows_painted) > PAINTED_ROWS:
             self._rows_painted.clear()
         self._rows_painted[view.key] = (view, look, strip)
@@ -353,6 +357,7 @@ class ConversationTable(ScrollView, can_focus=True):
         group: str,
         columns: list[tuple[Column, int]],
         now: float,
+        silent: str = "",
     ) -> Strip:
         row_style = self._style("")
         if view.status == st.ERROR:
@@ -371,7 +376,12 @@ class ConversationTable(ScrollView, can_focus=True):
         segments = [Segment("*" if marked else " ", row_style)]
         used = 1
         for column, width in columns:
-            cell = group if column is GROUP_COLUMN else column.cell(view, now)
+            if column is GROUP_COLUMN:
+                cell = group
+            elif column is STATE_COLUMN and silent:
+                cell = silent
+            else:
+                cell = column.cell(view, now)
             style = status_style if column is COLUMNS[0] else row_style
             segments.append(Segment(_cell(cell, width, column.align_right), style))
             segments.append(Segment(" ", row_style))
@@ -394,6 +404,13 @@ class ConversationTable(ScrollView, can_focus=True):
             name = clean(label, 60)
             return (name if len(name) <= room else name[: room - 1] + "…") + size
         return "│"
+
+    def _silent(self, view: ConversationView, now: float) -> str:
+        """The STATE a silent conversation shows ("" when it is not silent)."""
+        if view.stale:
+            return ""
+        seconds = self.silence(view, now)
+        return "" if seconds is None else f"silent {coarse(seconds)}"
 
 
 def _as_of(view: ConversationView, wall: float) -> float:
