@@ -367,7 +367,7 @@ class OhtopApp(App[None]):
         def needs() -> list[Need]:
             return queue(
                 self.stores.status,
-                time.time(),
+                self.fleet.wall(),
                 self.alerts.thresholds,
                 self.fleet.last_heard,
                 self.fleet.link_reasons,
@@ -378,7 +378,7 @@ class OhtopApp(App[None]):
     def action_error_groups(self) -> None:
         """The errors of the last hour, grouped by code (live while open)."""
         self.push_screen(
-            ErrorGroupsScreen(lambda: error_groups(self.stores.status, time.time() - 3600))
+            ErrorGroupsScreen(lambda: error_groups(self.stores.status, self.fleet.wall() - 3600))
         )
 
     @on(FindText)

@@ -9,7 +9,6 @@ in the opt-in, capped `ohtop_conversation_info`.
 
 from __future__ import annotations
 
-import time
 from collections import Counter
 from collections.abc import Iterable, Iterator
 
@@ -52,7 +51,7 @@ class FleetCollector(Collector):
         return names + sorted(self.fleet.stores.status.servers() - set(names))
 
     def collect(self) -> Iterator[Metric]:
-        now = time.time()
+        now = self.fleet.wall()
         servers = self.servers()
         views: dict[str, list[ConversationView]] = {s: [] for s in servers}
         for view in self.fleet.stores.status:

@@ -42,7 +42,7 @@ from tui.state.hooks import AlertHooks
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.recorder import Recorder
-from tui.state.status_store import Transition
+from tui.state.status_store import StatusStore, Transition
 from tui.state.stores import Stores
 from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager, link_name
 from tui.state.timeline import Entry, from_events
@@ -82,16 +82,22 @@ class Fleet:
         reload: Callable[[], list[ServerConfig]] | None = None,
         transport: httpx.AsyncBaseTransport | None = None,
         rng: random.Random | None = None,
+        wall: Callable[[], float] | None = None,
     ) -> None:
         self.servers = list(servers)
         self.options = options or FleetOptions()
-        self.stores = stores or Stores()
+        # The wall clock every time shown or kept is read from: the status store's (tests
+        # give it a clock of their own), else the system's.
+        wall = wall or (stores.status.wall if stores is not None else time.time)
+        self.wall = wall
+        self.stores = stores or Stores(status=StatusStore(wall=wall))
         self.monitors: dict[str, ServerMonitor] = {}
         self.streams: StreamManager | None = None
-        self.started_at = time.time()
+        self.started_at = wall()
         self.alerts = AlertWatcher(
             self.stores.status,
             self.options.thresholds,
+            wall=wall,
             last_heard=self.last_heard,
             started_at=self.started_at,
         )
@@ -105,7 +111,7 @@ class Fleet:
         self.stores.status.transitions.subscribe(self._moved)
         self.stores.status.forgotten.subscribe(self._forget)
         self.history_problem: str | None = None  # why there is no history, when asked for
-        self.recorder = Recorder(self.stores, self.alerts, self._per_conversation)
+        self.recorder = Recorder(self.stores, self.alerts, self._per_conversation, wall=wall)
         self._retired: dict[str, RequestStats] = {}  # requests of monitors since replaced
         self._reload = reload
         self._transport = transport
@@ -151,7 +157,10 @@ class Fleet:
             return
         try:
             self.history = HistoryStore(
-                path, days=self.options.history_days, max_bytes=self.options.history_max_bytes
+                path,
+                days=self.options.history_days,
+                max_bytes=self.options.history_max_bytes,
+                wall=self.wall,
             )
         except HistoryUnavailable as exc:
             self.history_problem = str(exc)

@@ -193,7 +193,7 @@ class ServerMonitor:
             next_retry_at=None,
             last_error=None,
         )
-        self._answered_at = time.time()
+        self._answered_at = self.stores.status.wall()
         self.stores.status.set_confirmed(self.name)
 
     def _top_up(self, due: list[Key]) -> None:

@@ -136,7 +136,9 @@ class Recorder:
             timelines.setdefault(t.key, []).append(t)
         with self.stores.status.batch():
             for view in views:
-                if not view.deleted:  # one its server no longer had is not brought back
+                if view.deleted:  # its server no longer had it: not brought back, not kept
+                    self.history.forget(view.key)
+                else:
                     self.stores.status.restore(view, timeline=timelines.get(view.key))
         watched = set(servers)  # the store is shared: other runs watched other servers
         kept = [
@@ -164,7 +166,7 @@ class Recorder:
         status = self.stores.status
         self._unsubscribe = [
             status.transitions.subscribe(self._transition),
-            status.changed.subscribe(self._dirty.update),
+            status.changed.subscribe(self._changed),
             self.alerts.raised.subscribe(self._alert),
             self.alerts.acknowledged.subscribe(self._acknowledged),
             status.forgotten.subscribe(self._forget),
@@ -173,6 +175,11 @@ class Recorder:
     def detach(self) -> None:
         for unsubscribe in self._unsubscribe:
             unsubscribe()
+
+    def _changed(self, keys: frozenset[Key]) -> None:
+        # Into the set of now: `tick` swaps in a new one (a bound `self._dirty.update` would
+        # keep filling the first set, and every view after the first second went unwritten).
+        self._dirty.update(keys)
 
     def _forget(self, key: Key) -> None:
         """Gone for good: its last view leaves the store (a restart must not bring it back);

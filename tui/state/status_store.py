@@ -63,6 +63,7 @@ class StatusStore:
 
     def __init__(self, wall: Callable[[], float] = time.time) -> None:
         self._wall = wall
+        self.wall = wall  # the clock of every time this store keeps (epoch seconds)
         self._views: dict[Key, ConversationView] = {}
         # When a live event last set a conversation's execution status (monotonic): a REST
         # answer to a request sent before that is older news for those fields.

@@ -84,6 +84,7 @@ class StreamManager:
         self._restarts: dict[Key, int] = {}  # workers that ended on their own, per key
         self.restarted = 0
         self.reconnects: Counter[str] = Counter()  # links that came back after a drop, per server
+        self._stopped = False
 
     def start(self) -> None:
         """Follow the status store from now on."""
@@ -97,7 +98,8 @@ class StreamManager:
         self.sink.forget(key)
 
     async def stop(self) -> None:
-        """Stop every worker."""
+        """Stop every worker; timers set before (a linger's end, a restart) start none after."""
+        self._stopped = True
         if self._unsubscribe is not None:
             self._unsubscribe()
             self._unforget()
@@ -211,6 +213,8 @@ class StreamManager:
 
     def reconcile(self) -> None:
         """Start workers for wanted conversations; stop the others once they have lingered."""
+        if self._stopped:
+            return
         wanted = set(self.wanted())
         loop = asyncio.get_running_loop()
         self._reconciled_at = loop.time()
@@ -242,6 +246,7 @@ class StreamManager:
             on_reconnected=self._reconnected,
             on_fatal=self.request_poll,
             on_reject=lambda reason: self.stores.errors.count_rejected(key[0], 1, reason),
+            wall=self.stores.status.wall,
         )
         view = self.stores.status.get(key)
         self.stores.links.set(worker.link, group=key[0], title=view.title if view else "")

@@ -167,6 +167,7 @@ class StreamWorker:
         *,
         policy: StreamPolicy | None = None,
         clock: Callable[[], float] = time.monotonic,
+        wall: Callable[[], float] = time.time,
         sleep: Sleep | None = None,
         rng: random.Random | None = None,
         on_reconnected: Callable[[Key], None] = lambda _key: None,
@@ -182,6 +183,7 @@ class StreamWorker:
         self._gate = gate
         self.policy = policy or StreamPolicy()
         self._clock = clock
+        self._wall = wall
         self._sleep = sleep
         self._rng = rng or random.Random()
         self._on_reconnected = on_reconnected
@@ -337,7 +339,8 @@ class StreamWorker:
             self._advance_timestamp(item)
         self._sink.ingest(self.key, item)
         self.received += 1
-        self.last_event_at = time.time()
+        if self._heard(item):
+            self.last_event_at = self._wall()
         # The link's counters are published a few times a second, not per event: every link
         # change redraws the connection panel.
         if self._clock() - self._published_at >= PUBLISH_EVERY:
@@ -345,6 +348,17 @@ class StreamWorker:
         elif self._publish_later is None:  # the stream may go quiet: publish them anyway
             loop = asyncio.get_running_loop()
             self._publish_later = loop.call_later(PUBLISH_EVERY, self.publish_counts)
+
+    def _heard(self, item: Incoming) -> bool:
+        """A sign of life from the conversation now: a persisted event sent live. History
+        replayed on (re)connect and the connect snapshot are old news: counting them as heard
+        would reset a silent conversation's silence at every reconnect."""
+        if item.replay or not item.persisted:
+            return False
+        if self.endpoint is Endpoint.EVENTS:  # legacy: live once past the connect snapshot
+            mark, stamp = self.cursor.connect_mark, item.event.timestamp
+            return mark is not None and bool(stamp) and _later_or_equal(stamp, mark)
+        return True
 
     def publish_counts(self) -> None:
         """Put the events received (and when the last came) in the link store."""

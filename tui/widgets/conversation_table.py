@@ -98,7 +98,7 @@ class ConversationTable(ScrollView, can_focus=True):
         self._clocked: dict[Key, tuple[str, ...]] = {}  # clock-driven cells as last painted
         self._fine = True  # a visible duration shows seconds: check every tick
         self._ticks = 0
-        self.clock: Callable[[], float] = clock.wall  # durations on screen are wall-clock
+        self.clock: Callable[[], float] = lambda: clock.wall()  # durations: wall-clock
         # Seconds a RUNNING conversation has been silent past the alert's limit (else None):
         # its STATE reads "silent 12m" (the app knows the limit and what was heard last).
         self.silence: Callable[[ConversationView, float], float | None] = lambda _v, _t: None
