@@ -150,7 +150,7 @@ class Oracle:
         w, rng = self.w, self.rng
         live = [c for c in w.live() if c.sandbox == "RUNNING"]
         ops = ["time", "fail", "stuck", "recover", "pause", "confirm", "spend", "create"]
-        ops += ["delete", "idle", "start", "sandbox_pause"]
+        ops += ["delete", "idle", "start", "sandbox_pause", "started"]
         op = rng.choice(ops)
         c = rng.choice(live) if live else None
         if op == "fail" and c is not None:
@@ -170,13 +170,17 @@ class Oracle:
         elif op == "create":
             w.create()
         elif op == "start":
-            w.create("RUNNING", None)  # its agent server has not answered yet: STARTING
+            w.create("STARTING", None)  # its sandbox is starting: no agent server to ask yet
         elif op == "delete" and len(w.live()) > 6:
             w.delete(rng.choice(w.live()))
         elif op == "idle" and c is not None:
             w.set_state(c, "RUNNING", rng.choice(["finished", "idle", "running"]))
         elif op == "sandbox_pause" and c is not None:
             w.set_state(c, "PAUSED", None)
+        elif op == "started":
+            starting = [x for x in w.live() if x.sandbox == "STARTING"]
+            if starting:
+                w.set_state(rng.choice(starting), "RUNNING", "running")
         await wait_for(lambda: self.streamed(app), timeout=15)
         w.sim.advance(rng.uniform(20, MAX_STEP))  # simulated minutes pass
         return op
@@ -267,7 +271,10 @@ class Oracle:
         counts = {SHORT.get(w, w): int(n) for w, n in re.findall(r"([A-Z]+) (\d+)", top)}
         expected = truth.counts()
         for status in ("ERROR", "STARTING", "RUNNING", "STOPPED", "ARCHIVED"):
-            assert counts.get(status) == expected[status], (where, size, status, top)
+            store = app.stores.status
+            real = Counter(v.status for v in store if not v.deleted)
+            said = (where, size, status, top, store.counts(), real, +expected)
+            assert counts.get(status) == expected[status], said
         if not self.w.up:
             rows = sum(expected.values())
             assert f"~ {rows} unconfirmed" in top, (where, size, top)

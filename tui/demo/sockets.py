@@ -65,6 +65,10 @@ class DemoSockets:
         offered = request.headers.get("X-Session-API-Key") or request.query.get("session_api_key")
         if expected is not None and offered is not None and offered != expected:
             raise web.HTTPForbidden(text="invalid session api key")
+        if conv is not None and conv.sandbox == "RUNNING" and conv.execution is None:
+            # Its agent server has not come up yet (the app server says no execution status):
+            # nothing answers there, as nothing would in a real sandbox still booting.
+            raise web.HTTPServiceUnavailable(text="agent server starting")
         ws = web.WebSocketResponse(heartbeat=20.0, max_msg_size=4 * 1024 * 1024)
         try:
             await ws.prepare(request)

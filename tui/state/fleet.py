@@ -42,7 +42,7 @@ from tui.state.hooks import AlertHooks
 from tui.state.monitor import ServerMonitor
 from tui.state.polling import PollIntervals
 from tui.state.recorder import Recorder
-from tui.state.status_store import StatusStore, Transition
+from tui.state.status_store import GONE_GRACE, StatusStore, Transition
 from tui.state.stores import Stores
 from tui.state.stream_manager import DEFAULT_CAP, DirectServer, StreamManager, link_name
 from tui.state.timeline import Entry, from_events
@@ -68,6 +68,7 @@ class FleetOptions:
     history_max_bytes: int = DEFAULT_MAX_BYTES
     alert_command: tuple[str, ...] = ()  # run per alert, with the alert as JSON on stdin
     alert_timeout: float = 10.0
+    gone_grace: float = GONE_GRACE  # seconds a deleted conversation stays listed
 
 
 class Fleet:
@@ -186,7 +187,7 @@ class Fleet:
                     if not self.alerts.tick():
                         break
                     await asyncio.sleep(0)  # keys and frames are served between slices
-                self.stores.status.purge_gone()
+                self.stores.status.purge_gone(self.options.gone_grace)
                 self.recorder.tick()
             except Exception:  # a bug must not end alerting
                 log.exception("fleet tick failed")
