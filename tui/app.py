@@ -21,7 +21,6 @@ import time
 from collections import Counter
 from collections.abc import Callable
 from contextlib import AsyncExitStack
-from pathlib import Path
 
 from textual import on, work
 from textual.app import App, ScreenStackError
@@ -40,6 +39,7 @@ from tui.keymap import DASHBOARD, DETAIL, remap
 from tui.logs import state_dir
 from tui.messages import BulkAction, FindText, OpenConversation, WriteReport
 from tui.palette import ActionCommands
+from tui.private import write_private
 from tui.screens.alerts import AlertsScreen
 from tui.screens.confirm import ConfirmScreen, ResultsScreen
 from tui.screens.dashboard import DashboardScreen
@@ -61,11 +61,6 @@ from tui.text import clean
 from tui.widgets.conversation_table import ConversationTable
 
 FLUSH_DELAY = 0.05  # coalesce store changes: at most ~20 repaints a second
-
-
-def _write_text(path: Path, text: str) -> None:
-    path.parent.mkdir(parents=True, exist_ok=True)
-    path.write_text(text, encoding="utf-8")
 
 
 ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
@@ -429,7 +424,7 @@ class OhtopApp(App[None]):
             folder = state_dir() / "reports"
             stamp = time.strftime("%Y%m%d-%H%M%S")
             path = folder / f"ohtop-{message.key[1][:12]}-{stamp}.md"
-            await asyncio.to_thread(_write_text, path, report.markdown())
+            await asyncio.to_thread(write_private, path, report.markdown())
         except (ApiError, LookupError, OSError) as exc:
             self.notify(f"Report not written: {exc}", severity="error", markup=False)
             return

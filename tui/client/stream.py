@@ -107,6 +107,26 @@ class Incoming:
 StreamItem = Incoming | SyncFrame | ErrorFrame
 
 
+def origin(url: str) -> tuple[str, str, int] | None:
+    """(scheme, host, port) of an http(s) or ws(s) URL, the unit keys are bound to; None for
+    anything malformed."""
+    try:
+        parts = urlsplit(url)
+        port = parts.port
+    except ValueError:
+        return None
+    scheme = {"ws": "http", "wss": "https"}.get(parts.scheme, parts.scheme)
+    if scheme not in ("http", "https") or not parts.hostname:
+        return None
+    return scheme, parts.hostname.lower(), port or (443 if scheme == "https" else 80)
+
+
+def same_origin(a: str, b: str) -> bool:
+    """True when both URLs are of one origin (scheme, host and port)."""
+    first = origin(a)
+    return first is not None and first == origin(b)
+
+
 @lru_cache(maxsize=4096)  # asked again for every streamed conversation on each reconcile
 def agent_base(conversation_url: str) -> str | None:
     """The agent server base of a `conversation_url`, keeping any path prefix (docs/protocol.md

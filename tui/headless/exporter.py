@@ -15,11 +15,11 @@ import sys
 from typing import TextIO
 
 from aiohttp import web
-from prometheus_client import CONTENT_TYPE_LATEST, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST
 
 from tui.headless.codes import EXIT_OK
-from tui.headless.listen import Listen, check_bind, parse_listen
-from tui.headless.metrics import registry_for
+from tui.headless.listen import Listen, check_bind, loopback_host, parse_listen
+from tui.headless.metrics import render, snapshot
 from tui.session import open_fleet
 from tui.settings import Settings, UsageError
 from tui.state.fleet import Fleet
@@ -50,7 +50,7 @@ class MetricsServer:
     def __init__(self, fleet: Fleet, listen: Listen, conversation_info: int = 0) -> None:
         self.fleet = fleet
         self.listen = listen
-        self.registry = registry_for(fleet, conversation_info)
+        self.conversation_info = conversation_info
         self.port = listen.port
         self._runner: web.AppRunner | None = None
         self.scrapes = 0
@@ -60,23 +60,34 @@ class MetricsServer:
         """The metrics URL."""
         return f"http://{self.listen.url_host}:{self.port}/metrics"
 
-    def _allowed(self, request: web.Request) -> bool:
+    def _refused(self, request: web.Request) -> web.Response | None:
+        """Why a request is not answered (None: it is). With a token, the token decides;
+        without one only a loopback Host is answered: a page on another site that rebinds
+        its name to 127.0.0.1 (DNS rebinding) sends its own name as Host, and reads nothing."""
         token = self.listen.token
         if token is None:
-            return True
+            if loopback_host(request.headers.get("Host", "")):
+                return None
+            return web.Response(status=403, text="only a loopback Host is answered\n")
         given = request.headers.get("Authorization", "").removeprefix("Bearer ")
-        return hmac.compare_digest(given.encode(), token.encode())
+        if hmac.compare_digest(given.encode(), token.encode()):
+            return None
+        return web.Response(status=401, text="a bearer token is required\n")
 
     async def metrics(self, request: web.Request) -> web.StreamResponse:
-        if not self._allowed(request):
-            return web.Response(status=401, text="a bearer token is required\n")
+        if (refused := self._refused(request)) is not None:
+            return refused
         self.scrapes += 1
-        body = generate_latest(self.registry)
+        # The stores are copied here, between two of their updates (a millisecond at 10,000
+        # conversations); the exposition is computed in a thread, off the loop that serves
+        # keys and streams.
+        snap = snapshot(self.fleet)
+        body = await asyncio.to_thread(render, snap, self.conversation_info)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:
-        if not self._allowed(request):
-            return web.Response(status=401, text="a bearer token is required\n")
+        if (refused := self._refused(request)) is not None:
+            return refused
         names = [c.label for c in self.fleet.servers]
         up = [
             n

@@ -39,6 +39,17 @@ def is_loopback(host: str) -> bool:
         return False
 
 
+def loopback_host(header: str) -> bool:
+    """True when an HTTP Host header names this machine (`localhost`, `127.0.0.1:9464`,
+    `[::1]:9464`); anything else (a rebound name, nothing) is False."""
+    text = header.strip().lower()
+    if text.startswith("["):
+        host = text[1 : text.find("]")] if "]" in text else ""
+    else:
+        host = text.rsplit(":", 1)[0] if text.count(":") == 1 else text
+    return bool(host) and is_loopback(host.removesuffix("."))
+
+
 def parse_listen(spec: str, what: str) -> tuple[str, int]:
     """`HOST:PORT` (IPv6 as `[::1]:PORT`) -> (host, port); a UsageError says what is wrong."""
     host, sep, port_text = spec.rpartition(":")

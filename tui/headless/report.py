@@ -21,6 +21,7 @@ from tui.format import money, status_word
 from tui.headless.codes import EXIT_OK, EXIT_UNREACHABLE
 from tui.headless.lookup import lookup
 from tui.headless.wait import verdict
+from tui.private import write_private
 from tui.protocol.status import ServerKind
 from tui.sanitize import clean, safe_json
 from tui.session import open_fleet
@@ -235,7 +236,7 @@ async def report_command(
         out.write(text)
     else:
         try:
-            output.write_text(text, encoding="utf-8")
+            write_private(output, text)
         except OSError as exc:
             raise UsageError(f"cannot write {output}: {exc.strerror or exc}") from exc
         sys.stderr.write(f"ohtop: report written to {output}\n")

@@ -26,6 +26,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tui.private import create_private, tighten_all
 from tui.protocol.events import TaskItem
 from tui.protocol.status import ServerKind
 from tui.state.status_store import Transition
@@ -149,7 +150,9 @@ class HistoryStore:
             uri = f"file:{self.path}?mode=ro"
             db = sqlite3.connect(uri, uri=True, timeout=5.0, check_same_thread=False)
         else:
-            self.path.parent.mkdir(parents=True, exist_ok=True)
+            # Private before SQLite opens it: its -wal and -shm take the database's mode.
+            create_private(self.path)
+            tighten_all(*(Path(f"{self.path}{s}") for s in ("-wal", "-shm")))
             db = sqlite3.connect(self.path, timeout=5.0, check_same_thread=False)
             db.execute("PRAGMA journal_mode=WAL")
             db.execute("PRAGMA synchronous=NORMAL")  # a crash of ohtop loses nothing committed

@@ -14,7 +14,14 @@ from collections import Counter
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 
-from tui.client.stream import AuthStyle, StreamTarget, agent_base, auth_style_for
+from tui.client.stream import (
+    AuthStyle,
+    StreamTarget,
+    agent_base,
+    auth_style_for,
+    origin,
+    same_origin,
+)
 from tui.protocol import status as st
 from tui.protocol.status import ServerKind
 from tui.state.backoff import Backoff
@@ -85,6 +92,7 @@ class StreamManager:
         self.restarted = 0
         self.reconnects: Counter[str] = Counter()  # links that came back after a drop, per server
         self._stopped = False
+        self.refused: dict[Key, str] = {}  # conversations not streamed, and why (for the screen)
 
     def start(self) -> None:
         """Follow the status store from now on."""
@@ -93,6 +101,7 @@ class StreamManager:
         self.reconcile()
 
     def _forget(self, key: Key) -> None:
+        self.refused.pop(key, None)
         self._relevant.pop(key, None)
         self._restarts.pop(key, None)
         self.sink.forget(key)
@@ -173,7 +182,10 @@ class StreamManager:
         return StreamTarget(base, view.id, key, self._auth.get(base, AuthStyle.HEADER))
 
     def _v0_target(self, view: ConversationView) -> StreamTarget | None:
-        """V0: connecting starts a stopped conversation, so only RUNNING ones with a runtime."""
+        """V0: connecting starts a stopped conversation, so only RUNNING ones with a runtime.
+        Keys go where they belong: the conversation's own key to the host its URL names, the
+        user's key only to the configured server's origin; when neither fits, no stream (and
+        the reason is kept for the screen)."""
         if view.status != st.RUNNING or view.runtime_status in (None, st.V0_RUNTIME_STOPPED):
             return None
         server = self.direct.get(view.server)
@@ -186,7 +198,16 @@ class StreamManager:
             base = None
         if base is None:
             return None
-        key = view.session_api_key or (server.session_api_key if server else None)
+        key = view.session_api_key
+        if key is None and server is not None and server.session_api_key:
+            if not same_origin(base, server.url):
+                self.refused[view.key] = (
+                    f"not streamed: its runtime is at {_host(base)}, not the configured server, "
+                    "and it has no key of its own (your key goes only to the server you named)"
+                )
+                return None
+            key = server.session_api_key
+        self.refused.pop(view.key, None)
         return StreamTarget(base, view.id, key, AuthStyle.QUERY, socketio=True)
 
     def _active(self, view: ConversationView) -> bool:
@@ -209,7 +230,12 @@ class StreamManager:
         view = self.stores.status.get(self.selected) if self.selected is not None else None
         if view is not None and not view.gone:
             keys.insert(0, view.key)
-        return [k for k in keys if (v := self.stores.status.get(k)) and self.target_for(v)]
+        out = []
+        for k in keys:  # the selected one even when refused: its link says why
+            view = self.stores.status.get(k)
+            if view and (self.target_for(view) or (k == self.selected and k in self.refused)):
+                out.append(k)
+        return out
 
     def reconcile(self) -> None:
         """Start workers for wanted conversations; stop the others once they have lingered."""
@@ -247,6 +273,7 @@ class StreamManager:
             on_fatal=self.request_poll,
             on_reject=lambda reason: self.stores.errors.count_rejected(key[0], 1, reason),
             wall=self.stores.status.wall,
+            why_not=lambda: self.refused.get(key, "no agent-server URL yet"),
         )
         view = self.stores.status.get(key)
         self.stores.links.set(worker.link, group=key[0], title=view.title if view else "")
@@ -327,6 +354,8 @@ def why_no_events(view: ConversationView, stores: Stores, streaming: bool) -> st
             return "Streaming live: no events yet."
         if link.state is LinkState.FAILED:
             return f"Its live stream failed: {link.last_error or 'no reason given'}."
+        if link.state is LinkState.DISCONNECTED and link.last_error:
+            return f"Not streamed: {link.last_error.removeprefix('not streamed: ')}."
         return f"Connecting its live stream ({link.state.value.lower()})…"
     if not streaming:
         return "Live streams are off (--max-streams -1): read over REST only."
@@ -338,6 +367,19 @@ def why_no_events(view: ConversationView, stores: Stores, streaming: bool) -> st
         what = view.sandbox_status or "not running"
         return f"Not streamed: its sandbox is {what.lower()}, so there is no agent server to ask."
     return "Not streamed yet: read over REST."
+
+
+def _host(url: str) -> str:
+    found = origin(url)
+    return f"{found[1]}:{found[2]}" if found else url
+
+
+def stream_key(name: str) -> Key | None:
+    """The conversation of a stream's link name (None: not a stream's)."""
+    if not name.startswith("stream "):
+        return None
+    server, _, cid = name.removeprefix("stream ").rpartition("/")
+    return (server, cid) if server and cid else None
 
 
 def link_name(key: Key) -> str:

@@ -174,6 +174,7 @@ class StreamWorker:
         on_fatal: Callable[[Key], None] = lambda _key: None,
         on_reject: Callable[[str], None] = lambda _reason: None,
         factory: StreamFactory = open_stream,
+        why_not: Callable[[], str] = lambda: "no agent-server URL yet",
     ) -> None:
         self.key = key
         self.link = link
@@ -190,6 +191,7 @@ class StreamWorker:
         self._on_fatal = on_fatal
         self._on_reject = on_reject
         self._factory = factory
+        self._why_not = why_not  # why there is no target, when there is none
         self._wake = asyncio.Event()
         self.cursor = Cursor()
         self.endpoint = Endpoint.SESSION
@@ -221,9 +223,7 @@ class StreamWorker:
             if target is None or target == failed_target:
                 if target is None:
                     self._links.update(
-                        self.link,
-                        state=LinkState.DISCONNECTED,
-                        last_error="no agent-server URL yet",
+                        self.link, state=LinkState.DISCONNECTED, last_error=self._why_not()
                     )
                 await self._wait_for_change()
                 continue

@@ -1,0 +1,67 @@
+"""The exporter is bounded whatever servers send: label values cut, unknown values folded, a
+scrape's size independent of the text servers send, and the exposition computed off the event
+loop that serves keys and streams."""
+
+from __future__ import annotations
+
+import threading
+from collections.abc import Iterator
+
+import httpx
+from prometheus_client.core import Metric
+from prometheus_client.parser import text_string_to_metric_families
+
+from tests.helpers import view
+from tui.client.config import ServerConfig
+from tui.headless import metrics
+from tui.headless.exporter import MetricsServer
+from tui.headless.listen import Listen
+from tui.headless.metrics import LABEL_MAX, render, snapshot
+from tui.state.fleet import Fleet
+from tui.state.monitor import ServerMonitor
+
+
+def _hostile_fleet() -> Fleet:
+    fleet = Fleet([ServerConfig("http://127.0.0.1:1", name="prod")])
+    monitor = ServerMonitor(fleet.servers[0], fleet.stores)
+    monitor.version = "9" * 100_007  # a /server_info version of 100,007 characters
+    fleet.monitors["prod"] = monitor
+    for i in range(50):
+        fleet.stores.status.upsert(
+            view(f"{i:02d}" + "x" * 5000, execution="made-up-status-" + "y" * 300, server="prod")
+        )
+    return fleet
+
+
+def test_label_values_from_servers_are_bounded_and_folded() -> None:
+    fleet = _hostile_fleet()
+    text = render(snapshot(fleet), conversation_info=100).decode()
+    for family in text_string_to_metric_families(text):
+        for sample in family.samples:
+            for value in sample.labels.values():
+                assert len(value) <= LABEL_MAX, (sample.name, len(value))
+            if sample.name == "ohtop_conversation_info":
+                assert sample.labels["execution_status"] == "unknown"
+    assert len(text) < 200_000  # 50 conversations of 5 KB ids and a 100 KB version: bounded
+
+
+async def test_a_scrape_is_computed_off_the_event_loop() -> None:
+    fleet = _hostile_fleet()
+    server = MetricsServer(fleet, Listen("127.0.0.1", 0))
+    threads: list[int] = []
+    collect = metrics.SnapshotCollector.collect
+
+    def spy(self: metrics.SnapshotCollector) -> Iterator[Metric]:
+        threads.append(threading.get_ident())
+        yield from collect(self)
+
+    metrics.SnapshotCollector.collect = spy  # type: ignore[method-assign]
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            answer = await client.get(url)
+        assert answer.status_code == 200
+        assert threads and threading.get_ident() not in threads  # not the loop's thread
+    finally:
+        metrics.SnapshotCollector.collect = collect  # type: ignore[method-assign]
+        await server.stop()
