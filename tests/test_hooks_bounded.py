@@ -29,7 +29,7 @@ def _alive(pid: int) -> bool:
 async def test_a_hook_past_its_deadline_ends_with_its_children(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
     # The hook starts a child that keeps stderr open, then sleeps itself: both must go.
-    script = f'echo $$ >> {pids}; (sleep 60 >&2 &) ; sleep 60'
+    script = f"echo $$ >> {pids}; (sleep 60 >&2 &) ; sleep 60"
     hooks = AlertHooks(["sh", "-c", script], ErrorStore(), timeout=1.0, concurrency=2)
     started = time.monotonic()
     for n in range(4):  # two slots: the last two wait for the first two to be ended
@@ -45,9 +45,7 @@ async def test_a_hook_past_its_deadline_ends_with_its_children(tmp_path: Path) -
 
 async def test_no_hook_outlives_its_stop(tmp_path: Path) -> None:
     pids = tmp_path / "pids"
-    hooks = AlertHooks(
-        ["sh", "-c", f"echo $$ >> {pids}; sleep 60"], ErrorStore(), timeout=30.0
-    )
+    hooks = AlertHooks(["sh", "-c", f"echo $$ >> {pids}; sleep 60"], ErrorStore(), timeout=30.0)
     hooks(_alert(1))
     await wait_for(lambda: pids.exists() and pids.read_text().strip() != "")
     group = int(pids.read_text().split()[0])

@@ -29,6 +29,7 @@ from typing import Any
 from tui.private import create_private, tighten_all
 from tui.protocol.events import TaskItem
 from tui.protocol.status import ServerKind
+from tui.state.history_size import configure, on_disk, shrink
 from tui.state.status_store import Transition
 from tui.state.view import ConversationView, ErrorInfo, Key
 
@@ -82,9 +83,29 @@ class StoredAlert:
     acked_at: float | None = None
 
 
+# Stored text is cut as the screens cut it: a title of 100 KB is kept as the 200 characters
+# anyone sees, so the size cap is not eaten by what no one reads.
+CUTS = {"title": 200, "repository": 200, "branch": 100, "conversation_url": 500}
+CUTS |= {"web_url": 500, "api_url": 500, "sandbox_id": 100}
+MAX_TASKS = 50
+
+
+def _cut(text: str | None, limit: int) -> str | None:
+    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
+
+
 def view_to_row(view: ConversationView) -> str:
-    """A view as JSON for the store (never the session key)."""
+    """A view as JSON for the store (never the session key; text cut as shown)."""
     data = asdict(view)
+    for name, limit in CUTS.items():
+        data[name] = _cut(data[name], limit)
+    if data.get("tasks"):
+        data["tasks"] = [
+            {**t, "title": _cut(t["title"], 200), "notes": _cut(t.get("notes"), 200)}
+            for t in data["tasks"][:MAX_TASKS]
+        ]
+    if (err := data.get("last_error")) is not None:
+        err["code"], err["detail"] = _cut(err["code"], 120), _cut(err["detail"], 500)
     data["session_api_key"] = None
     data.pop("confirmed_at", None)  # a shown copy's; the row's last_seen says it
     data.pop("search_text", None)
@@ -139,6 +160,7 @@ class HistoryStore:
         self._thread: threading.Thread | None = None
         self.failed: str | None = None  # why writing stopped, once it did
         self.written = 0
+        self.pruned = 0  # rows removed to hold the size cap
         # The writer thread and the few writes made at once (acknowledgements) take turns.
         self._lock = threading.Lock()
         self._db = self._open()
@@ -163,8 +185,10 @@ class HistoryStore:
         if self.readonly and not self.path.exists():
             raise HistoryUnavailable(f"no history at {self.path} yet")
         try:
+            new = not self.path.exists() or self.path.stat().st_size == 0
             db = self._connect()
             if not self.readonly:
+                configure(db, self.max_bytes, new)
                 db.executescript(SCHEMA)
             check = db.execute("PRAGMA quick_check").fetchone()
             if not check or check[0] != "ok":
@@ -303,8 +327,9 @@ class HistoryStore:
         )
 
     def alert(self, a: StoredAlert) -> None:
-        """An alert raised."""
-        self._put("alert", *a.key, a.at, a.what, a.title, a.detail, a.code)
+        """An alert raised (its text cut as the alerts list shows it)."""
+        title, detail, code = _cut(a.title, 200), _cut(a.detail, 300), _cut(a.code, 120)
+        self._put("alert", *a.key, a.at, a.what, title, detail, code)
 
     def acknowledge(
         self, key: Key, at: float, state: tuple[str, str | None, str | None] | None = None
@@ -422,11 +447,14 @@ class HistoryStore:
         if not batch or self.failed is not None:
             return
         try:
-            with self._lock, self._db:
-                for kind, args in batch:
-                    sql, shape = self._SQL[kind]
-                    self._db.execute(sql, shape(args) if shape else args)
-            self.written += len(batch)
+            with self._lock:
+                with self._db:
+                    for kind, args in batch:
+                        sql, shape = self._SQL[kind]
+                        self._db.execute(sql, shape(args) if shape else args)
+                self.written += len(batch)
+                if on_disk(self.path) > self.max_bytes:  # the cap holds as writes happen
+                    self.pruned += shrink(self._db, self.path, self.max_bytes)
         except sqlite3.Error as exc:
             self.failed = f"history store {self.path}: {exc}; history stopped, ohtop goes on"
             log.error("%s", self.failed)
@@ -445,26 +473,9 @@ class HistoryStore:
                 self._db.execute("DELETE FROM counts WHERE minute < ?", (_minute(cutoff),))
                 self._db.execute("DELETE FROM activity WHERE minute < ?", (_minute(cutoff),))
                 self._db.execute("DELETE FROM conversations WHERE last_seen < ?", (cutoff,))
-            while self._size() > self.max_bytes:
-                with self._db:
-                    oldest = self._db.execute("SELECT MIN(at) FROM transitions").fetchone()[0]
-                    if oldest is None:
-                        break
-                    step = oldest + 86400
-                    self._db.execute("DELETE FROM transitions WHERE at < ?", (step,))
-                    self._db.execute("DELETE FROM alerts WHERE at < ?", (step,))
-                    self._db.execute("DELETE FROM counts WHERE minute < ?", (_minute(step),))
-                    self._db.execute("DELETE FROM activity WHERE minute < ?", (_minute(step),))
-                self._db.execute("VACUUM")
+            self.pruned += shrink(self._db, self.path, self.max_bytes)
         except sqlite3.Error as exc:
             log.warning("history pruning failed: %s", exc)
-
-    def _size(self) -> int:
-        return sum(
-            Path(f"{self.path}{s}").stat().st_size
-            for s in ("", "-wal")
-            if Path(f"{self.path}{s}").exists()
-        )
 
     def close(self) -> None:
         """Write what is queued and close (bounded: a stuck disk must not hold the exit)."""
