@@ -14,10 +14,11 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tui import logs
+from tui import logs, settings_wire
 from tui.client.budget import parse_rate
 from tui.keymap import names
 from tui.logs import LEVELS
+from tui.parent import PARENT_ENV
 from tui.runtime import pace_frames, tune_gc
 from tui.settings import ENV, Settings, UsageError, reloader, resolve
 
@@ -188,6 +189,11 @@ def build_parser() -> argparse.ArgumentParser:
     _add(web, SUPPRESS, _servers, _dashboard)
     web.add_argument("--host", default="127.0.0.1", help="address to bind (default 127.0.0.1)")
     web.add_argument("--port", type=int, default=8080, help="port (default 8080; 0: any free)")
+    web.add_argument(
+        "--public-url",
+        metavar="URL",
+        help="the address people browse to (behind a proxy); default: the one each browser used",
+    )
     _remote(web)
     web.add_argument(
         "--max-sessions",
@@ -256,6 +262,9 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Run ohtop; returns the process exit code."""
     tune_gc()
     pace_frames()
+    argv = sys.argv[1:] if argv is None else list(argv)
+    if not argv and os.environ.get(settings_wire.ENV):  # a tab of `ohtop web`
+        return _web_tab(os.environ[settings_wire.ENV])
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "config":
@@ -324,7 +333,13 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         check_bind(args.host, args.port, args.allow_remote, "ohtop web on", "--allow-remote")
         if args.max_sessions < 1:
             raise UsageError("--max-sessions must be 1 or more")
-        return web_command(args, Listen(args.host, args.port), args.max_sessions)
+        if getattr(args, "metrics", None):
+            raise UsageError(
+                "ohtop web: --metrics cannot be served by browser dashboards (each tab would "
+                "bind the same port); run `ohtop exporter` beside it"
+            )
+        listen = Listen(args.host, args.port)
+        return web_command(settings, listen, args.max_sessions, args.public_url)
     if args.command == "report":
         from tui.headless.report import report_command
 
@@ -341,6 +356,22 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from tui.app import OhtopApp
 
     reload = reloader(args) if settings.from_config else None
+    OhtopApp(settings, reload=reload).run()
+    return 0
+
+
+def _web_tab(wire: str) -> int:
+    """One browser tab's dashboard: exactly the settings `ohtop web` resolved (its keys
+    included, through this process's environment only), ended when `ohtop web` ends."""
+    from tui.app import OhtopApp
+    from tui.parent import watch_parent
+
+    settings = _with_log(settings_wire.load(wire))
+    if (parent := os.environ.get(PARENT_ENV, "")).isdigit():
+        watch_parent(int(parent))
+    reload = None
+    if settings.from_config and settings.config_path is not None:
+        reload = reloader(argparse.Namespace(config=settings.config_path))
     OhtopApp(settings, reload=reload).run()
     return 0
 

@@ -5,7 +5,9 @@
 - Each tab runs one dashboard process, at most `--max-sessions` at once (the next tab gets a
   page saying so). A closed tab's process is ended (asked to quit, then killed); stopping the
   server ends them all.
-- Keys reach the dashboards through their environment, never on a command line `ps` shows.
+- Each tab's dashboard runs the settings `ohtop web` resolved, handed over in its environment
+  (keys too: never on a command line `ps` shows), and ends when `ohtop web` ends, however
+  it ends (it watches its parent).
 - The page loads nothing from outside the machine (textual-serve's own template links a web
   font from the internet; ours serves it locally).
 - With `--demo`, one demo server runs here and every tab watches it.
@@ -23,7 +25,7 @@ import os
 import secrets
 import shlex
 import sys
-from collections.abc import Sequence
+from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
@@ -34,13 +36,19 @@ from aiohttp import web
 from textual_serve.app_service import AppService
 from textual_serve.server import Server, to_int
 
+from tui import settings_wire
+from tui.client.config import ServerConfig
 from tui.headless.listen import Listen
+from tui.parent import PARENT_ENV
+from tui.settings import Settings
 
 log = logging.getLogger(__name__)
 TEMPLATES = Path(__file__).resolve().parent / "web_templates"
 STATIC = Path(textual_serve.__file__).resolve().parent / "static"
 STOP_TIMEOUT = 5.0  # seconds a dashboard gets to quit before it is killed
 DEFAULT_SESSIONS = 4
+# A tab's dashboard: `python -m tui` with no arguments, its settings in its environment.
+TAB_COMMAND = shlex.join([sys.executable, "-m", "tui"])
 
 
 class DashboardSessions(Server):
@@ -48,34 +56,44 @@ class DashboardSessions(Server):
 
     def __init__(
         self,
-        argv: Sequence[str],
+        settings: Settings,
         listen: Listen,
         *,
         token: str,
         max_sessions: int = DEFAULT_SESSIONS,
-        demo: bool = False,
+        public_url: str | None = None,
     ) -> None:
         super().__init__(
-            "",
+            TAB_COMMAND,
             host=listen.host,
             port=listen.port,
             title="ohtop",
-            public_url=f"http://{listen.url_host}:{listen.port}",
+            public_url=(public_url or f"http://{listen.url_host}:{listen.port}").rstrip("/"),
             statics_path=STATIC,
             templates_path=TEMPLATES,
         )
-        self.argv = list(argv)
+        self.settings = settings
         self.listen = listen
         self.token = token
         self.max_sessions = max_sessions
-        self.demo = demo
+        # Pages point at what the browser used (after the token check), unless a public URL
+        # was given: a bind address such as 0.0.0.0 is no address to browse to.
+        self.fixed_url = public_url is not None
         self.sessions: dict[str, AppService] = {}
         self._demo_server: Any = None
 
     @property
     def url(self) -> str:
         """The URL a person opens (token included)."""
-        return f"{self.public_url}/?token={self.token}"
+        base = self.public_url
+        if not self.fixed_url and self.listen.host in ("0.0.0.0", "::"):
+            base = f"http://127.0.0.1:{self.port_bound}"
+        return f"{base}/?token={self.token}"
+
+    @property
+    def port_bound(self) -> int:
+        """The port listened on."""
+        return self.listen.port
 
     def initialize_logging(self) -> None:
         """ohtop logs to its own file; nothing here writes to the console but the URL."""
@@ -99,14 +117,19 @@ class DashboardSessions(Server):
         return app
 
     async def on_startup(self, app: web.Application) -> None:
-        if self.demo:  # one demo server for every tab
-            from tui.demo.server import DEMO_FLAKY_EVERY, DemoServer
+        settings = self.settings
+        if settings.demo:  # one demo server for every tab
+            from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
 
             self._demo_server = DemoServer(flaky_every=DEMO_FLAKY_EVERY)
             url = await self._demo_server.start()
+            demo = ServerConfig(url, name="demo", rate=DEMO_RATE)
             # A new demo world each run: an earlier run's history of it would be wrong.
-            self.argv += ["--server", f"demo={url}", "--rate", "100/s", "--no-history"]
-        self.command = shlex.join(self.argv)
+            settings = replace(settings, demo=False, servers=(demo,), history=None)
+        # Each tab's dashboard runs exactly these settings (keys included), handed over in
+        # its environment, and watches this process so it ends when this one does.
+        os.environ[settings_wire.ENV] = settings_wire.dump(settings)
+        os.environ[PARENT_ENV] = str(os.getpid())
         print(self.url, flush=True)  # the first line on stdout: the page to open
         if not self.listen.loopback:
             sys.stderr.write(
@@ -131,11 +154,12 @@ class DashboardSessions(Server):
             )
         static = request.app.router["static"].url_for(filename="/")
         websocket = request.app.router["websocket"].url_for(token=self.token)
-        scheme = "wss" if self.public_url.startswith("https") else "ws"
-        host = self.public_url.split("://", 1)[1]
+        base = self.public_url if self.fixed_url else f"{request.scheme}://{request.host}"
+        scheme = "wss" if base.startswith("https") else "ws"
+        host = base.split("://", 1)[1]
         context = {
             "title": self.title,
-            "static_url": f"{self.public_url}{static}".rstrip("/") + "/",
+            "static_url": f"{base}{static}".rstrip("/") + "/",
             "websocket_url": f"{scheme}://{host}{websocket}",
             "font_size": to_int(request.query.get("fontsize", "16"), 16),
         }
@@ -187,44 +211,16 @@ class DashboardSessions(Server):
                 await asyncio.wait_for(process.wait(), STOP_TIMEOUT)
 
 
-def dashboard_argv(args: Any) -> list[str]:
-    """The command line of each tab's dashboard: the options of `ohtop web` that apply to a
-    dashboard, without keys (they go through the environment: see `key_environment`)."""
-    argv = [sys.executable, "-m", "tui"]
-    for url in getattr(args, "server", None) or []:
-        argv += ["--server", url]
-    for flag in ("insecure", "bell", "allow_actions"):
-        if getattr(args, flag, None):
-            argv.append("--" + flag.replace("_", "-"))
-    for option in ("rate", "config", "log_level", "max_streams"):
-        value = getattr(args, option, None)
-        if value is not None:
-            argv += ["--" + option.replace("_", "-"), str(value)]
-    return argv
-
-
-def key_environment(args: Any) -> dict[str, str]:
-    """The credentials given on ohtop web's command line, as environment for the dashboards."""
-    env: dict[str, str] = {}
-    for option, var in (
-        ("api_key", "OHTOP_API_KEY"),
-        ("session_api_key", "OHTOP_SESSION_API_KEY"),
-        ("cookie", "OHTOP_COOKIE"),
-    ):
-        if value := getattr(args, option, None):
-            env[var] = value
-    return env
-
-
-def web_command(args: Any, listen: Listen, max_sessions: int) -> int:
+def web_command(
+    settings: Settings, listen: Listen, max_sessions: int, public_url: str | None = None
+) -> int:
     """Serve dashboards until interrupted (blocking: textual-serve runs its own loop)."""
-    os.environ.update(key_environment(args))  # inherited by each tab's dashboard
     server = DashboardSessions(
-        dashboard_argv(args),
+        settings,
         listen,
         token=secrets.token_urlsafe(24),
         max_sessions=max_sessions,
-        demo=bool(getattr(args, "demo", False)),
+        public_url=public_url,
     )
     server.serve()
     return 0
