@@ -416,14 +416,13 @@ class OhtopApp(App[None]):
     @work(group="reports", exit_on_error=False)
     async def _write_report(self, message: WriteReport) -> None:
         """A triage report, as `ohtop report` writes it, into the state directory."""
-        from tui.headless.report import gather
+        from tui.headless.report import gather, report_path
 
         self.notify("Writing the report…", timeout=2)
         try:
             report = await gather(self.fleet, message.key)
-            folder = state_dir() / "reports"
             stamp = time.strftime("%Y%m%d-%H%M%S")
-            path = folder / f"ohtop-{message.key[1][:12]}-{stamp}.md"
+            path = report_path(state_dir() / "reports", message.key[1], stamp)
             await asyncio.to_thread(write_private, path, report.markdown())
         except (ApiError, LookupError, OSError) as exc:
             self.notify(f"Report not written: {exc}", severity="error", markup=False)

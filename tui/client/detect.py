@@ -15,6 +15,8 @@ from tui.client.sources import (
     V1AppSource,
 )
 
+VERSION_DEADLINE = 5.0
+
 
 async def _probe(rest: RestClient, path: str, params: dict[str, Any] | None = None) -> Any:
     """GET `path`; None when the endpoint is not there (404, or not JSON: an SPA fallback)."""
@@ -65,8 +67,8 @@ async def agent_version(base_url: str, verify_tls: bool = True) -> str | None:
 
 async def server_version(rest: RestClient) -> str | None:
     """`/server_info` version when the server offers one (no auth needed); None otherwise."""
-    try:
-        info = await rest.get_json("server_info", conditional=False)
+    try:  # nice to have: a server slow to say it must not hold its detection
+        info = await rest.get_json("server_info", conditional=False, deadline=VERSION_DEADLINE)
     except ApiError:
         return None
     version = info.get("version") if isinstance(info, dict) else None

@@ -8,7 +8,9 @@ can inflate to gigabytes), and a ceiling on any wait a server asks for.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import math
+import re
 import socket
 import ssl
 import time
@@ -79,8 +81,15 @@ class RestClient:
         """An absolute URL for a path below the server's base URL (keeps any path prefix)."""
         return urljoin(self._base, path.lstrip("/"))
 
-    async def get_json(self, path: str, params: Params = None, conditional: bool = True) -> Any:
-        """GET and decode JSON; a 304 answer returns the cached body."""
+    async def get_json(
+        self,
+        path: str,
+        params: Params = None,
+        conditional: bool = True,
+        deadline: float | None = None,
+    ) -> Any:
+        """GET and decode JSON; a 304 answer returns the cached body. `deadline`: a shorter
+        total deadline than the client's (for what is only nice to have)."""
         request = self._http.build_request("GET", self.url(path), params=params)
         cache_key = str(request.url)
         cached = self._cache.get(cache_key) if conditional else None
@@ -89,7 +98,7 @@ class RestClient:
                 request.headers["If-None-Match"] = cached.etag
             if cached.last_modified:
                 request.headers["If-Modified-Since"] = cached.last_modified
-        response, body = await self._send(request)
+        response, body = await self._send(request, deadline)
         if response.status_code == 304 and cached is not None:
             self.not_modified += 1
             return cached.data
@@ -105,18 +114,21 @@ class RestClient:
         response, raw = await self._send(request)
         return _decode(response, raw)
 
-    async def _send(self, request: httpx.Request) -> tuple[httpx.Response, bytes]:
+    async def _send(
+        self, request: httpx.Request, deadline: float | None = None
+    ) -> tuple[httpx.Response, bytes]:
+        limit = min(self.deadline, deadline) if deadline is not None else self.deadline
         for _ in range(MAX_REDIRECTS + 1):
             await self.budget.acquire()
             self.requests_sent += 1
             started = time.monotonic()
             try:
-                async with asyncio.timeout(self.deadline):  # see ServerMonitor._idle
+                async with asyncio.timeout(limit):  # see ServerMonitor._idle
                     response, body = await self._exchange(request)
             except TimeoutError as exc:
                 self.stats.record("timeout", time.monotonic() - started)
                 raise ApiError(
-                    ErrorKind.NETWORK, f"timed out (no full answer within {self.deadline:g}s)"
+                    ErrorKind.NETWORK, f"timed out (no full answer within {limit:g}s)"
                 ) from exc
             except httpx.TimeoutException as exc:
                 self.stats.record("timeout", time.monotonic() - started)
@@ -225,23 +237,20 @@ def _said(response: httpx.Response, raw: bytes) -> str:
 
 
 def retry_after_seconds(headers: httpx.Headers, now: float | None = None) -> float | None:
-    """Seconds to wait from `Retry-After` (seconds or HTTP date) or `X-RateLimit-Reset` (epoch)."""
+    """Seconds to wait from `Retry-After` (delay-seconds or an HTTP date, RFC 9110) or
+    `X-RateLimit-Reset` (epoch seconds). A value that is neither (`inf`, `nan`, `1e12`, `-5`)
+    is ignored and the usual backoff applies; a valid but huge one meets the ceiling."""
     now = time.time() if now is None else now
-    value = headers.get("Retry-After")
+    value = (headers.get("Retry-After") or "").strip()
     if value:
-        try:
+        if value.isascii() and value.isdigit():
             return _bounded(float(value))
-        except ValueError:
-            try:
-                return _bounded(parsedate_to_datetime(value).timestamp() - now)
-            except (TypeError, ValueError, OverflowError, IndexError):
-                pass
-    reset = headers.get("X-RateLimit-Reset")
-    if reset:
-        try:
-            return _bounded(float(reset) - now)
-        except ValueError:
-            return None
+        with contextlib.suppress(TypeError, ValueError, OverflowError, IndexError):
+            return _bounded(parsedate_to_datetime(value).timestamp() - now)
+        return None
+    reset = (headers.get("X-RateLimit-Reset") or "").strip()
+    if reset and re.fullmatch(r"\d{1,12}(\.\d+)?", reset):
+        return _bounded(float(reset) - now)
     return None
 
 

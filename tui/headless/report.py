@@ -244,6 +244,17 @@ async def report_command(
     return EXIT_OK if code is None else code
 
 
+def report_path(folder: Path, conversation_id: str, stamp: str) -> Path:
+    """Where a report of this conversation goes in `folder`: its name made of the id's safe
+    characters only (an id is server data: `/../../..` must not climb out), and checked to
+    lie inside the folder."""
+    safe = re.sub(r"[^A-Za-z0-9_-]", "_", conversation_id)[:32] or "conversation"
+    path = folder / f"ohtop-{safe}-{stamp}.md"
+    if path.resolve().parent != folder.resolve():
+        raise LookupError(f"no safe file name for the id {clean(conversation_id, 60)!r}")
+    return path
+
+
 def entries_text(entries: list[Entry]) -> list[str]:
     """Timeline entries as lines (the detail screen's)."""
     return [f"{time.strftime('%H:%M:%S', time.localtime(e.at))}  {e.text}" for e in entries]

@@ -158,7 +158,10 @@ class ServerMonitor:
     async def _connect(self) -> None:
         if self.source is not None:
             return
-        self._link(LinkState.CONNECTING, detail="detecting the server")
+        self._link(
+            LinkState.CONNECTING,
+            detail=f"detecting the server (each request gives up after {self.rest.deadline:g}s)",
+        )
         self.source = await detect(self.rest)
         self.known = True
         self.version = await server_version(self.rest)
@@ -219,6 +222,11 @@ class ServerMonitor:
         found: set[str] = set()
         cursors: set[str] = set()
         page: str | None = None
+        if not self.listed:
+            deadline = f"each page gives up after {self.rest.deadline:g}s"
+            self._link(
+                LinkState.CONNECTING, detail=f"listing: waiting for the first page ({deadline})"
+            )
         for _ in range(MAX_PAGES):
             asked = time.monotonic()
             items, page, rejected = await self.source.list_page(page)
