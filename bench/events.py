@@ -15,12 +15,12 @@ from typing import Any
 
 from bench.proc import child_server, cpu_seconds, peak_rss_mb, record
 from bench.ui import Repaints
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.settings import Settings
-from tui.state.view import Key
-from tui.state.websocket_store import LinkState
-from tui.widgets.conversation_table import ConversationTable
+from tui.store.view import Key
+from tui.store.websocket_store import LinkState
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 STREAMS = int(os.environ.get("OHTOP_BENCH_STREAMS", "200"))
 RATE = int(os.environ.get("OHTOP_BENCH_EVENTS_PER_S", "2000"))

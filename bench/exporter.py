@@ -16,10 +16,10 @@ from prometheus_client import generate_latest
 
 from bench.proc import child_server
 from tui.client.config import ServerConfig
-from tui.headless.metrics import registry_for
+from tui.fleet.fleet import Fleet
+from tui.fleet.metrics import registry_for
 from tui.protocol.status import ServerKind
-from tui.state.fleet import Fleet
-from tui.state.view import ConversationView
+from tui.store.view import ConversationView
 
 STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED"]
 IDLE_SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", "60"))

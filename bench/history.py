@@ -10,14 +10,14 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
+from tui.history.store import HistoryStore
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
-from tui.state.history import HistoryStore
-from tui.state.status_store import Transition
-from tui.state.view import ConversationView
-from tui.widgets.conversation_table import ConversationTable
+from tui.store.status_store import Transition
+from tui.store.view import ConversationView
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 N = 10_000
 

@@ -18,11 +18,11 @@ import httpx
 from bench.load import polls_per_minute
 from bench.proc import child_server, cpu_seconds
 from bench.ui import Repaints
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.settings import Settings
-from tui.state.websocket_store import LinkState
-from tui.widgets.conversation_table import ConversationTable
+from tui.store.websocket_store import LinkState
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 N = 1_000
 SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", "60"))

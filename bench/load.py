@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Mapping
 
 from tui.client.sources import BATCH_LIMIT
-from tui.state.polling import PollIntervals
+from tui.sync.polling import PollIntervals
 
 # A plausible mix for a big deployment: most conversations settled, some live.
 MIX = {"RUNNING": 0.15, "STARTING": 0.02, "ERROR": 0.05, "STOPPED": 0.60, "ARCHIVED": 0.18}

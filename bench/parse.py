@@ -24,9 +24,9 @@ if str(ROOT) not in sys.path:  # run as a script by another venv's Python
 
 from tui.client.stream import Endpoint, Incoming, decode_frame  # noqa: E402
 from tui.protocol.status import ServerKind  # noqa: E402
-from tui.state.ingest import EventSink  # noqa: E402
-from tui.state.stores import Stores  # noqa: E402
-from tui.state.view import ConversationView  # noqa: E402
+from tui.store.stores import Stores  # noqa: E402
+from tui.store.view import ConversationView  # noqa: E402
+from tui.sync.ingest import EventSink  # noqa: E402
 
 Runner = Callable[[list[str]], object]
 

@@ -16,11 +16,11 @@ from tui.demo.server import DemoServer
 from tui.demo.shapes import app_conversation
 from tui.demo.world import DemoWorld
 from tui.protocol.conversations import AppConversation
-from tui.state.mapping import from_v1
-from tui.state.stores import Stores
-from tui.state.stream_manager import StreamManager
-from tui.state.stream_worker import HandshakeGate
-from tui.state.websocket_store import LinkState
+from tui.store.mapping import from_v1
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync.stream_manager import StreamManager
+from tui.sync.stream_worker import HandshakeGate
 
 STREAMS = 500
 CHANGED_WHILE_DOWN = 100

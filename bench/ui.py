@@ -23,13 +23,13 @@ from textual import events
 
 from bench.parse import frames
 from bench.proc import cpu_seconds, peak_rss_mb, record
-from tui.app import OhtopApp
 from tui.client.stream import Endpoint, Incoming, decode_frame
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
-from tui.state.stores import Stores
-from tui.state.view import ConversationView, since_first_sight
-from tui.widgets.conversation_table import ConversationTable
+from tui.store.stores import Stores
+from tui.store.view import ConversationView, since_first_sight
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 N = int(os.environ.get("OHTOP_BENCH_UI_N", "10000"))
 SERVERS = 10 if N >= 100_000 else 1  # 100,000 across ten servers

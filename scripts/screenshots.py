@@ -6,12 +6,12 @@ import asyncio
 import sys
 from pathlib import Path
 
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.settings import Settings
-from tui.widgets.conversation_table import ConversationTable
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 OUT = Path(__file__).resolve().parent.parent / "screenshots"
 

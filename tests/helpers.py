@@ -15,7 +15,7 @@ from rich.console import Console
 from textual.app import App
 
 from tui.protocol.status import ServerKind
-from tui.state.view import ConversationView
+from tui.store.view import ConversationView
 
 
 async def wait_for(

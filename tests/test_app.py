@@ -4,21 +4,21 @@ from __future__ import annotations
 
 from tests.helpers import wait_for
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
-from tui.config import THEMES
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.detail import DetailScreen
-from tui.screens.help import HelpScreen
 from tui.settings import Settings
-from tui.state.polling import PollIntervals
-from tui.state.stream_manager import link_name
-from tui.widgets.connection_panel import ConnectionPanel
-from tui.widgets.conversation_table import ConversationTable
-from tui.widgets.detail_pane import DetailPane
-from tui.widgets.status_indicator import StatusIndicator
+from tui.settings.config import THEMES
+from tui.sync.polling import PollIntervals
+from tui.sync.stream_manager import link_name
+from tui.ui.app import OhtopApp
+from tui.ui.screens.dashboard import DashboardScreen
+from tui.ui.screens.detail import DetailScreen
+from tui.ui.screens.help import HelpScreen
+from tui.ui.widgets.connection_panel import ConnectionPanel
+from tui.ui.widgets.conversation_table import ConversationTable
+from tui.ui.widgets.detail_pane import DetailPane
+from tui.ui.widgets.status_indicator import StatusIndicator
 
 NO_LOOK = PollIntervals(look=0)
 

@@ -12,19 +12,19 @@ from aiohttp import WSMsgType, web
 
 from tests.helpers import serve, wait_for
 from tests.test_streams_loopback import FAST, running
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.client.stream import StreamTarget
 from tui.demo.server import DemoServer
 from tui.headless.status import status_command
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
-from tui.state.event_store import EventStore
-from tui.state.ingest import EventSink
-from tui.state.stores import Stores
-from tui.state.stream_worker import HandshakeGate, StreamWorker
-from tui.state.view import ConversationView
-from tui.state.websocket_store import LinkState
+from tui.store.event_store import EventStore
+from tui.store.stores import Stores
+from tui.store.view import ConversationView
+from tui.store.websocket_store import LinkState
+from tui.sync.ingest import EventSink
+from tui.sync.stream_worker import HandshakeGate, StreamWorker
+from tui.ui.app import OhtopApp
 
 CID = "cd" * 16
 

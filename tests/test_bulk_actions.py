@@ -5,12 +5,12 @@ from __future__ import annotations
 from tests.helpers import wait_for
 from tests.test_app import _loaded, _table
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
-from tui.screens.confirm import ConfirmScreen, ResultsScreen
 from tui.settings import Settings
+from tui.ui.app import OhtopApp
+from tui.ui.screens.confirm import ConfirmScreen, ResultsScreen
 
 
 def _running(demo: DemoServer, n: int) -> list[DemoConversation]:

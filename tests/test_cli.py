@@ -18,7 +18,7 @@ from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.headless.status import status_command
-from tui.runtime import FRAMES_PER_SECOND, GC_THRESHOLDS
+from tui.session.runtime import FRAMES_PER_SECOND, GC_THRESHOLDS
 from tui.settings import Settings
 
 REQUIRED = {

@@ -10,14 +10,14 @@ from textual.command import CommandList
 from tests.helpers import wait_for
 from tests.test_app import _loaded, _table
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.cli import build_parser, main
 from tui.client.config import ServerConfig
-from tui.config import ConfigError, load, permission_warning, resolve_servers
 from tui.demo.server import DemoServer
-from tui.keymap import DASHBOARD, names
-from tui.screens.help import HelpScreen
 from tui.settings import Settings, resolve
+from tui.settings.config import ConfigError, load, permission_warning, resolve_servers
+from tui.settings.keymap import DASHBOARD, names
+from tui.ui.app import OhtopApp
+from tui.ui.screens.help import HelpScreen
 
 GOOD = """
 theme = "nord"

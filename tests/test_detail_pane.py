@@ -9,7 +9,7 @@ from textual.app import App, ComposeResult
 from textual.geometry import Region
 
 from tests.helpers import view, wait_for
-from tui.widgets.detail_pane import SAME_VIEW_GAP, DetailPane
+from tui.ui.widgets.detail_pane import SAME_VIEW_GAP, DetailPane
 
 
 class _PaneApp(App[None]):

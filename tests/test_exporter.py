@@ -21,17 +21,18 @@ from prometheus_client.parser import text_string_to_metric_families
 from tests.helpers import view, wait_for
 from tests.system import require
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
-from tui.headless.exporter import MetricsServer, metrics_listen
-from tui.headless.listen import Listen
-from tui.headless.metrics import ATTENTION, registry_for
+from tui.exporter.command import metrics_listen
+from tui.fleet.fleet import Fleet
+from tui.fleet.metrics import ATTENTION, registry_for
+from tui.fleet.metrics_server import MetricsServer
 from tui.protocol.status import SEED_STATUSES
 from tui.settings import Settings, UsageError
-from tui.state.fleet import Fleet
-from tui.state.view import ErrorInfo
+from tui.settings.listen import Listen
+from tui.store.view import ErrorInfo
+from tui.ui.app import OhtopApp
 
 ROOT = Path(__file__).resolve().parent.parent
 RULES = ROOT / "deploy" / "prometheus"

@@ -13,12 +13,12 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import view
 from tui.client.config import ServerConfig
-from tui.headless import metrics
-from tui.headless.exporter import MetricsServer
-from tui.headless.listen import Listen
-from tui.headless.metrics import LABEL_MAX, render, snapshot
-from tui.state.fleet import Fleet
-from tui.state.monitor import ServerMonitor
+from tui.fleet import metrics
+from tui.fleet.fleet import Fleet
+from tui.fleet.metrics import LABEL_MAX, render, snapshot
+from tui.fleet.metrics_server import MetricsServer
+from tui.settings.listen import Listen
+from tui.sync.monitor import ServerMonitor
 
 
 def _hostile_fleet() -> Fleet:

@@ -15,10 +15,10 @@ from aiohttp import web
 from tests.helpers import serve, wait_for
 from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
-from tui.state.backoff import Backoff
-from tui.state.monitor import ServerMonitor
-from tui.state.stores import Stores
-from tui.state.websocket_store import LinkState
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync.backoff import Backoff
+from tui.sync.monitor import ServerMonitor
 
 ITEM = {"id": "ab" * 16, "title": "t", "sandbox_status": "RUNNING", "execution_status": "running"}
 
@@ -131,10 +131,10 @@ async def test_each_fault_is_shown_survived_and_recovered_from(
 
 
 async def test_ctrl_r_reloads_keys_and_a_failed_server_recovers() -> None:
-    from tui.app import OhtopApp
     from tui.demo.server import DemoServer
     from tui.demo.world import DemoWorld
     from tui.settings import Settings
+    from tui.ui.app import OhtopApp
 
     server = DemoServer(DemoWorld(n=5), api_key="new-key")
     await server.start()

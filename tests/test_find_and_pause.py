@@ -9,17 +9,17 @@ from typing import Any
 from tests.helpers import view, wait_for
 from tests.test_app import _app, _frozen, _loaded, _row_text, _table
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.settings import Settings
-from tui.state.query import ListQuery, order
-from tui.state.view import ConversationView, ErrorInfo
-from tui.widgets.conversation_table import ConversationTable
-from tui.widgets.find_box import FindBox
-from tui.widgets.status_indicator import StatusIndicator
-from tui.widgets.table_header import TableHeader
+from tui.store.view import ConversationView, ErrorInfo
+from tui.ui.app import OhtopApp
+from tui.ui.listing.query import ListQuery, order
+from tui.ui.widgets.conversation_table import ConversationTable
+from tui.ui.widgets.find_box import FindBox
+from tui.ui.widgets.status_indicator import StatusIndicator
+from tui.ui.widgets.table_header import TableHeader
 
 
 def _v(i: int, status: str, title: str, **kw: Any) -> ConversationView:

@@ -12,9 +12,9 @@ from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
-from tui.headless.codes import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_UNREACHABLE
 from tui.headless.wait import wait_command
 from tui.headless.watch import watch_command
+from tui.session.codes import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_UNREACHABLE
 from tui.settings import Settings
 
 

@@ -13,19 +13,19 @@ from hypothesis import strategies as st
 from tests.conftest import AGENT, APP, frames, load
 from tui.client.sources import _batch, _page
 from tui.client.stream import Incoming
-from tui.eventtext import event_line
 from tui.protocol.base import PayloadError
 from tui.protocol.conversations import AgentConversation, AppConversation, V0Conversation
 from tui.protocol.events import parse_event
 from tui.protocol.session import parse_envelope
 from tui.protocol.status import ServerKind
 from tui.protocol.v0_events import parse_v0_event
-from tui.state.ingest import EventSink
-from tui.state.mapping import from_any
-from tui.state.stores import Stores
-from tui.state.view import ConversationView
-from tui.widgets.columns import COLUMNS
-from tui.widgets.detail_pane import DetailPane
+from tui.store.mapping import from_any
+from tui.store.stores import Stores
+from tui.store.view import ConversationView
+from tui.sync.ingest import EventSink
+from tui.text.events import event_line
+from tui.ui.widgets.columns import COLUMNS
+from tui.ui.widgets.detail_pane import DetailPane
 
 JSON = st.recursive(
     st.none() | st.booleans() | st.integers() | st.floats(allow_nan=True) | st.text(max_size=40),
@@ -126,9 +126,9 @@ def test_json_roundtrip_of_any_body_does_not_break_the_page_reader(body: Any) ->
 
 
 async def test_the_rejected_count_is_visible_in_the_connection_panel() -> None:
-    from tui.app import OhtopApp
     from tui.settings import Settings
-    from tui.widgets.connection_panel import ConnectionPanel
+    from tui.ui.app import OhtopApp
+    from tui.ui.widgets.connection_panel import ConnectionPanel
 
     stores = Stores()
     stores.links.set("server s", detail="agent server")

@@ -21,18 +21,18 @@ import pytest
 
 from tests.helpers import view, wait_for
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
+from tui.alerts.watcher import AlertWatcher
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
+from tui.fleet.recorder import Recorder
 from tui.headless.history import history_command
+from tui.history.store import HistoryStore, HistoryUnavailable, StoredAlert
 from tui.settings import Settings
-from tui.state.alerts import AlertWatcher
-from tui.state.history import HistoryStore, HistoryUnavailable, StoredAlert
-from tui.state.recorder import Recorder
-from tui.state.status_store import Transition
-from tui.state.stores import Stores
-from tui.widgets.conversation_table import ConversationTable
+from tui.store.status_store import Transition
+from tui.store.stores import Stores
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 ROOT = Path(__file__).resolve().parent.parent
 
@@ -102,8 +102,8 @@ def _config(tmp_path: Path, history: Path) -> Path:
 
 WRITER = """
 import sys, time
-from tui.state.history import HistoryStore
-from tui.state.status_store import Transition
+from tui.history.store import HistoryStore
+from tui.store.status_store import Transition
 store = HistoryStore(__import__("pathlib").Path(sys.argv[1]))
 store.start()
 print("ready", flush=True)

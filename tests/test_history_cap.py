@@ -8,9 +8,9 @@ import time
 from pathlib import Path
 
 from tests.helpers import view
-from tui.state.history import HistoryStore, StoredAlert
-from tui.state.history_size import on_disk
-from tui.state.status_store import Transition
+from tui.history.size import on_disk
+from tui.history.store import HistoryStore, StoredAlert
+from tui.store.status_store import Transition
 
 CAP = 2 * 1024 * 1024
 

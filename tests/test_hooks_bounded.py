@@ -9,9 +9,9 @@ import time
 from pathlib import Path
 
 from tests.helpers import wait_for
-from tui.state.alerts import Alert
-from tui.state.error_store import ErrorStore
-from tui.state.hooks import AlertHooks
+from tui.alerts.hooks import AlertHooks
+from tui.alerts.watcher import Alert
+from tui.store.error_store import ErrorStore
 
 
 def _alert(n: int) -> Alert:

@@ -10,25 +10,25 @@ from typing import Any
 import pytest
 from rich.console import Console
 
-from tui.app import OhtopApp
-from tui.eventtext import event_line
+from tui.alerts.watcher import Alert
 from tui.headless.serialize import view_to_dict
 from tui.headless.status import print_table
 from tui.protocol.conversations import AppConversation
 from tui.protocol.events import TaskItem, parse_event
-from tui.screens.alerts import alert_line
 from tui.settings import Settings
-from tui.state.alerts import Alert
-from tui.state.mapping import from_v1
-from tui.state.stores import Stores
-from tui.state.view import ErrorInfo
-from tui.state.websocket_store import LinkState
-from tui.text import MAX_CHARS, clean
-from tui.widgets.connection_panel import ConnectionPanel
-from tui.widgets.conversation_table import ConversationTable
-from tui.widgets.detail_pane import DetailPane
-from tui.widgets.event_tail import EventTail
-from tui.widgets.task_tracker import render_tasks
+from tui.store.mapping import from_v1
+from tui.store.stores import Stores
+from tui.store.view import ErrorInfo
+from tui.store.websocket_store import LinkState
+from tui.text.events import event_line
+from tui.ui.app import OhtopApp
+from tui.ui.rich_text import MAX_CHARS, clean
+from tui.ui.screens.alerts import alert_line
+from tui.ui.widgets.connection_panel import ConnectionPanel
+from tui.ui.widgets.conversation_table import ConversationTable
+from tui.ui.widgets.detail_pane import DetailPane
+from tui.ui.widgets.event_tail import EventTail
+from tui.ui.widgets.task_tracker import render_tasks
 
 HOSTILE = [
     "[bold red]pwned[/bold red]",

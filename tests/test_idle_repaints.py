@@ -7,12 +7,12 @@ from datetime import UTC, datetime
 import pytest
 
 from tests.helpers import wait_for
-from tui.app import OhtopApp
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
-from tui.state.stores import Stores
-from tui.state.view import ConversationView
-from tui.widgets.conversation_table import ConversationTable
+from tui.store.stores import Stores
+from tui.store.view import ConversationView
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 WALL = 1_800_000_000.0
 
@@ -47,7 +47,7 @@ async def test_tick_repaints_only_rows_whose_durations_read_differently(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     clocks = Clocks()
-    monkeypatch.setattr("tui.clock.wall", clocks.wall)
+    monkeypatch.setattr("tui.text.clock.wall", clocks.wall)
     stores = Stores()
     app = OhtopApp(Settings(max_streams=-1), stores=stores)
     async with app.run_test(size=(160, 45)) as pilot:

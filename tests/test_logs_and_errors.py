@@ -5,21 +5,20 @@ from __future__ import annotations
 import logging
 from pathlib import Path
 
-from tui import logs
-from tui.app import OhtopApp
-from tui.screens.errors import ErrorsScreen
-from tui.settings import Settings
-from tui.state.stores import Stores
+from tui.settings import Settings, logs
+from tui.store.stores import Stores
+from tui.ui.app import OhtopApp
+from tui.ui.screens.errors import ErrorsScreen
 
 
 def test_log_records_go_to_the_state_file(tmp_path: Path, monkeypatch: object) -> None:
     path = logs.setup("info", tmp_path / "ohtop.log")
-    logging.getLogger("tui.state.monitor").warning("server %s: %s", "prod", "connection refused")
-    logging.getLogger("tui.state.monitor").debug("not at info level")
+    logging.getLogger("tui.sync.monitor").warning("server %s: %s", "prod", "connection refused")
+    logging.getLogger("tui.sync.monitor").debug("not at info level")
     for handler in logging.getLogger("tui").handlers:
         handler.flush()
     text = path.read_text()
-    assert "WARNING tui.state.monitor: server prod: connection refused" in text
+    assert "WARNING tui.sync.monitor: server prod: connection refused" in text
     assert "not at info level" not in text
 
 

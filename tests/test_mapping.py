@@ -8,8 +8,8 @@ from tests.conftest import APP, load
 from tui.demo.v0 import shim_runtime_status
 from tui.protocol.conversations import AgentConversation, AppConversation, Page, V0Conversation
 from tui.protocol.status import ServerKind, runtime_label
-from tui.state import derive
-from tui.state.mapping import from_agent, from_v0, from_v1
+from tui.store import derive
+from tui.store.mapping import from_agent, from_v0, from_v1
 
 HEX = "3f2a9c0e5b7d4e1fa0b1c2d3e4f50617"
 

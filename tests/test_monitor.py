@@ -16,12 +16,12 @@ from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.protocol.status import ServerKind
-from tui.state.backoff import Backoff
-from tui.state.monitor import DETAILS_CONCURRENCY, DETAILS_PER_CYCLE, ServerMonitor
-from tui.state.polling import PollIntervals
-from tui.state.stores import Stores
-from tui.state.view import ConversationView
-from tui.state.websocket_store import LinkState
+from tui.store.stores import Stores
+from tui.store.view import ConversationView
+from tui.store.websocket_store import LinkState
+from tui.sync.backoff import Backoff
+from tui.sync.monitor import DETAILS_CONCURRENCY, DETAILS_PER_CYCLE, ServerMonitor
+from tui.sync.polling import PollIntervals
 
 FAST = PollIntervals(
     starting=0.05, running=0.05, stopped=0.05, error=0.05, other=0.05, discover=0.2, jitter=0.0

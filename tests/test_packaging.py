@@ -20,19 +20,19 @@ CORE = [
     "tui.client.rest",
     "tui.client.detect",
     "tui.client.sources",
-    "tui.state.monitor",
-    "tui.state.stores",
-    "tui.state.mapping",
+    "tui.sync.monitor",
+    "tui.store.stores",
+    "tui.store.mapping",
     "tui.demo.server",
-    "tui.state.fleet",
+    "tui.fleet.fleet",
     "tui.headless.status",
     "tui.headless.watch",
     "tui.headless.wait",
     "tui.headless.serialize",
     "tui.settings",
     "tui.session",
-    "tui.config_check",
-    "tui.keymap",
+    "tui.settings.check",
+    "tui.settings.keymap",
     "tui.cli",
 ]
 
@@ -70,7 +70,7 @@ def test_wheel_installs_in_a_fresh_venv_with_its_styles(tmp_path: Path) -> None:
     assert install.returncode == 0, install.stderr[-2000:]
     run_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
     where = subprocess.run(
-        [str(py), "-c", "from tui.styles import css_paths; print(*css_paths())"],
+        [str(py), "-c", "from tui.ui.styles import css_paths; print(*css_paths())"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
@@ -89,7 +89,7 @@ def test_wheel_installs_in_a_fresh_venv_with_its_styles(tmp_path: Path) -> None:
     assert status.returncode == 0, status.stderr
     assert "conversations" in status.stdout.splitlines()[-1]
     app = subprocess.run(
-        [str(py), "-c", "from tui.app import OhtopApp; print(OhtopApp().css_path)"],
+        [str(py), "-c", "from tui.ui.app import OhtopApp; print(OhtopApp().css_path)"],
         capture_output=True,
         text=True,
         cwd=tmp_path,

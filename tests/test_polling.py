@@ -6,8 +6,8 @@ import random
 
 import pytest
 
-from tui.state.backoff import Backoff
-from tui.state.polling import PollIntervals, PollSchedule
+from tui.sync.backoff import Backoff
+from tui.sync.polling import PollIntervals, PollSchedule
 
 
 @pytest.mark.parametrize(

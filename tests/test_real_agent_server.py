@@ -18,13 +18,13 @@ from tests.helpers import wait_for
 from tests.realserver.fake_llm import FakeLLM, marker
 from tests.realserver.harness import AgentServer, ensure_venv, find_python, python_missing_reason
 from tui.client.config import ServerConfig
+from tui.fleet.fleet import Fleet, FleetOptions
 from tui.protocol.ids import normalize_id
-from tui.state.fleet import Fleet, FleetOptions
-from tui.state.polling import PollIntervals
-from tui.state.status_store import Transition
-from tui.state.stream_manager import link_name
-from tui.state.view import Key
-from tui.state.websocket_store import LinkState
+from tui.store.status_store import Transition
+from tui.store.view import Key
+from tui.store.websocket_store import LinkState
+from tui.sync.polling import PollIntervals
+from tui.sync.stream_manager import link_name
 
 pytestmark = [pytest.mark.realserver, pytest.mark.slow]
 FAST = PollIntervals(
@@ -192,7 +192,8 @@ async def test_an_error_from_before_ohtop_started_has_the_servers_timeline_and_r
     import io
     import json
 
-    from tui.headless.report import gather, report_command
+    from tui.fleet.report import gather
+    from tui.headless.report import report_command
     from tui.settings import Settings
 
     server, llm = real

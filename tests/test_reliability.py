@@ -21,8 +21,6 @@ from rich.cells import cell_len
 from tests.helpers import RecordingTransport, serve, view, wait_for
 from tests.test_monitor import FAST, running
 from tests.test_stream_worker import Harness, _drop
-from tui import logs
-from tui.app import OhtopApp
 from tui.client import secrets
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError
@@ -31,13 +29,14 @@ from tui.client.stream import CloseKind, Endpoint, EventStream, Incoming, Stream
 from tui.headless.status import status_command
 from tui.protocol.events import parse_event
 from tui.protocol.session import SyncFrame
-from tui.sanitize import clean
-from tui.settings import Settings
-from tui.state.ingest import EventSink
-from tui.state.monitor import ServerMonitor
-from tui.state.stores import Stores
-from tui.state.websocket_store import LinkState
-from tui.widgets.conversation_table import ConversationTable
+from tui.settings import Settings, logs
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync.ingest import EventSink
+from tui.sync.monitor import ServerMonitor
+from tui.text.sanitize import clean
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 KEY = "sk-oh-super-secret-key-0001"
 

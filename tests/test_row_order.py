@@ -9,9 +9,9 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from tui.protocol.status import ServerKind
-from tui.state.query import GROUPS, SORTS, ListQuery, group_of, order
-from tui.state.rows import RowOrder
-from tui.state.view import ConversationView, ErrorInfo
+from tui.store.view import ConversationView, ErrorInfo
+from tui.ui.listing.query import GROUPS, SORTS, ListQuery, group_of, order
+from tui.ui.listing.rows import RowOrder
 
 STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED", "PAUSED?"]
 TITLES = ["", "a", "ab", "abc", "B", "fix login", "Fix", "zz"]

@@ -15,19 +15,19 @@ from textual.pilot import Pilot
 from tests.conftest import ManualClock
 from tests.helpers import wait_for
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
-from tui.format import status_word
-from tui.screens.confirm import ConfirmScreen, ResultsScreen
-from tui.screens.dashboard import DashboardScreen
+from tui.fleet.fleet import Fleet
 from tui.settings import Settings
-from tui.state.fleet import Fleet
-from tui.state.query import order
-from tui.state.view import ConversationView, Key
-from tui.widgets.conversation_table import ConversationTable
-from tui.widgets.status_indicator import StatusIndicator
+from tui.store.view import ConversationView, Key
+from tui.text.format import status_word
+from tui.ui.app import OhtopApp
+from tui.ui.listing.query import order
+from tui.ui.screens.confirm import ConfirmScreen, ResultsScreen
+from tui.ui.screens.dashboard import DashboardScreen
+from tui.ui.widgets.conversation_table import ConversationTable
+from tui.ui.widgets.status_indicator import StatusIndicator
 
 STEPS = 18
 Truth = dict[Key, ConversationView]

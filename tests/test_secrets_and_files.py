@@ -18,16 +18,16 @@ import pytest
 from tests.helpers import view
 from tui.client import secrets
 from tui.client.config import ServerConfig
-from tui.headless.exporter import MetricsServer
-from tui.headless.listen import Listen, loopback_host
-from tui.headless.report import Report
+from tui.fleet.fleet import Fleet
+from tui.fleet.metrics_server import MetricsServer
+from tui.fleet.report import Report
 from tui.headless.serialize import view_to_dict
-from tui.logs import setup
-from tui.private import write_private
-from tui.sanitize import clean, safe_json
-from tui.state.fleet import Fleet
-from tui.state.history import HistoryStore
-from tui.state.view import ErrorInfo
+from tui.history.files import write_private
+from tui.history.store import HistoryStore
+from tui.settings.listen import Listen, loopback_host
+from tui.settings.logs import setup
+from tui.store.view import ErrorInfo
+from tui.text.sanitize import clean, safe_json
 
 KEY = "sk-oh-0123456789abcdefghijklmn"  # 30 characters
 

@@ -14,9 +14,9 @@ from aiohttp import web
 from tests.helpers import wait_for
 from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
-from tui.state.fleet import Fleet, FleetOptions
-from tui.state.stream_manager import link_name, why_no_events
-from tui.state.websocket_store import LinkState
+from tui.fleet.fleet import Fleet, FleetOptions
+from tui.store.websocket_store import LinkState
+from tui.sync.stream_manager import link_name, why_no_events
 
 KEY = "user-session-key-0123456789abcdef"
 CID = "cd" * 16

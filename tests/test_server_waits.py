@@ -16,10 +16,10 @@ from tests.helpers import serve, wait_for
 from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
 from tui.client.rest import MAX_RETRY_AFTER, retry_after_seconds
-from tui.headless.report import report_path
-from tui.state.monitor import ServerMonitor
-from tui.state.stores import Stores
-from tui.state.websocket_store import LinkState
+from tui.fleet.report import report_path
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync.monitor import ServerMonitor
 
 
 @pytest.mark.parametrize("value", ["inf", "nan", "1e12", "-5", "3.5", "soon", "+10", "0x10"])

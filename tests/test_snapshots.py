@@ -11,15 +11,15 @@ from typing import Any
 
 import pytest
 
-from tui.app import OhtopApp
 from tui.protocol.events import TaskItem, parse_event
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
-from tui.state.error_store import ErrorStore
-from tui.state.status_store import StatusStore
-from tui.state.stores import Stores
-from tui.state.view import ConversationView, ErrorInfo
-from tui.state.websocket_store import LinkState
+from tui.store.error_store import ErrorStore
+from tui.store.status_store import StatusStore
+from tui.store.stores import Stores
+from tui.store.view import ConversationView, ErrorInfo
+from tui.store.websocket_store import LinkState
+from tui.ui.app import OhtopApp
 
 WALL = 1_800_000_000.0
 MONO = 50_000.0
@@ -184,8 +184,8 @@ def fixed_stores() -> Stores:
 
 @pytest.fixture
 def pinned(monkeypatch: pytest.MonkeyPatch) -> None:
-    monkeypatch.setattr("tui.clock.wall", lambda: WALL)
-    monkeypatch.setattr("tui.clock.mono", lambda: MONO)
+    monkeypatch.setattr("tui.text.clock.wall", lambda: WALL)
+    monkeypatch.setattr("tui.text.clock.mono", lambda: MONO)
     monkeypatch.setattr("time.localtime", lambda *_: __import__("time").gmtime(WALL))
 
 

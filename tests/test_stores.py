@@ -13,12 +13,12 @@ from tests.helpers import view as _base
 from tui.protocol.conversations import AppConversation
 from tui.protocol.events import Event, TaskItem
 from tui.protocol.status import ServerKind
-from tui.state.error_store import ErrorStore
-from tui.state.event_store import EventStore
-from tui.state.mapping import from_v1
-from tui.state.status_store import StatusStore, Transition
-from tui.state.view import ConversationView, ErrorInfo, since_first_sight
-from tui.state.websocket_store import LinkState, WebSocketStore
+from tui.store.error_store import ErrorStore
+from tui.store.event_store import EventStore
+from tui.store.mapping import from_v1
+from tui.store.status_store import StatusStore, Transition
+from tui.store.view import ConversationView, ErrorInfo, since_first_sight
+from tui.store.websocket_store import LinkState, WebSocketStore
 
 KEY = ("s", "c1")
 

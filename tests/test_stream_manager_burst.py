@@ -7,9 +7,9 @@ import asyncio
 import pytest
 
 from tui.protocol.status import ServerKind
-from tui.state.stores import Stores
-from tui.state.stream_manager import RECONCILE_DELAY, StreamManager
-from tui.state.view import ConversationView
+from tui.store.stores import Stores
+from tui.store.view import ConversationView
+from tui.sync.stream_manager import RECONCILE_DELAY, StreamManager
 
 
 async def test_a_burst_of_status_changes_is_reconciled_once(

@@ -22,12 +22,12 @@ from tui.client.stream import (
 from tui.protocol.events import parse_event
 from tui.protocol.session import SyncFrame
 from tui.protocol.status import ServerKind
-from tui.state.backoff import Backoff
-from tui.state.ingest import EventSink
-from tui.state.stores import Stores
-from tui.state.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
-from tui.state.view import ConversationView
-from tui.state.websocket_store import LinkState
+from tui.store.stores import Stores
+from tui.store.view import ConversationView
+from tui.store.websocket_store import LinkState
+from tui.sync.backoff import Backoff
+from tui.sync.ingest import EventSink
+from tui.sync.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
 
 KEY = ("s", "c" * 32)
 

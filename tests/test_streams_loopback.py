@@ -18,14 +18,14 @@ from tui.demo.shapes import app_conversation
 from tui.demo.world import DemoConversation, DemoWorld
 from tui.protocol.conversations import AppConversation
 from tui.protocol.status import ServerKind
-from tui.state.backoff import Backoff
-from tui.state.ingest import EventSink
-from tui.state.mapping import from_v1
-from tui.state.stores import Stores
-from tui.state.stream_manager import StreamManager
-from tui.state.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
-from tui.state.view import ConversationView, Key
-from tui.state.websocket_store import LinkState
+from tui.store.mapping import from_v1
+from tui.store.stores import Stores
+from tui.store.view import ConversationView, Key
+from tui.store.websocket_store import LinkState
+from tui.sync.backoff import Backoff
+from tui.sync.ingest import EventSink
+from tui.sync.stream_manager import StreamManager
+from tui.sync.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
 
 FAST = StreamPolicy(backoff=Backoff(0.05, 0.2), busy_backoff=Backoff(0.05, 0.2), stagger=0.0)
 

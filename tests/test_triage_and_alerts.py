@@ -11,16 +11,16 @@ from tests.conftest import ManualClock
 from tests.helpers import view as _base
 from tests.helpers import wait_for
 from tests.test_app import _app, _frozen, _loaded, _table
-from tui.app import OhtopApp
+from tui.alerts import watcher as alerts_module
+from tui.alerts.watcher import Alert, AlertWatcher, Thresholds, warnings_for
 from tui.demo.server import DemoServer
-from tui.screens.alerts import AlertsScreen
-from tui.screens.detail import DetailScreen
 from tui.settings import Settings
-from tui.state import alerts as alerts_module
-from tui.state.alerts import Alert, AlertWatcher, Thresholds, warnings_for
-from tui.state.status_store import StatusStore
-from tui.state.stores import Stores
-from tui.state.view import ConversationView, ErrorInfo
+from tui.store.status_store import StatusStore
+from tui.store.stores import Stores
+from tui.store.view import ConversationView, ErrorInfo
+from tui.ui.app import OhtopApp
+from tui.ui.screens.alerts import AlertsScreen
+from tui.ui.screens.detail import DetailScreen
 
 WALL = 1_800_000_000.0
 
@@ -198,7 +198,7 @@ async def test_an_error_raises_a_toast_and_is_listed_under_alerts(demo: DemoServ
 async def test_detail_shows_the_web_page_and_c_copies_it(
     demo: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
-    monkeypatch.setattr("tui.clipboard.TOOLS", ())
+    monkeypatch.setattr("tui.ui.clipboard.TOOLS", ())
     app = _app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
         await _loaded(app, demo)
@@ -224,7 +224,7 @@ async def test_detail_shows_the_web_page_and_c_copies_it(
 
 def test_alert_records_are_plain_data() -> None:
     a = Alert(("s", "c"), "[bold]x[/bold]", "error", 0.0, "d")
-    from tui.screens.alerts import alert_line
+    from tui.ui.screens.alerts import alert_line
 
     assert "[bold]x[/bold]" in alert_line(a).plain  # markup in a title stays text
 

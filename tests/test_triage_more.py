@@ -16,20 +16,20 @@ from aiohttp import web
 from tests.helpers import serve, view, wait_for
 from tests.test_app import _app, _loaded, _table
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
+from tui.alerts.attention import MAX_ITERATIONS, error_groups, queue
+from tui.alerts.watcher import Thresholds
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
-from tui.screens.detail import NO_HISTORY, DetailScreen
-from tui.screens.error_groups import ErrorGroupsScreen
-from tui.screens.queue import QueueScreen
 from tui.settings import Settings
-from tui.state.alerts import Thresholds
-from tui.state.attention import MAX_ITERATIONS, error_groups, queue
-from tui.state.stores import Stores
-from tui.state.view import ErrorInfo
-from tui.state.websocket_store import LinkState
-from tui.widgets.status_indicator import StatusIndicator
-from tui.widgets.table_header import TableHeader
+from tui.store.stores import Stores
+from tui.store.view import ErrorInfo
+from tui.store.websocket_store import LinkState
+from tui.ui.app import OhtopApp
+from tui.ui.screens.detail import NO_HISTORY, DetailScreen
+from tui.ui.screens.error_groups import ErrorGroupsScreen
+from tui.ui.screens.queue import QueueScreen
+from tui.ui.widgets.status_indicator import StatusIndicator
+from tui.ui.widgets.table_header import TableHeader
 
 NOW = 1_800_000_000.0
 

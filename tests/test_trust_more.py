@@ -15,24 +15,24 @@ from aiohttp import web
 from tests.helpers import RecordingTransport, serve, view, wait_for
 from tests.test_monitor import FAST, running
 from tests.test_stream_worker import Harness
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.client.stream import agent_base
-from tui.config_check import config_check
 from tui.demo.scripts import Script, Step
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.headless.status import status_command
 from tui.headless.watch import watch_command
 from tui.settings import Settings, reloader
-from tui.state import stream_manager
-from tui.state.backoff import Backoff
-from tui.state.monitor import ServerMonitor
-from tui.state.polling import PollIntervals
-from tui.state.stores import Stores
-from tui.state.stream_manager import StreamManager, link_name
-from tui.state.stream_worker import StreamWorker
-from tui.state.websocket_store import LinkState
+from tui.settings.check import config_check
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync import stream_manager
+from tui.sync.backoff import Backoff
+from tui.sync.monitor import ServerMonitor
+from tui.sync.polling import PollIntervals
+from tui.sync.stream_manager import StreamManager, link_name
+from tui.sync.stream_worker import StreamWorker
+from tui.ui.app import OhtopApp
 
 # -- 5: a worker that dies is shown and started again -------------------------------------
 

@@ -9,21 +9,21 @@ from textual import events
 from tests.helpers import serve, view, wait_for
 from tests.test_app import _app, _frozen, _loaded, _table
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
-from tui.format import short_ids
-from tui.keymap import DASHBOARD
 from tui.protocol.events import parse_event
-from tui.screens.detail import DetailScreen
-from tui.screens.help import HelpScreen
 from tui.settings import Settings
-from tui.state.stores import Stores
-from tui.widgets.connection_panel import ConnectionPanel
-from tui.widgets.conversation_table import ConversationTable
-from tui.widgets.event_tail import EventTail
-from tui.widgets.health_bar import HealthBar
+from tui.settings.keymap import DASHBOARD
+from tui.store.stores import Stores
+from tui.text.format import short_ids
+from tui.ui.app import OhtopApp
+from tui.ui.screens.detail import DetailScreen
+from tui.ui.screens.help import HelpScreen
+from tui.ui.widgets.connection_panel import ConnectionPanel
+from tui.ui.widgets.conversation_table import ConversationTable
+from tui.ui.widgets.event_tail import EventTail
+from tui.ui.widgets.health_bar import HealthBar
 
 
 def _refusing() -> web.Application:

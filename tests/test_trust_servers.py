@@ -15,20 +15,20 @@ from aiohttp import web
 
 from tests.helpers import serve, wait_for
 from tests.test_monitor import FAST, running
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.headless.status import status_command
 from tui.protocol.status import ServerKind
 from tui.settings import Settings
-from tui.state.backoff import Backoff
-from tui.state.monitor import ServerMonitor
-from tui.state.stores import Stores
-from tui.state.websocket_store import LinkState
-from tui.widgets.connection_panel import ConnectionPanel
-from tui.widgets.conversation_table import ConversationTable
-from tui.widgets.table_header import TableHeader
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync.backoff import Backoff
+from tui.sync.monitor import ServerMonitor
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.connection_panel import ConnectionPanel
+from tui.ui.widgets.conversation_table import ConversationTable
+from tui.ui.widgets.table_header import TableHeader
 
 
 @asynccontextmanager

@@ -7,11 +7,11 @@ from pathlib import Path
 
 from tests.helpers import wait_for
 from tests.test_monitor import FAST
+from tui.alerts.watcher import Alert, Thresholds
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
-from tui.state.alerts import Alert, Thresholds
-from tui.state.fleet import Fleet, FleetOptions
+from tui.fleet.fleet import Fleet, FleetOptions
 
 # Silent after a second: the alert a restart would raise again for the same, unchanged spell.
 QUICK = Thresholds(silent_minutes=1 / 60, kinds=frozenset({"error", "stuck", "silent"}))

@@ -7,8 +7,8 @@ from datetime import UTC, datetime
 
 from tests.conftest import ManualClock
 from tests.helpers import view
-from tui.state.spend import SpendLog
-from tui.state.status_store import StatusStore
+from tui.store.spend import SpendLog
+from tui.store.status_store import StatusStore
 
 NOW = 1_800_000_000.0
 

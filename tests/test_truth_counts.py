@@ -16,15 +16,15 @@ from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.shapes import app_conversation
 from tui.demo.world import DemoWorld
-from tui.headless.metrics import registry_for
+from tui.fleet.fleet import Fleet, FleetOptions
+from tui.fleet.metrics import registry_for
+from tui.history.store import HistoryStore
 from tui.protocol.conversations import AppConversation
 from tui.protocol.status import SEED_STATUSES
-from tui.state.fleet import Fleet, FleetOptions
-from tui.state.history import HistoryStore
-from tui.state.mapping import from_v1
-from tui.state.status_store import GONE_GRACE, StatusStore
-from tui.state.stores import Stores
-from tui.state.view import Key
+from tui.store.mapping import from_v1
+from tui.store.status_store import GONE_GRACE, StatusStore
+from tui.store.stores import Stores
+from tui.store.view import Key
 
 
 class Wall:

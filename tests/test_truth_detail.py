@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from tests.helpers import screen_text, view, wait_for
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
-from tui.screens.detail import DetailScreen
 from tui.settings import Settings, unique_labels
-from tui.widgets.columns import SERVER_COLUMN
-from tui.widgets.conversation_table import ConversationTable
+from tui.ui.app import OhtopApp
+from tui.ui.screens.detail import DetailScreen
+from tui.ui.widgets.columns import SERVER_COLUMN
+from tui.ui.widgets.conversation_table import ConversationTable
 
 
 def test_two_servers_behind_one_host_read_apart_in_the_server_column() -> None:

@@ -7,12 +7,12 @@ import pytest
 
 from tests.helpers import screen_text, wait_for
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.settings import Settings
-from tui.widgets.conversation_table import ConversationTable
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.conversation_table import ConversationTable
 
 
 def _app(demo: DemoServer) -> OhtopApp:

@@ -11,9 +11,9 @@ from tests.helpers import wait_for
 from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
-from tui.state.fleet import Fleet, FleetOptions
-from tui.state.websocket_store import LinkState, WebSocketStore, is_server_link
-from tui.widgets.health_bar import one_line, troubled
+from tui.fleet.fleet import Fleet, FleetOptions
+from tui.store.websocket_store import LinkState, WebSocketStore, is_server_link
+from tui.ui.widgets.health_bar import one_line, troubled
 
 
 async def test_a_stream_no_longer_wanted_leaves_no_link_behind(demo: DemoServer) -> None:

@@ -32,23 +32,23 @@ from tests.oracle import (
     World,
 )
 from tests.test_monitor import FAST
-from tui import clock
-from tui.app import OhtopApp
+from tui.alerts.watcher import ALERT_KINDS, Thresholds
 from tui.client.config import ServerConfig
-from tui.headless.metrics import registry_for
+from tui.fleet.metrics import registry_for
 from tui.headless.status import status_command
 from tui.headless.watch import watch_command
-from tui.screens.alerts import AlertsScreen
-from tui.screens.dashboard import DashboardScreen
-from tui.screens.error_groups import ErrorGroupsScreen
-from tui.screens.queue import QueueScreen
+from tui.history.store import HistoryStore
 from tui.settings import Settings
-from tui.state.alerts import ALERT_KINDS, Thresholds
-from tui.state.history import HistoryStore
-from tui.state.status_store import StatusStore
-from tui.state.stores import Stores
-from tui.state.websocket_store import LinkState
-from tui.widgets.health_bar import HealthBar
+from tui.store.status_store import StatusStore
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.text import clock
+from tui.ui.app import OhtopApp
+from tui.ui.screens.alerts import AlertsScreen
+from tui.ui.screens.dashboard import DashboardScreen
+from tui.ui.screens.error_groups import ErrorGroupsScreen
+from tui.ui.screens.queue import QueueScreen
+from tui.ui.widgets.health_bar import HealthBar
 
 SIZES = ((160, 45), (80, 24))
 THRESHOLDS = Thresholds(

@@ -10,18 +10,18 @@ from pathlib import Path
 
 from tests.helpers import screen_text, wait_for
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
+from tui.alerts.attention import queue
+from tui.alerts.watcher import AlertWatcher
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation, DemoWorld
-from tui.screens.alerts import AlertsScreen
-from tui.screens.queue import QueueScreen
+from tui.fleet.recorder import Recorder
+from tui.history.store import HistoryStore, StoredAlert
 from tui.settings import Settings
-from tui.state.alerts import AlertWatcher
-from tui.state.attention import queue
-from tui.state.history import HistoryStore, StoredAlert
-from tui.state.recorder import Recorder
-from tui.state.stores import Stores
+from tui.store.stores import Stores
+from tui.ui.app import OhtopApp
+from tui.ui.screens.alerts import AlertsScreen
+from tui.ui.screens.queue import QueueScreen
 
 
 def _running(world: DemoWorld, n: int) -> list[DemoConversation]:

@@ -22,30 +22,30 @@ from aiohttp import web
 from tests.helpers import screen_text, serve, view, wait_for
 from tests.test_fault_matrix import FaultServer
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
-from tui.eventtext import describe
-from tui.headless.lookup import lookup
-from tui.headless.report import _markdown
+from tui.fleet.fleet import Fleet, FleetOptions
+from tui.fleet.lookup import lookup
+from tui.fleet.report import _markdown
 from tui.headless.serialize import view_to_dict
 from tui.headless.status import status_command
 from tui.headless.wait import wait_command
 from tui.headless.watch import watch_command
+from tui.history.store import HistoryStore
 from tui.protocol.v0_events import parse_v0_event
-from tui.sanitize import safe_json
-from tui.screens.detail import DetailScreen
-from tui.screens.error_groups import ErrorGroupsScreen
-from tui.screens.queue import QueueScreen
 from tui.settings import Settings
-from tui.state.fleet import Fleet, FleetOptions
-from tui.state.history import HistoryStore
-from tui.state.monitor import ServerMonitor
-from tui.state.status_store import Transition
-from tui.state.stores import Stores
-from tui.state.websocket_store import LinkState
-from tui.widgets.conversation_table import ConversationTable
+from tui.store.status_store import Transition
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync.monitor import ServerMonitor
+from tui.text.events import describe
+from tui.text.sanitize import safe_json
+from tui.ui.app import OhtopApp
+from tui.ui.screens.detail import DetailScreen
+from tui.ui.screens.error_groups import ErrorGroupsScreen
+from tui.ui.screens.queue import QueueScreen
+from tui.ui.widgets.conversation_table import ConversationTable
 
 ROOT = Path(__file__).resolve().parent.parent
 

@@ -18,13 +18,13 @@ import pytest
 from tests.helpers import screen_text, wait_for
 from tests.oracle import coarse
 from tests.test_monitor import FAST
-from tui.app import OhtopApp
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.settings import Settings
-from tui.state.websocket_store import LinkState, is_server_link
-from tui.widgets.health_bar import HealthBar
+from tui.store.websocket_store import LinkState, is_server_link
+from tui.ui.app import OhtopApp
+from tui.ui.widgets.health_bar import HealthBar
 
 SOAK_SECONDS = 150.0
 GRACE = 20.0  # deleted rows leave the list after this (the default is five minutes)

@@ -10,13 +10,13 @@ from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.protocol.events import ConversationErrorEvent, ObservationEvent, StateUpdateEvent
 from tui.protocol.v0_events import parse_v0_event
-from tui.state.backoff import Backoff
-from tui.state.monitor import ServerMonitor
-from tui.state.polling import PollIntervals
-from tui.state.stores import Stores
-from tui.state.stream_manager import DirectServer, StreamManager, link_name
-from tui.state.stream_worker import StreamPolicy
-from tui.state.websocket_store import LinkState
+from tui.store.stores import Stores
+from tui.store.websocket_store import LinkState
+from tui.sync.backoff import Backoff
+from tui.sync.monitor import ServerMonitor
+from tui.sync.polling import PollIntervals
+from tui.sync.stream_manager import DirectServer, StreamManager, link_name
+from tui.sync.stream_worker import StreamPolicy
 
 FAST = PollIntervals(
     starting=0.2, running=0.2, stopped=0.2, error=0.2, other=0.2, discover=0.5, jitter=0.0

@@ -21,7 +21,7 @@ import httpx
 
 from tests.helpers import wait_for
 from tests.test_web import descendants
-from tui.settings_wire import ENV
+from tui.settings.wire import ENV
 
 ROOT = Path(__file__).resolve().parent.parent
 

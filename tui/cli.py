@@ -14,13 +14,13 @@ from dataclasses import replace
 from pathlib import Path
 from typing import Any
 
-from tui import logs, settings_wire
 from tui.client.budget import parse_rate
-from tui.keymap import names
-from tui.logs import LEVELS
-from tui.parent import PARENT_ENV
-from tui.runtime import pace_frames, tune_gc
-from tui.settings import ENV, Settings, UsageError, reloader, resolve
+from tui.session.parent import PARENT_ENV
+from tui.session.runtime import pace_frames, tune_gc
+from tui.settings import ENV, Settings, UsageError, logs, reloader, resolve
+from tui.settings import wire as settings_wire
+from tui.settings.keymap import names
+from tui.settings.logs import LEVELS
 
 SUPPRESS = argparse.SUPPRESS
 Adder = Callable[[argparse.ArgumentParser, Any], None]
@@ -268,7 +268,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     parser = build_parser()
     args = parser.parse_args(argv)
     if args.command == "config":
-        from tui.config_check import config_check
+        from tui.settings.check import config_check
 
         return config_check(args)
     try:
@@ -327,8 +327,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return _run(wait_command(settings, args.conversation, args.timeout))
     if args.command == "web":
-        from tui.headless.listen import Listen, check_bind
-        from tui.headless.web import web_command
+        from tui.settings.listen import Listen, check_bind
+        from tui.web.server import web_command
 
         check_bind(args.host, args.port, args.allow_remote, "ohtop web on", "--allow-remote")
         if args.max_sessions < 1:
@@ -345,15 +345,15 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return _run(report_command(settings, args.conversation, args.format, args.output))
     if args.command == "exporter":
-        from tui.headless.exporter import exporter_command, metrics_listen
+        from tui.exporter.command import exporter_command, metrics_listen
 
         listen = metrics_listen(args.listen, args.allow_remote)
         return _run(exporter_command(settings, listen, args.conversation_info))
     if getattr(args, "metrics", None):
-        from tui.headless.exporter import metrics_listen
+        from tui.exporter.command import metrics_listen
 
         settings = replace(settings, metrics=metrics_listen(args.metrics, allow_remote=False))
-    from tui.app import OhtopApp
+    from tui.ui.app import OhtopApp
 
     reload = reloader(args) if settings.from_config else None
     OhtopApp(settings, reload=reload).run()
@@ -363,8 +363,8 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 def _web_tab(wire: str) -> int:
     """One browser tab's dashboard: exactly the settings `ohtop web` resolved (its keys
     included, through this process's environment only), ended when `ohtop web` ends."""
-    from tui.app import OhtopApp
-    from tui.parent import watch_parent
+    from tui.session.parent import watch_parent
+    from tui.ui.app import OhtopApp
 
     settings = _with_log(settings_wire.load(wire))
     if (parent := os.environ.get(PARENT_ENV, "")).isdigit():

@@ -20,7 +20,7 @@ from aiohttp import web
 from tui.demo.http import error, json_response, paged
 from tui.demo.world import DemoConversation, DemoWorld
 from tui.protocol import status as st
-from tui.state import derive
+from tui.store import derive
 
 AGENT_STATES = {
     "idle": "awaiting_user_input",

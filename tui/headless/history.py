@@ -9,11 +9,11 @@ import time
 from argparse import Namespace
 from typing import TextIO
 
-from tui.headless.codes import EXIT_OK, EXIT_UNREACHABLE
+from tui.history.store import HistoryStore, HistoryUnavailable, when
 from tui.protocol.ids import normalize_id
-from tui.sanitize import clean, safe_json
+from tui.session.codes import EXIT_OK, EXIT_UNREACHABLE
 from tui.settings import UsageError, config_path, history_path, load_config
-from tui.state.history import HistoryStore, HistoryUnavailable, when
+from tui.text.sanitize import clean, safe_json
 
 _AGE = re.compile(r"^\s*(\d+(?:\.\d+)?)\s*([smhd])\s*$")
 _UNIT = {"s": 1, "m": 60, "h": 3600, "d": 86400}

@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from tui.state.view import ConversationView
+from tui.store.view import ConversationView
 
 
 def _iso(value: datetime | None) -> str | None:

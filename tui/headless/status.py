@@ -6,16 +6,15 @@ import sys
 from collections import Counter
 from typing import TextIO
 
-from tui.format import DELETED, age, fit_name, short_ids, state_text
-from tui.headless.codes import EXIT_OK, EXIT_UNREACHABLE
 from tui.headless.serialize import view_to_dict
 from tui.protocol.status import SEED_STATUSES
-from tui.sanitize import clean, safe_json
 from tui.session import open_fleet
+from tui.session.codes import EXIT_OK, EXIT_UNREACHABLE
 from tui.settings import Settings
-from tui.state.query import STATUS_RANK
-from tui.state.stores import Stores
-from tui.state.view import ConversationView
+from tui.store.stores import Stores
+from tui.store.view import ConversationView
+from tui.text.format import DELETED, STATUS_RANK, age, fit_name, short_ids, state_text
+from tui.text.sanitize import clean, safe_json
 
 
 def ordered(stores: Stores) -> list[ConversationView]:

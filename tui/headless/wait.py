@@ -8,14 +8,14 @@ import time
 from collections.abc import Callable
 from typing import TextIO
 
-from tui.headless.codes import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_UNREACHABLE
-from tui.headless.lookup import lookup
+from tui.fleet.lookup import lookup
 from tui.protocol import status as st
-from tui.sanitize import clean
 from tui.session import open_fleet
+from tui.session.codes import EXIT_FAILED, EXIT_OK, EXIT_TIMEOUT, EXIT_UNREACHABLE
 from tui.settings import Settings
-from tui.state.status_store import Transition
-from tui.state.view import ConversationView
+from tui.store.status_store import Transition
+from tui.store.view import ConversationView
+from tui.text.sanitize import clean
 
 
 def verdict(view: ConversationView) -> int | None:

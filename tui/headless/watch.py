@@ -8,14 +8,14 @@ import sys
 from datetime import UTC, datetime
 from typing import TextIO
 
-from tui.headless.codes import EXIT_OK
-from tui.sanitize import safe_json
+from tui.fleet.fleet import Fleet
 from tui.session import open_fleet
+from tui.session.codes import EXIT_OK
 from tui.settings import Settings
-from tui.state.fleet import Fleet
-from tui.state.status_store import Transition
-from tui.state.view import ConversationView
-from tui.state.websocket_store import LinkInfo, LinkState, is_server_link
+from tui.store.status_store import Transition
+from tui.store.view import ConversationView
+from tui.store.websocket_store import LinkInfo, LinkState, is_server_link
+from tui.text.sanitize import safe_json
 
 BAD = frozenset({LinkState.RECONNECTING, LinkState.FAILED})
 

@@ -1,0 +1,1 @@
+"""`ohtop exporter`: the Fleet's metrics served to Prometheus."""

@@ -1,0 +1,1 @@
+"""Persistence: the SQLite history store, its size cap, and private files."""

@@ -1,0 +1,64 @@
+"""The one way every face of ohtop gets a running Fleet: the dashboard, the headless commands,
+the exporter and the browser's dashboards all build it here. No Textual here."""
+
+from __future__ import annotations
+
+from collections.abc import AsyncIterator, Callable
+from contextlib import asynccontextmanager
+
+from tui.client.config import ServerConfig
+from tui.fleet.fleet import Fleet
+from tui.settings import Settings
+from tui.store.stores import Stores
+
+
+def build_fleet(
+    settings: Settings,
+    *,
+    stores: Stores | None = None,
+    reload: Callable[[], list[ServerConfig]] | None = None,
+    details: bool = True,
+) -> Fleet:
+    """A Fleet over the settings' servers (not started: see `run_fleet`)."""
+    return Fleet(
+        list(settings.servers), settings.fleet_options(details), stores=stores, reload=reload
+    )
+
+
+@asynccontextmanager
+async def run_fleet(
+    fleet: Fleet, settings: Settings, *, start: bool = True, flaky_demo: bool = True
+) -> AsyncIterator[Fleet]:
+    """Start the embedded demo server when asked for (imported only then: its web server costs
+    ~25 MB), then the Fleet unless `start` is False (a one-shot snapshot); stop both after."""
+    demo = None
+    if settings.demo:
+        from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
+
+        demo = DemoServer(flaky_every=DEMO_FLAKY_EVERY if flaky_demo else None)
+        url = await demo.start()
+        # Our own demo server has no rate limiter to stay under.
+        fleet.add_server(ServerConfig(url, name="demo", rate=DEMO_RATE))
+    try:
+        if start:
+            await fleet.start()
+        yield fleet
+    finally:
+        await fleet.stop()
+        if demo is not None:
+            await demo.stop()
+
+
+@asynccontextmanager
+async def open_fleet(
+    settings: Settings,
+    *,
+    stores: Stores | None = None,
+    start: bool = True,
+    details: bool = True,
+    flaky_demo: bool = True,
+) -> AsyncIterator[Fleet]:
+    """`build_fleet` and `run_fleet` in one."""
+    fleet = build_fleet(settings, stores=stores, details=details)
+    async with run_fleet(fleet, settings, start=start, flaky_demo=flaky_demo):
+        yield fleet

@@ -1,1 +1,0 @@
-"""Stores and view-models in plain Python (no Textual): the single owner of monitor state."""

@@ -1,0 +1,93 @@
+"""Status-adaptive poll intervals (the web UI's; docs/protocol.md "Listing and polling") and
+the schedule of due polls."""
+
+from __future__ import annotations
+
+import heapq
+import random
+from dataclasses import dataclass
+
+from tui.protocol import status as st
+from tui.store.view import Key
+
+
+@dataclass(frozen=True, slots=True)
+class PollIntervals:
+    """Seconds between polls by coarse status; None means never poll."""
+
+    starting: float | None = 3.0
+    running: float | None = 30.0
+    stopped: float | None = 60.0
+    error: float | None = 10.0
+    archived: float | None = None
+    other: float | None = 60.0  # statuses ohtop does not know
+    discover: float = 120.0  # re-list every conversation (finds deletions and the rest)
+    look: float = 10.0  # look for new ones: a count, and the newest page when it moved (0: off)
+    jitter: float = 0.1  # +/- fraction, so polls of many conversations spread out
+
+    def base(self, status: str) -> float | None:
+        """The configured interval for a coarse status."""
+        return {
+            st.STARTING: self.starting,
+            st.RUNNING: self.running,
+            st.STOPPED: self.stopped,
+            st.ERROR: self.error,
+            st.ARCHIVED: self.archived,
+        }.get(status, self.other)
+
+    def next_delay(self, status: str, rng: random.Random) -> float | None:
+        """The delay before the next poll, jittered; None to stop polling."""
+        base = self.base(status)
+        if base is None:
+            return None
+        return base * rng.uniform(1.0 - self.jitter, 1.0 + self.jitter)
+
+
+class PollSchedule:
+    """When each conversation is next due. One entry per key; rescheduling replaces it."""
+
+    def __init__(self) -> None:
+        self._due: dict[Key, float] = {}
+        self._heap: list[tuple[float, Key]] = []
+
+    def __len__(self) -> int:
+        return len(self._due)
+
+    def __contains__(self, key: object) -> bool:
+        return key in self._due
+
+    def set(self, key: Key, at: float) -> None:
+        """Poll `key` at time `at` (replacing any earlier plan)."""
+        self._due[key] = at
+        heapq.heappush(self._heap, (at, key))
+
+    def due(self, key: Key) -> float | None:
+        """When `key` is next due, if scheduled."""
+        return self._due.get(key)
+
+    def drop(self, key: Key) -> None:
+        """Stop polling `key`."""
+        self._due.pop(key, None)
+
+    def next_time(self) -> float | None:
+        """The earliest due time, or None when nothing is scheduled."""
+        while self._heap:
+            at, key = self._heap[0]
+            if self._due.get(key) == at:
+                return at
+            heapq.heappop(self._heap)  # stale entry
+        return None
+
+    def peek(self) -> tuple[float, Key] | None:
+        """The earliest (due time, key), without removing it."""
+        at = self.next_time()
+        return None if at is None else self._heap[0]
+
+    def pop_due(self, until: float) -> list[Key]:
+        """Remove and return every key due at or before `until`, earliest first."""
+        out: list[Key] = []
+        while (at := self.next_time()) is not None and at <= until:
+            _, key = heapq.heappop(self._heap)
+            del self._due[key]
+            out.append(key)
+        return out

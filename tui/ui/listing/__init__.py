@@ -1,0 +1,1 @@
+"""The list's view-model: which conversations it shows, in what order."""

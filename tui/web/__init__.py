@@ -1,0 +1,1 @@
+"""`ohtop web`: the dashboard in browser tabs."""
