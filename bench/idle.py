@@ -72,7 +72,7 @@ async def run() -> None:
         async with app.run_test(size=(160, 45)):
             frames, requests = Repaints(app), Requests()
             table = app.screen.query_one(ConversationTable)
-            while not table.rows or any(m._details_wanted for m in app.fleet.monitors.values()):
+            while not table.rows or any(m.details.wanted for m in app.fleet.monitors.values()):
                 await asyncio.sleep(0.2)  # the first load: listing, then one history each
             await asyncio.sleep(SETTLE)
             rows = len(table.rows)

@@ -20,7 +20,7 @@ from tui.store.mapping import from_v1
 from tui.store.stores import Stores
 from tui.store.websocket_store import LinkState
 from tui.sync.stream_manager import StreamManager
-from tui.sync.stream_worker import HandshakeGate
+from tui.sync.stream_parts import HandshakeGate
 
 STREAMS = 500
 CHANGED_WHILE_DOWN = 100

@@ -23,7 +23,8 @@ from tui.store.stores import Stores
 from tui.store.view import ConversationView
 from tui.store.websocket_store import LinkState
 from tui.sync.ingest import EventSink
-from tui.sync.stream_worker import HandshakeGate, StreamWorker
+from tui.sync.stream_parts import HandshakeGate
+from tui.sync.stream_worker import StreamWorker
 from tui.ui.app import OhtopApp
 
 CID = "cd" * 16

@@ -20,8 +20,9 @@ from tui.store.stores import Stores
 from tui.store.view import ConversationView
 from tui.store.websocket_store import LinkState
 from tui.sync.backoff import Backoff
-from tui.sync.monitor import DETAILS_CONCURRENCY, DETAILS_PER_CYCLE, ServerMonitor
-from tui.sync.polling import PollIntervals
+from tui.sync.details import DETAILS_CONCURRENCY, DETAILS_PER_CYCLE
+from tui.sync.monitor import ServerMonitor
+from tui.sync.polling import PollIntervals, top_up
 
 FAST = PollIntervals(
     starting=0.05, running=0.05, stopped=0.05, error=0.05, other=0.05, discover=0.2, jitter=0.0
@@ -177,12 +178,12 @@ async def test_error_histories_are_read_before_the_others(demo: DemoServer) -> N
     try:
         await monitor._connect()
         await monitor._discover()
-        errors = [k for k, want_error in monitor._details_wanted.items() if want_error]
-        others = len(monitor._details_wanted) - len(errors)
+        errors = [k for k, want_error in monitor.details.wanted.items() if want_error]
+        others = len(monitor.details.wanted) - len(errors)
         assert errors and others
-        await monitor._load_details(limit=len(errors))  # one cycle's worth: only the errors
-        assert len(monitor._details_wanted) == others
-        assert not set(errors) & set(monitor._details_wanted)  # every error one was read
+        await monitor.details.load(limit=len(errors))  # one cycle's worth: only the errors
+        assert len(monitor.details.wanted) == others
+        assert not set(errors) & set(monitor.details.wanted)  # every error one was read
         assert any((v := stores.status.get(k)) and v.last_error for k in errors)
     finally:
         await monitor.rest.aclose()
@@ -231,7 +232,7 @@ async def test_a_batch_going_out_carries_conversations_due_soon() -> None:
             monitor.schedule.set(key, now + i * 5 / 150)
         due = monitor.schedule.pop_due(now + 1.0)
         assert len(due) == 31  # due within the coalescing second
-        monitor._top_up(due)
+        top_up(monitor.schedule, due, monitor.intervals, stores.status, now)
         # Topped up (room for 99) with those due within a quarter interval (2.5 s); the rest
         # wait for their own time.
         assert due == errors[:76]
@@ -249,27 +250,27 @@ async def test_histories_use_at_most_half_of_the_request_budget(
     try:
         await monitor._connect()
         await monitor._discover()
-        wanted = len(monitor._details_wanted)
+        wanted = len(monitor.details.wanted)
         assert wanted > 10
 
         async def sleep(seconds: float) -> None:
             clock.advance(seconds)
 
         monitor.rest.budget = RequestBudget("20/min", clock=clock, sleep=sleep)
-        await monitor._load_details(limit=DETAILS_PER_CYCLE)
+        await monitor.details.load(limit=DETAILS_PER_CYCLE)
         used = monitor.rest.budget.used_last_minute()
         # Half of 20, plus what the histories already under way needed (2 requests at most).
         assert 10 <= used <= 10 + 2 * DETAILS_CONCURRENCY
-        left = len(monitor._details_wanted)
+        left = len(monitor.details.wanted)
         assert 0 < left < wanted
         for _ in range(3):  # more cycles in the same minute start nothing
-            await monitor._load_details(limit=DETAILS_PER_CYCLE)
-        assert (monitor.rest.budget.used_last_minute(), len(monitor._details_wanted)) == (
+            await monitor.details.load(limit=DETAILS_PER_CYCLE)
+        assert (monitor.rest.budget.used_last_minute(), len(monitor.details.wanted)) == (
             used,
             left,
         )
         clock.advance(61)  # a minute later there is room again
-        await monitor._load_details(limit=DETAILS_PER_CYCLE)
-        assert len(monitor._details_wanted) < left
+        await monitor.details.load(limit=DETAILS_PER_CYCLE)
+        assert len(monitor.details.wanted) < left
     finally:
         await monitor.rest.aclose()

@@ -27,7 +27,8 @@ from tui.store.view import ConversationView
 from tui.store.websocket_store import LinkState
 from tui.sync.backoff import Backoff
 from tui.sync.ingest import EventSink
-from tui.sync.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
+from tui.sync.stream_parts import HandshakeGate, StreamPolicy
+from tui.sync.stream_worker import StreamWorker
 
 KEY = ("s", "c" * 32)
 

@@ -25,7 +25,8 @@ from tui.store.websocket_store import LinkState
 from tui.sync.backoff import Backoff
 from tui.sync.ingest import EventSink
 from tui.sync.stream_manager import StreamManager
-from tui.sync.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
+from tui.sync.stream_parts import HandshakeGate, StreamPolicy
+from tui.sync.stream_worker import StreamWorker
 
 FAST = StreamPolicy(backoff=Backoff(0.05, 0.2), busy_backoff=Backoff(0.05, 0.2), stagger=0.0)
 

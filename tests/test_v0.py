@@ -16,7 +16,7 @@ from tui.sync.backoff import Backoff
 from tui.sync.monitor import ServerMonitor
 from tui.sync.polling import PollIntervals
 from tui.sync.stream_manager import DirectServer, StreamManager, link_name
-from tui.sync.stream_worker import StreamPolicy
+from tui.sync.stream_parts import StreamPolicy
 
 FAST = PollIntervals(
     starting=0.2, running=0.2, stopped=0.2, error=0.2, other=0.2, discover=0.5, jitter=0.0

@@ -14,61 +14,43 @@ resolved settings and read its stores; none of them wires monitors or streams of
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import logging
 import random
 import sqlite3
 import time
 from collections import Counter
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass, field
-from pathlib import Path
 
 import httpx
 
 from tui.alerts.hooks import AlertHooks
-from tui.alerts.watcher import Alert, AlertWatcher, Thresholds
-from tui.client.actions import Outcome, Target, perform
+from tui.alerts.watcher import Alert, AlertWatcher
+from tui.client.actions import Outcome
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
-from tui.client.errors import ApiError, ErrorKind
+from tui.client.errors import ApiError
 from tui.client.stats import RequestStats
 from tui.client.stream import CLOSE_NOT_FOUND
+from tui.fleet import actions, triage
+from tui.fleet.options import FleetOptions as FleetOptions
 from tui.fleet.recorder import Recorder
-from tui.history.store import DEFAULT_DAYS, DEFAULT_MAX_BYTES, HistoryStore, HistoryUnavailable
+from tui.history.store import HistoryStore, HistoryUnavailable
 from tui.protocol import status as st
 from tui.protocol.events import Event
 from tui.protocol.status import ServerKind
-from tui.store.status_store import GONE_GRACE, StatusStore, Transition
+from tui.store.status_store import StatusStore, Transition
 from tui.store.stores import Stores
-from tui.store.timeline import Entry, from_events
+from tui.store.timeline import Entry
 from tui.store.view import Key
 from tui.store.websocket_store import LinkState
 from tui.sync.backoff import Backoff
 from tui.sync.monitor import ServerMonitor
-from tui.sync.polling import PollIntervals
-from tui.sync.stream_manager import DEFAULT_CAP, DirectServer, StreamManager, link_name
+from tui.sync.stream_manager import DirectServer, StreamManager, link_name
+from tui.sync.supervisor import Supervisor
 
 log = logging.getLogger(__name__)
 TICK_SLICES = 200  # calls of the alert tick per second at most
 SUPERVISOR_BACKOFF = Backoff(base=1.0, cap=60.0)
-HISTORY_TTL = 30.0  # seconds a conversation's server history is reused
-
-
-@dataclass(frozen=True, slots=True)
-class FleetOptions:
-    """How a Fleet polls and streams (from the resolved settings)."""
-
-    intervals: PollIntervals = field(default_factory=PollIntervals)
-    max_streams: int = DEFAULT_CAP  # -1: no streams at all, 0: only the selected one
-    details: bool = True  # read event histories (task lists, last errors)
-    thresholds: Thresholds = field(default_factory=Thresholds)
-    history: Path | None = None  # the history store's file (None: no history)
-    history_days: float = DEFAULT_DAYS
-    history_max_bytes: int = DEFAULT_MAX_BYTES
-    alert_command: tuple[str, ...] = ()  # run per alert, with the alert as JSON on stdin
-    alert_timeout: float = 10.0
-    gone_grace: float = GONE_GRACE  # seconds a deleted conversation stays listed
 
 
 class Fleet:
@@ -118,9 +100,9 @@ class Fleet:
         self._transport = transport
         self._rng = rng or random.Random()
         self._tasks: dict[str, asyncio.Task[None]] = {}
-        self._histories: dict[Key, tuple[float, list[Entry] | None]] = {}
+        self.histories: dict[Key, tuple[float, list[Entry] | None]] = {}  # triage's cache
         self._snapshots: dict[str, ServerMonitor] = {}  # monitors of the last snapshot
-        self._restarts: dict[str, int] = {}
+        self.supervisor = Supervisor(self.stores, SUPERVISOR_BACKOFF, self._rng)
         self._known: set[str] = set()  # servers detected before in this run
         self._running = False
 
@@ -278,29 +260,12 @@ class Fleet:
 
     async def act(self, action: str, keys: Sequence[Key]) -> list[tuple[Key, Outcome]]:
         """Pause or resume conversations through their own server's client; one outcome each."""
-        results: list[tuple[Key, Outcome]] = []
-        for name, monitor in self.monitors.items():
-            mine = [k for k in keys if k[0] == name]
-            targets = []
-            for key in mine:
-                view = self.stores.status.get(key)
-                kind = view.kind if view is not None else None
-                targets.append(Target(key[1], kind, view.sandbox_id if view else None))
-            if targets:
-                outcomes = await perform(monitor.rest, targets, action)
-                results += list(zip(mine, outcomes, strict=True))
-                for key, outcome in zip(mine, outcomes, strict=True):
-                    monitor.poll_soon(key)
-                    if outcome.status == 429:  # the agent server's run capacity is full
-                        self.refused[key] = "run refused: the server's run capacity is full"
-        unknown = [k for k in keys if k[0] not in self.monitors]
-        results += [(k, Outcome(k[1], False, "its server is not watched")) for k in unknown]
-        return results
+        return await actions.act(self, action, keys)
 
     def _forget(self, key: Key) -> None:
         """A conversation gone for longer than the grace: let go of everything kept of it."""
         self.refused.pop(key, None)
-        self._histories.pop(key, None)
+        self.histories.pop(key, None)
         self.stores.events.forget(key)
         if (monitor := self.monitors.get(key[0])) is not None:
             monitor.forget(key)
@@ -347,41 +312,20 @@ class Fleet:
         return link.last_event_at if link is not None else None
 
     async def server_history(self, key: Key) -> list[Entry] | None:
-        """The conversation's timeline from its server's own event history (cached for a
-        while); None when the server offers none, or cannot be asked now."""
-        cached = self._histories.get(key)
-        if cached is not None and time.monotonic() - cached[0] < HISTORY_TTL:
-            return cached[1]
-        monitor = self.monitors.get(key[0]) or self._snapshots.get(key[0])
-        source = monitor.source if monitor is not None else None
-        if source is None:
-            return None
-        try:
-            events = await source.history(key[1])
-        except ApiError as exc:
-            if exc.kind not in (ErrorKind.NOT_FOUND, ErrorKind.CLIENT, ErrorKind.NOT_API):
-                raise
-            events = None
-        entries = from_events(events) if events is not None else None
-        self._histories[key] = (time.monotonic(), entries)
-        return entries
+        """The conversation's timeline from its server's own history (see `triage`)."""
+        return await triage.server_history(self, key)
 
     async def recent_events(self, key: Key, n: int = 50) -> list[Event]:
         """The conversation's newest events from its server (else what ohtop kept)."""
-        monitor = self.monitors.get(key[0]) or self._snapshots.get(key[0])
-        source = monitor.source if monitor is not None else None
-        if source is not None:
-            with contextlib.suppress(ApiError):
-                events = await source.recent(key[1], n)
-                if events:
-                    return events
-        return self.stores.events.events(key)[-n:]
+        return await triage.recent_events(self, key, n)
 
     async def details_of(self, key: Key) -> None:
         """Read one conversation's task list and last error now (a report wants them)."""
-        monitor = self.monitors.get(key[0]) or self._snapshots.get(key[0])
-        if monitor is not None and monitor.source is not None:
-            await monitor.load_details_of(key)
+        await triage.details_of(self, key)
+
+    def monitor_of(self, server: str) -> ServerMonitor | None:
+        """The monitor of a server: the running one, else the last snapshot's."""
+        return self.monitors.get(server) or self._snapshots.get(server)
 
     def request_stats(self, server: str) -> RequestStats:
         """Every request sent to one server so far (across reloads)."""
@@ -425,22 +369,9 @@ class Fleet:
             self._retire(monitor)
 
     def _monitor_ended(self, monitor: ServerMonitor, task: asyncio.Task[None]) -> None:
-        """A monitor never ends on its own; if one does, say so and start it again."""
+        """A monitor never ends on its own; if one does, the supervisor starts it again."""
         if task.cancelled() or self._tasks.get(monitor.name) is not task or not self._running:
             return
-        exc = task.exception()
-        what = f"{type(exc).__name__}: {exc}" if exc else "ended"
-        log.error("monitor %s ended: %s", monitor.name, what, exc_info=exc)
-        attempt = self._restarts[monitor.name] = self._restarts.get(monitor.name, 0) + 1
-        delay = SUPERVISOR_BACKOFF.delay(attempt, self._rng)
-        self.stores.errors.add(monitor.name, "internal", f"monitor ended ({what}); restarting")
-        self.stores.links.set(
-            monitor.link,
-            state=LinkState.RECONNECTING,
-            attempt=attempt,
-            next_retry_at=time.monotonic() + delay,
-            last_error=f"monitor ended unexpectedly: {what}"[:160],
-        )
         self._retire(monitor)
         del self._tasks[monitor.name]
 
@@ -448,7 +379,10 @@ class Fleet:
             if self._running and monitor.name not in self._tasks:
                 self._start_monitor(monitor.config)
 
-        asyncio.get_running_loop().call_later(delay, again)
+        self.supervisor.ended(
+            monitor.name, task, label="monitor", link=monitor.link, server=monitor.name,
+            restart=again,
+        )  # fmt: skip
 
     def _retire(self, monitor: ServerMonitor) -> None:
         self._retired.setdefault(monitor.name, RequestStats()).merge(monitor.rest.stats)

@@ -29,7 +29,7 @@ from tui.fleet.fleet import Fleet
 from tui.protocol import status as st
 from tui.store.view import ConversationView, Key
 from tui.store.websocket_store import LinkState
-from tui.sync.monitor import link_name
+from tui.store.websocket_store import server_link as link_name
 from tui.sync.stream_manager import stream_key
 from tui.text.sanitize import clean
 

@@ -14,56 +14,28 @@ runs on without history, and a corrupt file is moved aside, never deleted. No Te
 from __future__ import annotations
 
 import contextlib
-import json
 import logging
 import queue
 import sqlite3
 import threading
 import time
 from collections.abc import Iterable
-from dataclasses import asdict, dataclass
+from dataclasses import dataclass
 from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 from tui.history.files import create_private, tighten_all
+from tui.history.rows import SCHEMA, WRITES, cut, view_from_row, view_to_row
 from tui.history.size import configure, on_disk, shrink
-from tui.protocol.events import TaskItem
-from tui.protocol.status import ServerKind
 from tui.store.status_store import Transition
-from tui.store.view import ConversationView, ErrorInfo, Key
+from tui.store.view import ConversationView, Key
 
 log = logging.getLogger(__name__)
 FLUSH_EVERY = 0.5  # seconds between commits: a kill loses at most this (and what is queued)
 FLUSH_WAIT = 2.0  # seconds a write that must be on disk before it is shown may wait
 DEFAULT_DAYS = 30.0
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
-SCHEMA = """
-CREATE TABLE IF NOT EXISTS conversations (
-    server TEXT NOT NULL, id TEXT NOT NULL, first_seen REAL NOT NULL, last_seen REAL NOT NULL,
-    view TEXT NOT NULL, PRIMARY KEY (server, id));
-CREATE TABLE IF NOT EXISTS transitions (
-    server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, old_status TEXT,
-    new_status TEXT NOT NULL, old_execution TEXT, new_execution TEXT, reason TEXT NOT NULL,
-    exact INTEGER NOT NULL, UNIQUE (server, id, at, new_status, new_execution));
-CREATE INDEX IF NOT EXISTS transitions_by_time ON transitions (at);
-CREATE TABLE IF NOT EXISTS alerts (
-    server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, what TEXT NOT NULL,
-    title TEXT NOT NULL, detail TEXT NOT NULL, code TEXT NOT NULL, acked_at REAL,
-    UNIQUE (server, id, at, what));
-CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (at);
-CREATE TABLE IF NOT EXISTS acks (
-    server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL,
-    execution TEXT, updated TEXT, PRIMARY KEY (server, id));
-CREATE TABLE IF NOT EXISTS mutes (
-    server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (server, id));
-CREATE TABLE IF NOT EXISTS counts (
-    minute INTEGER NOT NULL, server TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
-    PRIMARY KEY (minute, server, status));
-CREATE TABLE IF NOT EXISTS activity (
-    minute INTEGER NOT NULL, server TEXT NOT NULL, id TEXT NOT NULL, events INTEGER NOT NULL,
-    PRIMARY KEY (minute, server, id));
-"""
 
 
 class HistoryUnavailable(Exception):
@@ -81,58 +53,6 @@ class StoredAlert:
     detail: str
     code: str
     acked_at: float | None = None
-
-
-# Stored text is cut as the screens cut it: a title of 100 KB is kept as the 200 characters
-# anyone sees, so the size cap is not eaten by what no one reads.
-CUTS = {"title": 200, "repository": 200, "branch": 100, "conversation_url": 500}
-CUTS |= {"web_url": 500, "api_url": 500, "sandbox_id": 100}
-MAX_TASKS = 50
-
-
-def _cut(text: str | None, limit: int) -> str | None:
-    return text if text is None or len(text) <= limit else text[: limit - 1] + "…"
-
-
-def view_to_row(view: ConversationView) -> str:
-    """A view as JSON for the store (never the session key; text cut as shown)."""
-    data = asdict(view)
-    for name, limit in CUTS.items():
-        data[name] = _cut(data[name], limit)
-    if data.get("tasks"):
-        data["tasks"] = [
-            {**t, "title": _cut(t["title"], 200), "notes": _cut(t.get("notes"), 200)}
-            for t in data["tasks"][:MAX_TASKS]
-        ]
-    if (err := data.get("last_error")) is not None:
-        err["code"], err["detail"] = _cut(err["code"], 120), _cut(err["detail"], 500)
-    data["session_api_key"] = None
-    data.pop("confirmed_at", None)  # a shown copy's; the row's last_seen says it
-    data.pop("search_text", None)
-    data.pop("key", None)  # built from server and id
-    for name in ("created_at", "updated_at"):
-        value = data[name]
-        data[name] = value.isoformat() if value else None
-    return json.dumps(data, separators=(",", ":"))
-
-
-def view_from_row(text: str, last_seen: float | None = None) -> ConversationView | None:
-    """A stored view (stale: last confirmed when it was last seen), or None when the row
-    cannot be read back."""
-    try:
-        data = json.loads(text)
-        for name in ("created_at", "updated_at"):
-            data[name] = datetime.fromisoformat(data[name]) if data[name] else None
-        data["kind"] = ServerKind(data["kind"])
-        if data.get("tasks") is not None:
-            data["tasks"] = tuple(TaskItem(**t) for t in data["tasks"])
-        if data.get("last_error") is not None:
-            data["last_error"] = ErrorInfo(**data["last_error"])
-        data["stale"] = True  # not confirmed by the server yet
-        data["confirmed_at"] = last_seen
-        return ConversationView(**data)
-    except (ValueError, TypeError, KeyError):
-        return None
 
 
 def _minute(at: float) -> int:
@@ -328,7 +248,7 @@ class HistoryStore:
 
     def alert(self, a: StoredAlert) -> None:
         """An alert raised (its text cut as the alerts list shows it)."""
-        title, detail, code = _cut(a.title, 200), _cut(a.detail, 300), _cut(a.code, 120)
+        title, detail, code = cut(a.title, 200), cut(a.detail, 300), cut(a.code, 120)
         self._put("alert", *a.key, a.at, a.what, title, detail, code)
 
     def acknowledge(
@@ -383,34 +303,6 @@ class HistoryStore:
         for (server, cid), n in per_key.items():
             self._put("activity", minute, server, cid, n)
 
-    _SQL = {
-        "seen": (
-            "INSERT INTO conversations VALUES (?, ?, ?, ?, ?) ON CONFLICT (server, id) DO "
-            "UPDATE SET last_seen = excluded.last_seen, view = excluded.view",
-            lambda a: (a[0], a[1], a[2], a[2], a[3]),
-        ),
-        "forget": ("DELETE FROM conversations WHERE server = ? AND id = ?", None),
-        "transition": ("INSERT OR IGNORE INTO transitions VALUES (?,?,?,?,?,?,?,?,?)", None),
-        "alert": ("INSERT OR IGNORE INTO alerts VALUES (?,?,?,?,?,?,?,NULL)", None),
-        "ack": (
-            "UPDATE alerts SET acked_at = ? WHERE server = ? AND id = ? AND acked_at IS NULL",
-            None,
-        ),
-        "ack_state": ("INSERT OR REPLACE INTO acks VALUES (?, ?, ?, ?, ?, ?)", None),
-        "mute": ("INSERT OR REPLACE INTO mutes VALUES (?, ?, ?)", None),
-        "unmute": ("DELETE FROM mutes WHERE server = ? AND id = ?", None),
-        "count": (
-            "INSERT INTO counts VALUES (?,?,?,?) ON CONFLICT (minute, server, status) DO "
-            "UPDATE SET n = excluded.n",
-            None,
-        ),
-        "activity": (
-            "INSERT INTO activity VALUES (?,?,?,?) ON CONFLICT (minute, server, id) DO "
-            "UPDATE SET events = events + excluded.events",
-            None,
-        ),
-    }
-
     def _write_forever(self) -> None:
         last_prune = time.monotonic()
         while True:
@@ -450,7 +342,7 @@ class HistoryStore:
             with self._lock:
                 with self._db:
                     for kind, args in batch:
-                        sql, shape = self._SQL[kind]
+                        sql, shape = WRITES[kind]
                         self._db.execute(sql, shape(args) if shape else args)
                 self.written += len(batch)
                 if on_disk(self.path) > self.max_bytes:  # the cap holds as writes happen

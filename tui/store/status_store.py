@@ -19,6 +19,7 @@ from tui.protocol import status as st
 from tui.protocol.events import TaskItem
 from tui.protocol.status import ServerKind
 from tui.store import derive
+from tui.store.confirmation import Confirmation
 from tui.store.signal import Signal
 from tui.store.spend import SpendLog
 from tui.store.view import ConversationView, ErrorInfo, Key, since_first_sight
@@ -58,7 +59,7 @@ class Transition(NamedTuple):
     exact: bool = True  # False: first sight, `at` is the server's last update
 
 
-class StatusStore:
+class StatusStore(Confirmation):
     """Owns every `ConversationView`. Mutate only through its methods."""
 
     def __init__(self, wall: Callable[[], float] = time.time) -> None:
@@ -117,56 +118,6 @@ class StatusStore:
     def servers(self) -> set[str]:
         """The servers that have conversations here."""
         return set(self._servers)
-
-    # -- confirmation: what a server not answering now still shows -------------------------
-
-    def set_unconfirmed(self, server: str, since: float | None) -> None:
-        """`server` stopped answering; it last answered at `since` (None: not this run). Its
-        rows are shown as they were then, marked stale."""
-        if self._unconfirmed.get(server, -1.0) != since:
-            self._unconfirmed[server] = since
-            self._mark_server(server)
-
-    def set_confirmed(self, server: str) -> None:
-        """`server` answers again: its rows are live."""
-        if self._unconfirmed.pop(server, -1.0) != -1.0:
-            self._mark_server(server)
-
-    def unconfirmed(self) -> dict[str, float | None]:
-        """Servers not answering now, with when they last answered."""
-        return dict(self._unconfirmed)
-
-    def as_shown(self, view: ConversationView) -> ConversationView:
-        """The view as every face shows it: stale, as of its last confirmation, when its server
-        is not answering (a copy: the store keeps the view as the server last said it)."""
-        if view.server not in self._unconfirmed or view.deleted:
-            return view
-        since = self._unconfirmed[view.server]
-        if view.stale and view.confirmed_at is not None and since is None:
-            return view  # restored, and its server has not answered this run yet
-        return view.evolve(stale=True, confirmed_at=since)
-
-    def unconfirmed_rows(self) -> int:
-        """Rows not confirmed by their server now (restored ones included)."""
-        return sum(self.unconfirmed_by_server().values())
-
-    def unconfirmed_by_server(self) -> Counter[str]:
-        """Per server, its rows not confirmed now: all of them while it does not answer, else
-        those restored from an earlier run and not read yet."""
-        out: Counter[str] = Counter()
-        for (server, _status), n in self._server_counts.items():
-            if server in self._unconfirmed:
-                out[server] += n
-        for server, n in self._stale_by_server.items():
-            if server not in self._unconfirmed:
-                out[server] += n
-        return +out
-
-    def _mark_server(self, server: str) -> None:
-        with self.batch():
-            for key in self._views:
-                if key[0] == server:
-                    self._pending.add(key)
 
     def timeline(self, key: Key) -> list[Transition]:
         """The recorded transitions of one conversation, oldest first."""

@@ -14,7 +14,6 @@ import logging
 import random
 import time
 from collections.abc import Callable, Sequence
-from datetime import datetime
 
 import httpx
 
@@ -28,21 +27,19 @@ from tui.client.sources import (
     NEWEST_LIMIT,
     AnyConversation,
     ConversationSource,
-    Details,
     DualSource,
     conversation_id,
 )
-from tui.protocol import status as st
 from tui.store.mapping import from_any
 from tui.store.stores import Stores
-from tui.store.view import ErrorInfo, Key
+from tui.store.view import Key
 from tui.store.websocket_store import LinkState, server_link
 from tui.sync.backoff import Backoff
-from tui.sync.polling import PollIntervals, PollSchedule
+from tui.sync.details import DetailReader
+from tui.sync.polling import PollIntervals, PollSchedule, top_up
 
 log = logging.getLogger(__name__)
 COALESCE = 1.0  # polls due within this window go out in the same batch
-EARLY = 0.25  # a conversation may ride along in a batch this share of its interval early
 DETAILS_PER_CYCLE = 16
 DETAILS_SHARE = 0.5  # histories start only below this use of the minute's request budget
 DETAILS_CONCURRENCY = 4
@@ -73,7 +70,7 @@ class ServerMonitor:
         self.rest = RestClient(config, transport)
         self.source: ConversationSource | None = None
         self.schedule = PollSchedule()
-        self.link = link_name(self.name)
+        self.link = server_link(self.name)
         self.listed = False  # the first full listing is done
         # Detected as an OpenHands server before (in this run, or its conversations are in
         # the history): a page that is not the API is then a maintenance page, retried.
@@ -83,10 +80,10 @@ class ServerMonitor:
         self._rng = rng or random.Random()
         self._backoff = backoff or Backoff(base=1.0, cap=60.0)
         self._details_enabled = details
-        self._details_wanted: dict[Key, bool] = {}  # key -> want the last error too
-        self._details_mark: dict[Key, tuple[str, datetime | None]] = {}
+        self.details = DetailReader(
+            self.name, stores, lambda: self.source, lambda share: self.rest.budget.spare(share)
+        )
         self._wake = asyncio.Event()
-        self._details_wake = asyncio.Event()
         self._force_discover = True
         self._next_discover = 0.0
         self._next_look = 0.0
@@ -114,12 +111,11 @@ class ServerMonitor:
     def forget(self, key: Key) -> None:
         """A conversation gone for good: nothing of it is kept here."""
         self.schedule.drop(key)
-        self._details_mark.pop(key, None)
-        self._details_wanted.pop(key, None)
+        self.details.forget(key)
 
     async def run(self) -> None:
         """Monitor until cancelled. Never raises because the server misbehaves."""
-        histories = asyncio.ensure_future(self._details_loop()) if self._details_enabled else None
+        histories = asyncio.ensure_future(self.details.loop()) if self._details_enabled else None
         attempt = 0
         try:
             while True:
@@ -148,9 +144,9 @@ class ServerMonitor:
         await self._connect()
         await self._discover()
         if histories == "errors":
-            self._details_wanted = {k: True for k, err in self._details_wanted.items() if err}
+            self.details.errors_only()
         if histories != "none":
-            await self._load_details(limit=None)
+            await self.details.load(limit=None)
         self._link(LinkState.CONNECTED, detail=self._describe(), attempt=0)
 
     # -- the cycle ------------------------------------------------------------------------
@@ -180,7 +176,7 @@ class ServerMonitor:
         elif now >= self._next_look:
             await self._look_for_new()
         due = self.schedule.pop_due(self._clock() + COALESCE)
-        self._top_up(due)
+        top_up(self.schedule, due, self.intervals, self.stores.status, self._clock())
         for start in range(0, len(due), BATCH_LIMIT):
             chunk = due[start : start + BATCH_LIMIT]
             try:
@@ -198,22 +194,6 @@ class ServerMonitor:
         )
         self._answered_at = self.stores.status.wall()
         self.stores.status.set_confirmed(self.name)
-
-    def _top_up(self, due: list[Key]) -> None:
-        """Fill the last batch with the conversations due soonest, if each is within a quarter
-        of its interval: a request that goes out anyway carries them, instead of jittered due
-        times splitting one batch's worth into several requests."""
-        now = self._clock()
-        room = -len(due) % BATCH_LIMIT if due else 0
-        while room and (nxt := self.schedule.peek()) is not None:
-            at, key = nxt
-            view = self.stores.status.get(key)
-            every = self.intervals.base(view.status) if view is not None else None
-            if every is None or at - now > every * EARLY:
-                break
-            self.schedule.drop(key)
-            due.append(key)
-            room -= 1
 
     async def _discover(self) -> None:
         """List every conversation, applying each page as it comes (a big fleet fills the list
@@ -318,16 +298,13 @@ class ServerMonitor:
         # A listing does not push back a poll that is due (one that failed waits for its
         # retry): a working search must not hide a failing batch endpoint.
         self._reschedule(view.key, keep_earlier=listed and not moved)
-        mark = (view.status, view.updated_at)
-        if self._details_enabled and not view.gone and self._details_mark.get(view.key) != mark:
-            self._details_mark[view.key] = mark
-            self._details_wanted[view.key] = view.status == st.ERROR
-            self._details_wake.set()
+        if self._details_enabled:
+            self.details.note(view)
 
     def _gone(self, key: Key) -> None:
         self.stores.status.mark_gone(key)
         self.schedule.drop(key)
-        self._details_wanted.pop(key, None)
+        self.details.drop(key)
 
     def _reschedule(self, key: Key, keep_earlier: bool = False) -> None:
         view = self.stores.status.get(key)
@@ -347,62 +324,7 @@ class ServerMonitor:
 
     async def load_details_of(self, key: Key) -> None:
         """One conversation's task list and last error, now (a report wants them)."""
-        if self.source is None:
-            return
-        details = await self.source.details(key[1], True)
-        self._store_details(key, details)
-
-    async def _details_loop(self) -> None:
-        """Read histories a few at a time while the poll loop goes on."""
-        while True:
-            await self._details_wake.wait()
-            self._details_wake.clear()
-            if self.source is None:
-                continue
-            try:
-                await self._load_details(limit=DETAILS_PER_CYCLE)
-            except ApiError as exc:
-                self.stores.errors.add(self.name, str(exc.kind), f"history: {exc.message}")
-            except Exception:  # a bug must not end the loop
-                log.exception("histories of %s failed", self.name)
-            if self._details_wanted:
-                await asyncio.sleep(1.0)  # the budget share refills; look again
-                self._details_wake.set()
-
-    async def _load_details(self, limit: int | None) -> None:
-        """Task lists and last errors from the event history, a few at a time."""
-        if self.source is None or not self._details_wanted:
-            return
-        wanted = self._details_wanted
-        # Errors first: their last error is what triage needs, before any task list.
-        keys = sorted(wanted, key=lambda k: not wanted[k])[:limit]
-        gate = asyncio.Semaphore(DETAILS_CONCURRENCY)
-
-        async def one(key: Key) -> None:
-            assert self.source is not None
-            async with gate:
-                # Polls come first: a history starts only while less than half of the last
-                # minute's request budget is used (a big first load reads thousands).
-                if limit is not None and self.rest.budget.spare(DETAILS_SHARE) <= 0:
-                    return
-                want_error = self._details_wanted.pop(key, False)
-                try:
-                    details = await self.source.details(key[1], want_error)
-                except ApiError as exc:
-                    if exc.fatal:
-                        raise
-                    self.stores.errors.add(self.name, str(exc.kind), exc.message, key[1])
-                    return
-            self._store_details(key, details)
-
-        await asyncio.gather(*(one(k) for k in keys))
-
-    def _store_details(self, key: Key, details: Details) -> None:
-        self.stores.status.set_details(
-            key,
-            tasks=tuple(details.tasks) if details.tasks is not None else None,
-            last_error=ErrorInfo.from_event(details.error) if details.error else None,
-        )
+        await self.details.of(key)
 
     # -- waiting and failing --------------------------------------------------------------
 
@@ -474,8 +396,3 @@ class ServerMonitor:
             last_error=last_error,
             budget=self.rest.budget.describe(),
         )
-
-
-def link_name(server: str) -> str:
-    """The connection-panel name of a server's REST link."""
-    return server_link(server)

@@ -7,7 +7,9 @@ import heapq
 import random
 from dataclasses import dataclass
 
+from tui.client.sources import BATCH_LIMIT
 from tui.protocol import status as st
+from tui.store.status_store import StatusStore
 from tui.store.view import Key
 
 
@@ -91,3 +93,28 @@ class PollSchedule:
             del self._due[key]
             out.append(key)
         return out
+
+
+EARLY = 0.25  # a conversation may ride along in a batch this share of its interval early
+
+
+def top_up(
+    schedule: PollSchedule,
+    due: list[Key],
+    intervals: PollIntervals,
+    status: StatusStore,
+    now: float,
+) -> None:
+    """Fill the last batch with the conversations due soonest, if each is within a quarter of
+    its interval: a request that goes out anyway carries them, instead of jittered due times
+    splitting one batch's worth into several requests."""
+    room = -len(due) % BATCH_LIMIT if due else 0
+    while room and (nxt := schedule.peek()) is not None:
+        at, key = nxt
+        view = status.get(key)
+        every = intervals.base(view.status) if view is not None else None
+        if every is None or at - now > every * EARLY:
+            break
+        schedule.drop(key)
+        due.append(key)
+        room -= 1

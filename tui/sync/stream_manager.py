@@ -29,7 +29,9 @@ from tui.store.view import ConversationView, Key
 from tui.store.websocket_store import LinkState
 from tui.sync.backoff import Backoff
 from tui.sync.ingest import EventSink
-from tui.sync.stream_worker import HandshakeGate, StreamPolicy, StreamWorker
+from tui.sync.stream_parts import HandshakeGate, StreamPolicy
+from tui.sync.stream_worker import StreamWorker
+from tui.sync.supervisor import Supervisor
 
 DEFAULT_CAP = 50
 # A stream stays up this long after its conversation stopped being wanted: the server sends
@@ -88,11 +90,15 @@ class StreamManager:
         self._reconcile_later: asyncio.TimerHandle | None = None
         self._relevant: dict[Key, tuple[object, ...] | None] = {}
         self._reconciled_at = 0.0
-        self._restarts: dict[Key, int] = {}  # workers that ended on their own, per key
-        self.restarted = 0
+        self.supervisor = Supervisor(stores, RESTART_BACKOFF, self._rng)
         self.reconnects: Counter[str] = Counter()  # links that came back after a drop, per server
         self._stopped = False
         self.refused: dict[Key, str] = {}  # conversations not streamed, and why (for the screen)
+
+    @property
+    def restarted(self) -> int:
+        """Workers started again after they ended on their own."""
+        return self.supervisor.restarted
 
     def start(self) -> None:
         """Follow the status store from now on."""
@@ -103,7 +109,7 @@ class StreamManager:
     def _forget(self, key: Key) -> None:
         self.refused.pop(key, None)
         self._relevant.pop(key, None)
-        self._restarts.pop(key, None)
+        self.supervisor.forget(key)
         self.sink.forget(key)
 
     async def stop(self) -> None:
@@ -287,28 +293,21 @@ class StreamManager:
         self.request_poll(key)  # reconcile: re-read the status over REST
 
     def _ended(self, key: Key, task: asyncio.Future[None]) -> None:
-        """A worker ended without being stopped: say so, and start it again after a backoff."""
+        """A worker ended without being stopped: the supervisor says so and starts it again."""
         if task.cancelled() or self._tasks.get(key) is not task:
             return
-        exc = task.exception()
-        what = f"{type(exc).__name__}: {exc}" if exc else "ended"
-        log.error("stream worker %s ended: %s", key, what, exc_info=exc)
         del self._tasks[key]
         worker = self.workers.pop(key)
-        attempt = self._restarts[key] = self._restarts.get(key, 0) + 1
-        self.restarted += 1
-        delay = RESTART_BACKOFF.delay(attempt, self._rng)
-        self.stores.errors.add(
-            key[0], "stream", f"stream worker ended ({what}); restarting", key[1]
+        self.supervisor.ended(
+            key,
+            task,
+            label="stream worker",
+            link=worker.link,
+            server=key[0],
+            kind="stream",
+            conversation=key[1],
+            restart=lambda: self._restart(key),
         )
-        self.stores.links.set(
-            worker.link,
-            state=LinkState.RECONNECTING,
-            attempt=attempt,
-            next_retry_at=asyncio.get_running_loop().time() + delay,
-            last_error=f"worker ended unexpectedly: {what}"[:160],
-        )
-        asyncio.get_running_loop().call_later(delay, self._restart, key)
 
     def _restart(self, key: Key) -> None:
         self.reconcile()

@@ -10,7 +10,8 @@
 Data flows one way: the Fleet writes its stores; the stores emit change signals; the app
 coalesces them (at most ~20 repaints a second) and refreshes every live screen in the stack,
 so the dashboard under a detail or a dialog is current the moment it shows again. Screens talk
-to the app with messages (`tui.ui.messages`); the table's highlight tells the Fleet what to stream.
+to the app with messages (`tui.ui.messages`); the table's highlight tells the Fleet what to
+stream.
 """
 
 from __future__ import annotations
@@ -18,7 +19,6 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import time
-from collections import Counter
 from collections.abc import Callable
 from contextlib import AsyncExitStack
 
@@ -26,13 +26,12 @@ from textual import on, work
 from textual.app import App, ScreenStackError
 from textual.binding import Binding
 from textual.css.query import NoMatches
-from textual.notifications import SeverityLevel
 from textual.worker import Worker, WorkerState
 
-from tui.alerts.attention import Need, error_groups, queue
-from tui.alerts.watcher import Alert, silent_for
+from tui.alerts.watcher import Alert
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError
+from tui.fleet import triage
 from tui.history.files import write_private
 from tui.session import build_fleet, run_fleet
 from tui.settings import Settings
@@ -41,13 +40,12 @@ from tui.settings.keymap import DASHBOARD, DETAIL, remap
 from tui.settings.listen import Listen
 from tui.settings.logs import state_dir
 from tui.store.stores import Stores
-from tui.store.view import ConversationView, Key
+from tui.store.view import Key
 from tui.store.websocket_store import LinkState
 from tui.ui import bulk
 from tui.ui.bindings import with_bindings
 from tui.ui.messages import BulkAction, FindText, OpenConversation, WriteReport
 from tui.ui.palette import ActionCommands
-from tui.ui.rich_text import clean
 from tui.ui.screens.alerts import AlertsScreen
 from tui.ui.screens.confirm import ConfirmScreen, ResultsScreen
 from tui.ui.screens.dashboard import DashboardScreen
@@ -58,11 +56,10 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.live import Live
 from tui.ui.screens.queue import QueueScreen
 from tui.ui.styles import css_paths
+from tui.ui.toasts import toast
 from tui.ui.widgets.conversation_table import ConversationTable
 
 FLUSH_DELAY = 0.05  # coalesce store changes: at most ~20 repaints a second
-
-
 ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
 LINKS_EVERY = 1.0  # seconds between redraws of the link panel for counters alone
 
@@ -136,7 +133,7 @@ class OhtopApp(App[None]):
                 insecure=self.insecure,
                 streaming=self.settings.max_streams >= 0,
                 trends=self.fleet.recorder.trends,
-                silence=self._silence,
+                silence=lambda view, now: triage.silence(self.fleet, view, now),
             )
         )
         await self._stack.enter_async_context(run_fleet(self.fleet, self.settings))
@@ -145,12 +142,6 @@ class OhtopApp(App[None]):
         if self.settings.metrics is not None:
             await self._serve_metrics(self.settings.metrics)
         self.set_interval(1.0, self._tick)
-
-    def _silence(self, view: ConversationView, now: float) -> float | None:
-        """How long a RUNNING conversation has been silent, once past the alert's limit."""
-        seconds = silent_for(view, now, self.fleet.last_heard(view.key))
-        limit = self.alerts.thresholds.silent_minutes * 60
-        return seconds if seconds is not None and seconds > limit else None
 
     async def _serve_metrics(self, listen: Listen) -> None:
         """The exporter's /metrics, from this dashboard's Fleet, in this event loop."""
@@ -239,32 +230,11 @@ class OhtopApp(App[None]):
         alerts, self._pending_alerts = self._pending_alerts, []
         if not alerts:
             return
-        if len(alerts) == 1:
-            self._toast(alerts[0])
-        else:
-            kinds = Counter(a.what for a in alerts)
-            summary = ", ".join(f"{n} {what}" for what, n in kinds.most_common())
-            codes = Counter(a.code for a in alerts if a.code)
-            common = "; ".join(f"{clean(c, 40)} x{n}" for c, n in codes.most_common(3))
-            self.notify(
-                f"{len(alerts)} alerts: {summary}."
-                + (f"\n{common}" if common else "")
-                + "\nPress ! to list them.",
-                severity="error",
-                timeout=8,
-                markup=False,
-            )
+        text, severity = toast(alerts)
+        self.notify(text, severity=severity, timeout=8, markup=False)
         if self.ring_bell:
             self.bells_rung += 1
             self.bell()
-
-    def _toast(self, alert: Alert) -> None:
-        """A toast naming the conversation and what failed."""
-        title = clean(alert.title or alert.key[1][:12], 60)
-        detail = f"\n{clean(alert.detail, 160)}" if alert.detail else ""
-        severity: SeverityLevel = "error" if alert.what in ("error", "stuck") else "warning"
-        text = f"{alert.what.upper()}: {title}{detail}"
-        self.notify(text, severity=severity, timeout=8, markup=False)
 
     def _tick(self) -> None:
         with contextlib.suppress(NoMatches, ScreenStackError):  # see _flush_changes
@@ -358,23 +328,11 @@ class OhtopApp(App[None]):
 
     def action_queue(self) -> None:
         """Every conversation that needs a person, and why (live while open)."""
-
-        def needs() -> list[Need]:
-            return queue(
-                self.stores.status,
-                self.fleet.wall(),
-                self.alerts.thresholds,
-                self.fleet.last_heard,
-                self.fleet.link_reasons,
-            )
-
-        self.push_screen(QueueScreen(needs))
+        self.push_screen(QueueScreen(lambda: triage.needs(self.fleet)))
 
     def action_error_groups(self) -> None:
         """The errors of the last hour, grouped by code (live while open)."""
-        self.push_screen(
-            ErrorGroupsScreen(lambda: error_groups(self.stores.status, self.fleet.wall() - 3600))
-        )
+        self.push_screen(ErrorGroupsScreen(lambda: triage.failed_last_hour(self.fleet)))
 
     @on(FindText)
     def _find(self, message: FindText) -> None:

@@ -8,7 +8,6 @@ from __future__ import annotations
 
 from collections.abc import Callable, Iterable
 
-from rich.cells import cell_len, set_cell_size
 from rich.segment import Segment
 from rich.style import Style
 from textual.binding import Binding
@@ -27,22 +26,8 @@ from tui.text.format import coarse
 from tui.ui.listing.query import ListQuery
 from tui.ui.listing.rows import RowOrder
 from tui.ui.rich_text import clean
+from tui.ui.widgets.cells import as_of, cell_text, status_class
 from tui.ui.widgets.columns import COLUMNS, GROUP_COLUMN, STATE_COLUMN, Column, layout
-
-
-def _cell(text: str, width: int, right: bool) -> str:
-    """`text` in exactly `width` cells (cut on the left when right-aligned)."""
-    if right:
-        text = text[-width:]
-        if not text.isascii():  # wide characters take two cells
-            while cell_len(text) > width:
-                text = text[1:]
-            return " " * (width - cell_len(text)) + text
-        return " " * (width - len(text)) + text
-    if cell_len(text) > width:  # cut text says so
-        return set_cell_size(text, max(0, width - 1)) + "…" if width > 1 else "…"[:width]
-    return set_cell_size(text, width)
-
 
 COARSE_TICKS = 10
 REBUILD_AT = 2_000  # changed rows above which the order is rebuilt instead of patched
@@ -287,7 +272,7 @@ class ConversationTable(ScrollView, can_focus=True):
             view = self.view_of(self.rows[row])
             if view is None:
                 continue
-            now = _as_of(view, wall)
+            now = as_of(view, wall)
             cells = (*(c.cell(view, now) for c in clocked), self._silent(view, now))
             fine = fine or any(cell.endswith("s") for cell in cells)
             if self._clocked.get(view.key) != cells:
@@ -332,7 +317,7 @@ class ConversationTable(ScrollView, can_focus=True):
         view = self.view_of(self.rows[row])
         if view is None:
             return Strip.blank(width, self._style(""))
-        now = _as_of(view, self.clock())
+        now = as_of(view, self.clock())
         clocked = (*(c.cell(view, now) for c in self._clocked_columns), self._silent(view, now))
         self._clocked[view.key] = clocked
         self._fine = self._fine or any(cell.endswith("s") for cell in clocked)  # tick each
@@ -371,7 +356,7 @@ class ConversationTable(ScrollView, can_focus=True):
         if cursor:
             row_style += self._style("conversation-table--cursor")
         # Only the colour: the row's background (cursor, error tint) must show through.
-        full = self._style(_status_class(view.status))
+        full = self._style(status_class(view.status))
         status_style = row_style + Style(color=full.color, bold=full.bold)
         segments = [Segment("*" if marked else " ", row_style)]
         used = 1
@@ -383,7 +368,7 @@ class ConversationTable(ScrollView, can_focus=True):
             else:
                 cell = column.cell(view, now)
             style = status_style if column is COLUMNS[0] else row_style
-            segments.append(Segment(_cell(cell, width, column.align_right), style))
+            segments.append(Segment(cell_text(cell, width, column.align_right), style))
             segments.append(Segment(" ", row_style))
             used += width + 1
         room = self._shape[0]
@@ -411,15 +396,3 @@ class ConversationTable(ScrollView, can_focus=True):
             return ""
         seconds = self.silence(view, now)
         return "" if seconds is None else f"silent {coarse(seconds)}"
-
-
-def _as_of(view: ConversationView, wall: float) -> float:
-    """The time a row's clocks read: now, or when a stale row was last confirmed (it is shown
-    as it was then: its time in state is not counted on as if it were known)."""
-    return view.confirmed_at if view.stale and view.confirmed_at is not None else wall
-
-
-def _status_class(status: str) -> str:
-    known = {st.STARTING, st.RUNNING, st.STOPPED, st.ARCHIVED, st.ERROR}
-    name = status.lower() if status in known else "unknown"
-    return f"conversation-table--status-{name}"
