@@ -30,7 +30,6 @@ from tui.protocol import status as st
 from tui.store.view import ConversationView, Key
 from tui.store.websocket_store import LinkState
 from tui.store.websocket_store import server_link as link_name
-from tui.sync.stream_manager import stream_key
 from tui.text.sanitize import clean
 
 ATTENTION = REASONS + LINK_REASONS
@@ -105,7 +104,8 @@ def snapshot(fleet: Fleet) -> FleetSnapshot:
     heard: dict[Key, float] = {}
     extra: dict[Key, list[str]] = {key: fleet.link_reasons(key) for key in fleet.refused}
     for link in links:
-        if link.group and (key := stream_key(link.name)) is not None:
+        if (cid := link.name.conversation) is not None:
+            key = (link.name.server, cid)
             if link.last_event_at is not None:
                 heard[key] = link.last_event_at
             if link.state is LinkState.FAILED and (found := fleet.link_reasons(key)):

@@ -39,7 +39,7 @@ def transition_record(t: Transition, view: ConversationView | None) -> dict[str,
 def server_record(link: LinkInfo) -> dict[str, object]:
     """A server's link changing state, as a JSON line (a failing server is news too)."""
     return {
-        "server": link.name.removeprefix("server "),
+        "server": link.name.server,
         "link": link.state.value,
         "error": link.last_error,
         "at": datetime.now(UTC).isoformat(),

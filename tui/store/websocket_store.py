@@ -25,7 +25,7 @@ class LinkState(StrEnum):
 class LinkInfo:
     """What the connection panel shows for one link."""
 
-    name: str
+    name: LinkId
     state: LinkState = LinkState.DISCONNECTED
     detail: str = ""  # server kind and version, or stream endpoint
     attempt: int = 0
@@ -43,14 +43,52 @@ SERVER_PREFIX = "server "
 STREAM_PREFIX = "stream "
 
 
-def server_link(server: str) -> str:
-    """The link name of a server's REST link."""
-    return f"{SERVER_PREFIX}{server}"
+class LinkId(str):
+    """A link's name, typed: its server, and for a stream its conversation. It reads as people
+    read it ("server prod", "stream prod/ab12…") and keys the store as that string, while
+    every face takes its parts from it, never parsing the text back."""
+
+    server: str
+    conversation: str | None
+
+    def __new__(cls, server: str, conversation: str | None = None) -> LinkId:
+        if conversation is None:
+            text = f"{SERVER_PREFIX}{server}"
+        else:
+            text = f"{STREAM_PREFIX}{server}/{conversation}"
+        self = super().__new__(cls, text)
+        self.server, self.conversation = server, conversation
+        return self
+
+    @property
+    def is_server(self) -> bool:
+        """A server's REST link (streams come and go; servers are what health is)."""
+        return self.conversation is None
+
+    @classmethod
+    def of(cls, name: str) -> LinkId:
+        """The typed id of a name given as text (a test's, a log's). A name of neither shape
+        is a link of no server, not a server's."""
+        if isinstance(name, LinkId):
+            return name
+        if name.startswith(SERVER_PREFIX):
+            return cls(name.removeprefix(SERVER_PREFIX))
+        server, _, conversation = name.removeprefix(STREAM_PREFIX).rpartition("/")
+        if name.startswith(STREAM_PREFIX) and server and conversation:
+            return cls(server, conversation)
+        other = super().__new__(cls, name)
+        other.server, other.conversation = "", name
+        return other
+
+
+def server_link(server: str) -> LinkId:
+    """The link of a server's REST polling."""
+    return LinkId(server)
 
 
 def is_server_link(name: str) -> bool:
-    """True for a server's REST link (streams come and go; servers are what health is)."""
-    return name.startswith(SERVER_PREFIX)
+    """True for a server's REST link."""
+    return LinkId.of(name).is_server
 
 
 class _Keep(Enum):
@@ -70,7 +108,7 @@ class WebSocketStore:
 
     def get(self, name: str) -> LinkInfo:
         """The link called `name` (DISCONNECTED if never seen)."""
-        return self._links.get(name) or LinkInfo(name)
+        return self._links.get(name) or LinkInfo(LinkId.of(name))
 
     def find(self, name: str) -> LinkInfo | None:
         """The link called `name`, or None if never seen (no default made: scrapes ask this
@@ -119,6 +157,9 @@ class WebSocketStore:
         for text in ("last_error", "detail"):  # a server may echo a key back
             if isinstance(changes.get(text), str):
                 changes[text] = redact(changes[text])
+        name = LinkId.of(name)
+        if name.conversation is not None and name.server and "group" not in changes:
+            changes["group"] = name.server  # a stream belongs to its server
         old = self.get(name)
         new = dataclasses.replace(old, **changes)
         if new != old or name not in self._links:

@@ -26,7 +26,7 @@ from tui.protocol import status as st
 from tui.protocol.status import ServerKind
 from tui.store.stores import Stores
 from tui.store.view import ConversationView, Key
-from tui.store.websocket_store import LinkState
+from tui.store.websocket_store import LinkId, LinkState
 from tui.sync.backoff import Backoff
 from tui.sync.ingest import EventSink
 from tui.sync.stream_parts import HandshakeGate, StreamPolicy
@@ -373,17 +373,9 @@ def _host(url: str) -> str:
     return f"{found[1]}:{found[2]}" if found else url
 
 
-def stream_key(name: str) -> Key | None:
-    """The conversation of a stream's link name (None: not a stream's)."""
-    if not name.startswith("stream "):
-        return None
-    server, _, cid = name.removeprefix("stream ").rpartition("/")
-    return (server, cid) if server and cid else None
-
-
-def link_name(key: Key) -> str:
-    """The connection-panel name of a conversation's stream."""
-    return f"stream {key[0]}/{key[1]}"
+def link_name(key: Key) -> LinkId:
+    """The link of a conversation's stream."""
+    return LinkId(*key)
 
 
 def _busiest_first(v: ConversationView) -> tuple[int, float]:

@@ -16,7 +16,7 @@ from textual.widgets import Static
 
 from tui.store.error_store import ErrorStore
 from tui.store.status_store import StatusStore
-from tui.store.websocket_store import LinkInfo, LinkState, WebSocketStore, is_server_link
+from tui.store.websocket_store import LinkInfo, LinkState, WebSocketStore
 from tui.text import clock
 from tui.text.format import coarse, count, fit_name, money, short_ids
 from tui.ui.rich_text import clean, plain
@@ -95,16 +95,16 @@ class ConnectionPanel(Static):
             return Text("No servers yet.", style="dim")
         now, wall = clock.mono(), clock.wall()
         out = Text()
-        servers = [link for link in links if is_server_link(link.name)]
+        servers = [link for link in links if link.name.is_server]
         streams = sorted(
-            (lk for lk in links if not is_server_link(lk.name)),
+            (lk for lk in links if not lk.name.is_server),
             key=lambda lk: PROBLEMS_FIRST[lk.state],
         )
         per_server: dict[str, Counter[LinkState]] = {}
         for stream in streams:
             per_server.setdefault(stream.group, Counter())[stream.state] += 1
         for link in servers:
-            name = link.name.removeprefix("server ")
+            name = link.name.server
             self._state(out, link)
             out.append(fit_name(name, max(8, self._width - 16)), "bold")
             if link.detail:
@@ -129,11 +129,11 @@ class ConnectionPanel(Static):
         self, out: Text, streams: list[LinkInfo], now: float, wall: float, several: bool
     ) -> None:
         out.append("Event streams, problems first\n", "bold")
-        ids = short_ids(s.name.rsplit("/", 1)[-1] for s in streams)
+        ids = short_ids(s.name.conversation or "" for s in streams)
         for link in streams[:MAX_STREAM_LINES]:
             out.append("  ")
             self._state(out, link)
-            cid = link.name.rsplit("/", 1)[-1]
+            cid = link.name.conversation or ""
             label = f"{link.group} {ids[cid]}" if several else ids[cid]
             out.append_text(plain(label, "", max(8, self._width - 32)))
             seen = f" {link.received} ev"

@@ -7,7 +7,7 @@ from __future__ import annotations
 from rich.text import Text
 from textual.widgets import Static
 
-from tui.store.websocket_store import LinkInfo, LinkState, WebSocketStore, is_server_link
+from tui.store.websocket_store import LinkInfo, LinkState, WebSocketStore
 from tui.text import clock
 from tui.text.format import fit_name
 from tui.ui.rich_text import clean
@@ -30,7 +30,7 @@ RANK = {LinkState.FAILED: 0, LinkState.RECONNECTING: 1, LinkState.CONNECTING: 2}
 
 def problem(link: LinkInfo, now: float) -> Text:
     """One server's trouble in words: state, name, why, and when the next try is."""
-    name = link.name.removeprefix("server ")
+    name = link.name.server
     out = Text(f"{GLYPHS[link.state]} {link.state.value} ", STYLES[link.state])
     out.append(fit_name(name, 40), "bold")
     why = link.last_error or (link.detail if link.state is LinkState.CONNECTING else "")
@@ -48,7 +48,7 @@ def troubled(store: WebSocketStore) -> list[LinkInfo]:
     servers = [
         link
         for link in store.links()
-        if is_server_link(link.name) and link.state is not LinkState.CONNECTED
+        if link.name.is_server and link.state is not LinkState.CONNECTED
     ]
     return sorted(servers, key=lambda link: RANK.get(link.state, 3))
 
