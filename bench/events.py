@@ -13,6 +13,7 @@ import time
 from datetime import datetime
 from typing import Any
 
+from bench import size
 from bench.proc import child_server, cpu_seconds, peak_rss_mb, record
 from bench.ui import Repaints
 from tui.client.config import ServerConfig
@@ -22,9 +23,9 @@ from tui.store.websocket_store import LinkState
 from tui.ui.app import OhtopApp
 from tui.ui.widgets.conversation_table import ConversationTable
 
-STREAMS = int(os.environ.get("OHTOP_BENCH_STREAMS", "200"))
-RATE = int(os.environ.get("OHTOP_BENCH_EVENTS_PER_S", "2000"))
-SECONDS = float(os.environ.get("OHTOP_BENCH_EVENTS_SECONDS", "20"))
+STREAMS = int(os.environ.get("OHTOP_BENCH_STREAMS", size("200", "5")))
+RATE = int(os.environ.get("OHTOP_BENCH_EVENTS_PER_S", size("2000", "50")))
+SECONDS = float(os.environ.get("OHTOP_BENCH_EVENTS_SECONDS", size("20", "2")))
 PROFILE = os.environ.get("OHTOP_BENCH_PROFILE")  # a file for the cProfile stats of the window
 
 

@@ -14,6 +14,7 @@ from pathlib import Path
 
 from prometheus_client import generate_latest
 
+from bench import size
 from bench.proc import child_server
 from tui.client.config import ServerConfig
 from tui.fleet.fleet import Fleet
@@ -22,10 +23,10 @@ from tui.protocol.status import ServerKind
 from tui.store.view import ConversationView
 
 STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED"]
-IDLE_SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", "60"))
+IDLE_SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", size("60", "2")))
 
 
-def scrape_time(n: int = 10_000, runs: int = 20) -> float:
+def scrape_time(n: int = size(10_000, 200), runs: int = size(20, 2)) -> float:
     """Median seconds of one scrape (the whole text exposition) over `n` conversations."""
     fleet = Fleet([ServerConfig(f"http://127.0.0.1:{i}", name=f"s{i}") for i in range(10)])
     now = time.time()
@@ -61,7 +62,7 @@ def _serve(urls: object) -> None:
     from tui.demo.server import DemoServer
 
     async def main() -> None:
-        server = DemoServer(scale_world(1000, seed=9))
+        server = DemoServer(scale_world(size(1000, 50), seed=9))
         urls.put(await server.start())  # type: ignore[attr-defined]
         await asyncio.Event().wait()
 
@@ -84,7 +85,7 @@ def _requests(line: str) -> float:
     )
 
 
-def _settle(line: str, step: float = 10.0, limit: float = 240.0) -> float:
+def _settle(line: str, step: float = size(10.0, 1.0), limit: float = 240.0) -> float:
     """Wait until the request rate stops falling (the start-up work is done); seconds waited."""
     start = time.monotonic()
     previous, last_delta = _requests(line), float("inf")

@@ -10,6 +10,7 @@ import time
 from datetime import UTC, datetime
 from pathlib import Path
 
+from bench import size
 from tui.client.config import ServerConfig
 from tui.history.store import HistoryStore
 from tui.protocol.status import ServerKind
@@ -19,10 +20,10 @@ from tui.store.view import ConversationView
 from tui.ui.app import OhtopApp
 from tui.ui.widgets.conversation_table import ConversationTable
 
-N = 10_000
+N = size(10_000, 200)
 
 
-def writes_per_second(path: Path, n: int = 200_000) -> float:
+def writes_per_second(path: Path, n: int = size(200_000, 2_000)) -> float:
     """Transitions queued as fast as they come, until all are committed."""
     store = HistoryStore(path)
     store.start()
@@ -75,7 +76,7 @@ def run() -> None:
         rate = writes_per_second(Path(tmp) / "w.sqlite3")
         path = Path(tmp) / "h.sqlite3"
         fill(path)
-        starts = [asyncio.run(start_up(path)) for _ in range(5)]
+        starts = [asyncio.run(start_up(path)) for _ in range(size(5, 1))]
     print("\n9. The history store")
     print(f"   writes sustained (200,000 transitions)   {rate:9,.0f} a second")
     print(

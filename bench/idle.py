@@ -15,6 +15,7 @@ from typing import Any
 
 import httpx
 
+from bench import size
 from bench.load import polls_per_minute
 from bench.proc import child_server, cpu_seconds
 from bench.ui import Repaints
@@ -24,9 +25,9 @@ from tui.store.websocket_store import LinkState
 from tui.ui.app import OhtopApp
 from tui.ui.widgets.conversation_table import ConversationTable
 
-N = 1_000
-SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", "60"))
-SETTLE = 5.0  # after the first load: streams connecting
+N = size(1_000, 50)
+SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", size("60", "2")))
+SETTLE = size(5.0, 1.0)  # after the first load: streams connecting
 
 
 def _serve(urls: Any) -> None:

@@ -20,10 +20,12 @@ from collections.abc import Iterator
 from pathlib import Path
 from typing import Any
 
-SIZES = (1_000, 10_000, 100_000)
-RATES = (100, 500, 2_000)
-RUNS = int(os.environ.get("OHTOP_BENCH_RUNS", "5"))
-EVENT_RUNS = int(os.environ.get("OHTOP_BENCH_EVENT_RUNS", "3"))
+from bench import size
+
+SIZES = size((1_000, 10_000, 100_000), (100,))
+RATES = size((100, 500, 2_000), (20,))
+RUNS = int(os.environ.get("OHTOP_BENCH_RUNS", size("5", "1")))
+EVENT_RUNS = int(os.environ.get("OHTOP_BENCH_EVENT_RUNS", size("3", "1")))
 
 
 def _spin() -> None:
@@ -113,7 +115,7 @@ def run() -> None:
                         "bench.events",
                         record,
                         OHTOP_BENCH_EVENTS_PER_S=str(rate),
-                        OHTOP_BENCH_EVENTS_SECONDS="10",
+                        OHTOP_BENCH_EVENTS_SECONDS=size("10", "2"),
                     )
             text = record.read_text(encoding="utf-8") if record.exists() else ""
             _table([json.loads(line) for line in text.splitlines()], busy)

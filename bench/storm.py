@@ -12,6 +12,7 @@ import time
 
 from aiohttp import web
 
+from bench import size
 from tui.demo.server import DemoServer
 from tui.demo.shapes import app_conversation
 from tui.demo.world import DemoWorld
@@ -22,8 +23,8 @@ from tui.store.websocket_store import LinkState
 from tui.sync.stream_manager import StreamManager
 from tui.sync.stream_parts import HandshakeGate
 
-STREAMS = 500
-CHANGED_WHILE_DOWN = 100
+STREAMS = size(500, 10)
+CHANGED_WHILE_DOWN = size(100, 3)
 
 
 async def _until(check: object, timeout: float) -> bool:

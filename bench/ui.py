@@ -21,6 +21,7 @@ from typing import Any
 
 from textual import events
 
+from bench import size
 from bench.parse import frames
 from bench.proc import cpu_seconds, peak_rss_mb, record
 from tui.client.stream import Endpoint, Incoming, decode_frame
@@ -31,11 +32,11 @@ from tui.store.view import ConversationView, since_first_sight
 from tui.ui.app import OhtopApp
 from tui.ui.widgets.conversation_table import ConversationTable
 
-N = int(os.environ.get("OHTOP_BENCH_UI_N", "10000"))
+N = int(os.environ.get("OHTOP_BENCH_UI_N", size("10000", "200")))
 SERVERS = 10 if N >= 100_000 else 1  # 100,000 across ten servers
 EVENTS_EACH = 10 if N <= 10_000 else 1  # real events kept per conversation
 CHURN = 100  # conversations changing status every second
-PRESSES = 120
+PRESSES = size(120, 5)
 STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED"]
 
 
