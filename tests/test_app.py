@@ -2,8 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import wait_for
-from tests.test_monitor import FAST
+from tests.helpers import demo_app, frozen, loaded, row_text, table_of, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
@@ -23,36 +22,10 @@ from tui.ui.widgets.status_indicator import StatusIndicator
 NO_LOOK = PollIntervals(look=0)
 
 
-def _app(demo: DemoServer) -> OhtopApp:
-    return OhtopApp(Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST))
-
-
-def _table(app: OhtopApp) -> ConversationTable:
-    return app.screen.query_one(ConversationTable)
-
-
-def _row_text(table: ConversationTable, key: tuple[str, str]) -> str:
-    row = table.rows.index(key)
-    table.scroll_to(y=row, animate=False)
-    return table.render_line(row - int(table.scroll_y)).text
-
-
-def _frozen(demo: DemoServer, execution: str) -> DemoConversation:
-    conv = next(
-        c for c in demo.world.visible() if c.sandbox == "RUNNING" and c.execution == execution
-    )
-    conv.script.steps.clear()  # the test drives this one
-    return conv
-
-
-async def _loaded(app: OhtopApp, demo: DemoServer) -> None:
-    await wait_for(lambda: len(_table(app).rows) == len(demo.world.visible()))
-
-
 async def test_rows_and_counts_appear(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)):
-        await _loaded(app, demo)
+        await loaded(app, demo)
 
         def agrees() -> bool:  # the indicator repaints at most every 100 ms: wait for it
             indicator = app.screen.query_one(StatusIndicator).render().plain
@@ -65,10 +38,10 @@ async def test_rows_and_counts_appear(demo: DemoServer) -> None:
 
 
 async def test_keys_move_the_cursor_and_the_detail_pane_follows(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         assert table.cursor == 0
         await pilot.press("j", "j", "down")
         assert table.cursor == 3
@@ -85,9 +58,9 @@ async def test_keys_move_the_cursor_and_the_detail_pane_follows(demo: DemoServer
 
 
 async def test_enter_opens_detail_escape_returns_help_lists_keys(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         await pilot.press("j", "enter")
         await pilot.pause()
         assert isinstance(app.screen, DetailScreen)
@@ -107,16 +80,16 @@ def _table_of_dashboard(app: OhtopApp) -> ConversationTable:
 
 
 async def test_server_side_change_appears_on_screen(demo: DemoServer) -> None:
-    conv = _frozen(demo, "running")
-    app = _app(demo)
+    conv = frozen(demo, "running")
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)):
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         key = ("demo", conv.hex)
-        assert "RUNNING" in _row_text(table, key)
+        assert "RUNNING" in row_text(table, key)
         conv.execution = "error"
-        await wait_for(lambda: "ERROR" in _row_text(table, key))
-        assert "error" in _row_text(table, key)
+        await wait_for(lambda: "ERROR" in row_text(table, key))
+        assert "error" in row_text(table, key)
 
 
 async def test_r_refreshes_now(demo: DemoServer) -> None:
@@ -124,7 +97,7 @@ async def test_r_refreshes_now(demo: DemoServer) -> None:
     settings = Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=NO_LOOK)
     app = OhtopApp(settings)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         listings = demo.routes.hits[
             "/api/v1/app-conversations/search"
         ]  # the default re-list is minutes away
@@ -133,12 +106,12 @@ async def test_r_refreshes_now(demo: DemoServer) -> None:
 
 
 async def test_cursor_stays_on_its_conversation_when_rows_move(demo: DemoServer) -> None:
-    watched = _frozen(demo, "finished")
-    mover = _frozen(demo, "running")
-    app = _app(demo)
+    watched = frozen(demo, "finished")
+    mover = frozen(demo, "running")
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)):
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         table.select_key(("demo", watched.hex))
         index = table.cursor
         mover.execution = "error"  # ERROR rows sort first: every row below moves down
@@ -149,11 +122,11 @@ async def test_cursor_stays_on_its_conversation_when_rows_move(demo: DemoServer)
 
 
 async def test_error_rows_stand_out(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         await pilot.press("G")  # cursor away from the rows compared
-        table = _table(app)
+        table = table_of(app)
         views = {v.status: v for v in app.stores.status}
         error_row = table.rows.index(views["ERROR"].key)
         running_row = table.rows.index(views["RUNNING"].key)
@@ -171,10 +144,10 @@ async def test_error_rows_stand_out(demo: DemoServer) -> None:
 async def test_rows_repainted_after_a_theme_change_take_its_colours(demo: DemoServer) -> None:
     """Rows are kept painted between frames; a new theme (or any style change) must not leave
     them in the old colours."""
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
 
         def colours() -> set[object]:
             return {seg.style.bgcolor for seg in table.render_line(0) if seg.style}
@@ -191,29 +164,29 @@ async def test_rows_repainted_after_a_theme_change_take_its_colours(demo: DemoSe
 
 
 async def test_q_quits(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         await pilot.press("q")
         await pilot.pause()
         assert app.return_code == 0  # set only by exit()
 
 
 async def test_selected_conversation_updates_live_over_its_stream(demo: DemoServer) -> None:
-    conv = _frozen(demo, "running")
+    conv = frozen(demo, "running")
     app = OhtopApp(
         Settings(servers=(ServerConfig(demo.url, name="demo"),), max_streams=0)
     )  # only the selection
     async with app.run_test(size=(160, 45)):
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         key = ("demo", conv.hex)
         table.select_key(key)
         link = link_name(("demo", conv.hex))
         await wait_for(lambda: app.stores.links.get(link).state.value == "CONNECTED")
         batches = demo.routes.hits["/api/v1/app-conversations"]
         demo.world.push_state(conv, "finished")
-        await wait_for(lambda: "finished" in _row_text(table, key), timeout=3)
+        await wait_for(lambda: "finished" in row_text(table, key), timeout=3)
         assert demo.routes.hits["/api/v1/app-conversations"] == batches  # not from a REST poll
         last = app.stores.status.timeline(key)[-1]
         assert last.new_execution == "finished" and last.reason.startswith("event")
@@ -232,10 +205,10 @@ async def test_a_failed_row_reads_the_error_code_its_server_sent(demo: DemoServe
         codes = [e["code"] for e in conv.events if e.get("kind") == "ConversationErrorEvent"]
         return codes[-1] if codes else None
 
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)):
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
 
         def failed_with_code() -> list[DemoConversation]:
             return [
@@ -251,5 +224,5 @@ async def test_a_failed_row_reads_the_error_code_its_server_sent(demo: DemoServe
         conv = failed_with_code()[0]
         code = server_code(conv)
         assert code is not None
-        state = _row_text(table, ("demo", conv.hex)).split()[2]  # "✖", "ERROR", then STATE
+        state = row_text(table, ("demo", conv.hex)).split()[2]  # "✖", "ERROR", then STATE
         assert state == (code if len(code) <= 16 else code[:15] + "…")

@@ -5,7 +5,7 @@ from __future__ import annotations
 import httpx
 import pytest
 
-from tests.conftest import ManualClock
+from tests.helpers import ManualClock
 from tui.client.budget import RequestBudget, parse_rate
 from tui.client.config import ServerConfig
 from tui.client.rest import RestClient

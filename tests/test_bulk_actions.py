@@ -2,9 +2,7 @@
 
 from __future__ import annotations
 
-from tests.helpers import wait_for
-from tests.test_app import _loaded, _table
-from tests.test_monitor import FAST
+from tests.helpers import FAST, loaded, table_of, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation
@@ -26,7 +24,7 @@ def _running(demo: DemoServer, n: int) -> list[DemoConversation]:
 async def test_read_only_by_default(demo: DemoServer) -> None:
     app = OhtopApp(Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST))
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         posts = demo.routes.hits["/api/v1/sandboxes/{sandbox}/{action}"]
         await pilot.press("P")
         await pilot.pause()
@@ -42,8 +40,8 @@ async def test_pause_two_marked_after_one_confirmation(demo: DemoServer) -> None
         Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST, allow_actions=True)
     )
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         for conv in (a, b):
             table.select_key(("demo", conv.hex))
             await pilot.press("space")
@@ -70,8 +68,8 @@ async def test_no_leaves_everything_alone_and_hidden_marks_are_named(demo: DemoS
         Settings(servers=(ServerConfig(demo.url, name="demo"),), intervals=FAST, allow_actions=True)
     )
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         table.select_key(("demo", a.hex))
         await pilot.press("space")
         await pilot.press("e")  # errors only: the marked RUNNING one is now hidden
@@ -98,8 +96,8 @@ async def test_agent_server_pause_and_a_409_is_reported(demo_agent: DemoServer) 
         )
     )
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo_agent)
-        table = _table(app)
+        await loaded(app, demo_agent)
+        table = table_of(app)
         table.select_key(("agent", conv.hex))
         await pilot.press("W")  # resume a running conversation: the server says 409
         await pilot.press("y")

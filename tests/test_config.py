@@ -7,9 +7,7 @@ from pathlib import Path
 import pytest
 from textual.command import CommandList
 
-from tests.helpers import wait_for
-from tests.test_app import _loaded, _table
-from tests.test_monitor import FAST
+from tests.helpers import FAST, loaded, table_of, wait_for
 from tui.cli import build_parser, main
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
@@ -121,10 +119,10 @@ async def test_remapped_keys_themes_palette_and_help(demo: DemoServer) -> None:
         )
     )
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         assert app.theme == "nord"
         await pilot.press("slash")
-        assert app.focused is _table(app)  # "/" no longer finds
+        assert app.focused is table_of(app)  # "/" no longer finds
         await pilot.press("f")
         assert app.focused is not None and app.focused.id == "filter"
         await pilot.press("escape")
@@ -139,7 +137,7 @@ async def test_remapped_keys_themes_palette_and_help(demo: DemoServer) -> None:
         palette = app.screen
         await wait_for(lambda: palette.query_one(CommandList).option_count > 0)
         await pilot.press("enter")
-        table = _table(app)
+        table = table_of(app)
         await wait_for(lambda: table.list_query.status == "ERROR")
         assert all(app.stores.status.get(k).status == "ERROR" for k in table.rows)  # type: ignore[union-attr]
 

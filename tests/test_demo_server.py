@@ -6,7 +6,7 @@ import gzip
 
 import httpx
 
-from tests.conftest import ManualClock
+from tests.helpers import ManualClock
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 from tui.protocol.base import validate_items

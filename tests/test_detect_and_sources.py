@@ -8,7 +8,7 @@ from typing import Any
 import httpx
 import pytest
 
-from tests.conftest import AGENT, APP, load
+from tests.helpers import AGENT, APP, load
 from tui.client.config import ServerConfig
 from tui.client.detect import detect
 from tui.client.errors import ApiError, ErrorKind

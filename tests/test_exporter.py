@@ -18,9 +18,8 @@ import pytest
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.helpers import view, wait_for
+from tests.helpers import FAST, view, wait_for
 from tests.system import require
-from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld

@@ -6,73 +6,15 @@ from __future__ import annotations
 
 import asyncio
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 
 import pytest
-from aiohttp import web
 
-from tests.helpers import serve, wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, fault_server, wait_for
 from tui.client.config import ServerConfig
 from tui.store.stores import Stores
 from tui.store.websocket_store import LinkState
 from tui.sync.backoff import Backoff
 from tui.sync.monitor import ServerMonitor
-
-ITEM = {"id": "ab" * 16, "title": "t", "sandbox_status": "RUNNING", "execution_status": "running"}
-
-
-class FaultServer:
-    """A V1 app server whose answers are chosen by `mode`."""
-
-    def __init__(self) -> None:
-        self.mode = "ok"
-        self.hits = 0
-
-    async def handle(self, request: web.Request) -> web.StreamResponse:
-        self.hits += 1
-        path = request.path
-        mode = self.mode
-        if mode == "ok" or path.endswith("/count"):
-            if path.endswith("/count"):
-                return web.json_response(1)
-            if path.endswith("/search"):
-                return web.json_response({"items": [ITEM], "next_page_id": None})
-            return web.json_response([ITEM])
-        if mode.isdigit():
-            headers = {"Retry-After": "2"} if mode == "429" else {}
-            return web.json_response({"detail": f"fault {mode}"}, status=int(mode), headers=headers)
-        if mode == "ratelimit_reset":
-            return web.json_response(
-                {"error": "Rate limit exceeded: 100/minute"},
-                status=429,
-                headers={"X-RateLimit-Reset": str(int(time.time()) + 3)},
-            )
-        if mode == "html":
-            return web.Response(
-                text="<!doctype html><title>OpenHands</title>", content_type="text/html"
-            )
-        if mode == "truncated":
-            return web.Response(text='{"items": [{"id": "ab', content_type="application/json")
-        if mode == "wrong_shape":
-            return web.json_response(
-                {"conversations": "nope"} if path.endswith("/search") else {"not": "a list"}
-            )
-        if mode == "slow":
-            await asyncio.sleep(3)
-            return web.json_response([ITEM])
-        raise AssertionError(mode)
-
-
-@asynccontextmanager
-async def fault_server() -> AsyncIterator[tuple[FaultServer, str]]:
-    fault = FaultServer()
-    app = web.Application()
-    app.router.add_route("*", "/{tail:.*}", fault.handle)
-    async with serve(app) as url:
-        yield fault, url
-
 
 MATRIX: list[tuple[str, LinkState, str, str]] = [
     ("400", LinkState.RECONNECTING, "client", "HTTP 400: fault 400"),

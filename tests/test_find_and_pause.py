@@ -6,9 +6,7 @@ import re
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.helpers import view, wait_for
-from tests.test_app import _app, _frozen, _loaded, _row_text, _table
-from tests.test_monitor import FAST
+from tests.helpers import FAST, demo_app, frozen, loaded, row_text, table_of, view, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
@@ -77,10 +75,10 @@ def test_status_filter_sorts_and_reverse() -> None:
 
 
 async def test_every_error_in_two_keystrokes_and_find_as_you_type(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         errors = {v.key for v in app.stores.status if v.status == "ERROR"}
         await pilot.press("e")  # one keystroke: errors only
         assert set(table.rows) == errors and errors
@@ -103,10 +101,10 @@ async def test_every_error_in_two_keystrokes_and_find_as_you_type(demo: DemoServ
 
 
 async def test_sort_keys_reverse_on_second_press(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         await pilot.press("T")
         titles = [app.stores.status.get(k).title.lower() for k in table.rows]  # type: ignore[union-attr]
         assert titles == sorted(titles)
@@ -116,11 +114,11 @@ async def test_sort_keys_reverse_on_second_press(demo: DemoServer) -> None:
 
 
 async def test_pause_freezes_the_view_and_applies_on_resume(demo: DemoServer) -> None:
-    conv = _frozen(demo, "running")
-    app = _app(demo)
+    conv = frozen(demo, "running")
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         key = ("demo", conv.hex)
         await pilot.press("p")
         conv.execution = "error"
@@ -129,11 +127,11 @@ async def test_pause_freezes_the_view_and_applies_on_resume(demo: DemoServer) ->
         await wait_for(lambda: key in app._held)
         pattern = re.compile(r"PAUSED: [1-9]\d* updates? waiting")
         await wait_for(lambda: pattern.search(str(banner.render())) is not None)
-        assert "RUNNING" in _row_text(table, key)  # frozen, although the store moved on
+        assert "RUNNING" in row_text(table, key)  # frozen, although the store moved on
         await pilot.press("j")  # moving around still shows the snapshot
-        assert "RUNNING" in _row_text(table, key)
+        assert "RUNNING" in row_text(table, key)
         await pilot.press("p")
-        await wait_for(lambda: "ERROR" in _row_text(table, key))
+        await wait_for(lambda: "ERROR" in row_text(table, key))
         assert not banner.has_class("-visible")
 
 
@@ -183,9 +181,9 @@ async def test_grouping_by_server_then_repository_names_each_group_with_its_serv
 async def test_typing_in_the_find_box_asks_for_no_layout_of_the_screen(demo: DemoServer) -> None:
     """Each keystroke repaints the box and the list; a layout pass of the whole screen (what
     Textual's Input asks for on every value change) would cost ~40 ms a key whatever the size."""
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         await pilot.press("slash")
         await pilot.pause()
         box = app.screen.query_one("#filter", FindBox)

@@ -7,8 +7,7 @@ import io
 import json
 import socket
 
-from tests.helpers import wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation

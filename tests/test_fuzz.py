@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.conftest import AGENT, APP, frames, load
+from tests.helpers import AGENT, APP, frames, load
 from tui.client.sources import _batch, _page
 from tui.client.stream import Incoming
 from tui.protocol.base import PayloadError

@@ -19,8 +19,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import view, wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, view, wait_for
 from tui.alerts.watcher import AlertWatcher
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.conftest import APP, load
+from tests.helpers import APP, load
 from tui.demo.v0 import shim_runtime_status
 from tui.protocol.conversations import AgentConversation, AppConversation, Page, V0Conversation
 from tui.protocol.status import ServerKind, runtime_label

@@ -3,14 +3,11 @@
 from __future__ import annotations
 
 import asyncio
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from typing import Any
 
 import httpx
 
-from tests.conftest import ManualClock
-from tests.helpers import RecordingTransport, wait_for
+from tests.helpers import FAST, ManualClock, RecordingTransport, running, wait_for
 from tui.client.budget import RequestBudget
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
@@ -22,22 +19,7 @@ from tui.store.websocket_store import LinkState
 from tui.sync.backoff import Backoff
 from tui.sync.details import DETAILS_CONCURRENCY, DETAILS_PER_CYCLE
 from tui.sync.monitor import ServerMonitor
-from tui.sync.polling import PollIntervals, top_up
-
-FAST = PollIntervals(
-    starting=0.05, running=0.05, stopped=0.05, error=0.05, other=0.05, discover=0.2, jitter=0.0
-)
-
-
-@asynccontextmanager
-async def running(monitor: ServerMonitor) -> AsyncIterator[ServerMonitor]:
-    task = asyncio.create_task(monitor.run())
-    try:
-        yield monitor
-    finally:
-        task.cancel()
-        # Bounded: a monitor that ignored its cancellation must fail the test, not hang it.
-        await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 10)
+from tui.sync.polling import top_up
 
 
 def _monitor(url: str, stores: Stores, **kw: Any) -> ServerMonitor:

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.conftest import AGENT, APP, FIXTURES, frames, load
+from tests.helpers import AGENT, APP, FIXTURES, frames, load
 from tui.client.stream import Endpoint, Incoming, decode_frame
 from tui.protocol.base import validate_items
 from tui.protocol.conversations import AgentConversation, AppConversation, Page

@@ -18,9 +18,7 @@ import pytest
 from aiohttp import web
 from rich.cells import cell_len
 
-from tests.helpers import RecordingTransport, serve, view, wait_for
-from tests.test_monitor import FAST, running
-from tests.test_stream_worker import Harness, _drop
+from tests.helpers import FAST, Harness, RecordingTransport, drop, running, serve, view, wait_for
 from tui.client import secrets
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError
@@ -333,7 +331,7 @@ async def test_a_bogus_huge_seq_does_not_become_the_resume_cursor() -> None:
         ),
         durable(2, "paused"),  # live, after the snapshot: must apply
     ]
-    h = Harness([(items, _drop(), None)])
+    h = Harness([(items, drop(), None)])
     task = asyncio.create_task(h.worker.run())
     try:
         await wait_for(lambda: len(h.script.calls) >= 2)
@@ -352,7 +350,7 @@ async def test_a_bogus_huge_seq_does_not_become_the_resume_cursor() -> None:
 async def test_a_stream_that_floods_is_shed_and_the_loop_stays_served() -> None:
     state = {"kind": "MessageEvent", "timestamp": ""}
     many = [Incoming(parse_event({**state, "id": f"m{i}"})) for i in range(20_000)]
-    h = Harness([(many, _drop(), None)])
+    h = Harness([(many, drop(), None)])
     ticks = {"n": 0}
 
     async def other_work() -> None:

@@ -12,9 +12,7 @@ from collections.abc import Awaitable, Callable
 import pytest
 from textual.pilot import Pilot
 
-from tests.conftest import ManualClock
-from tests.helpers import wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, ManualClock, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld

@@ -11,8 +11,7 @@ from contextlib import asynccontextmanager
 
 from aiohttp import web
 
-from tests.helpers import wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, wait_for
 from tui.client.config import ServerConfig
 from tui.fleet.fleet import Fleet, FleetOptions
 from tui.store.websocket_store import LinkState

@@ -12,8 +12,7 @@ import httpx
 import pytest
 from aiohttp import web
 
-from tests.helpers import serve, wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, serve, wait_for
 from tui.client.config import ServerConfig
 from tui.client.rest import MAX_RETRY_AFTER, retry_after_seconds
 from tui.fleet.report import report_path

@@ -8,7 +8,7 @@ from dataclasses import replace
 from datetime import UTC, datetime
 from typing import Any
 
-from tests.conftest import ManualClock
+from tests.helpers import ManualClock
 from tests.helpers import view as _base
 from tui.protocol.conversations import AppConversation
 from tui.protocol.events import Event, TaskItem

@@ -7,10 +7,8 @@ from typing import Any
 
 import pytest
 
-from tests.conftest import ManualClock
+from tests.helpers import ManualClock, demo_app, frozen, loaded, table_of, wait_for
 from tests.helpers import view as _base
-from tests.helpers import wait_for
-from tests.test_app import _app, _frozen, _loaded, _table
 from tui.alerts import watcher as alerts_module
 from tui.alerts.watcher import Alert, AlertWatcher, Thresholds, warnings_for
 from tui.demo.server import DemoServer
@@ -169,11 +167,11 @@ def test_triage_warnings() -> None:
 
 
 async def test_an_error_raises_a_toast_and_is_listed_under_alerts(demo: DemoServer) -> None:
-    conv = _frozen(demo, "running")
-    app = _app(demo)
+    conv = frozen(demo, "running")
+    app = demo_app(demo)
     app.ring_bell = True
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         conv.execution = "error"
         await wait_for(lambda: any(a.key == ("demo", conv.hex) for a in app.alerts.alerts))
 
@@ -199,10 +197,10 @@ async def test_detail_shows_the_web_page_and_c_copies_it(
     demo: DemoServer, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setattr("tui.ui.clipboard.TOOLS", ())
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         running = next(v for v in app.stores.status if v.conversation_url)
         table.select_key(running.key)
         await pilot.press("enter")

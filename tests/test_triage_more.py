@@ -13,9 +13,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.helpers import serve, view, wait_for
-from tests.test_app import _app, _loaded, _table
-from tests.test_monitor import FAST
+from tests.helpers import FAST, demo_app, loaded, serve, table_of, view, wait_for
 from tui.alerts.attention import MAX_ITERATIONS, error_groups, queue
 from tui.alerts.watcher import Thresholds
 from tui.client.config import ServerConfig
@@ -93,9 +91,9 @@ def test_errors_are_grouped_by_code_and_classification_with_servers_and_reposito
 
 
 async def test_the_queue_and_the_error_groups_open_with_one_key(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         await wait_for(lambda: any(v.last_error for v in app.stores.status))
         await pilot.press("A")
         await pilot.pause()
@@ -113,7 +111,7 @@ async def test_the_queue_and_the_error_groups_open_with_one_key(demo: DemoServer
             group = app.screen.groups[0]
             await pilot.press("enter")
             await pilot.pause()
-            table = _table(app)
+            table = table_of(app)
             assert table.list_query.text == group.find
             assert set(group.keys) <= set(table.rows)
 
@@ -128,9 +126,9 @@ async def test_a_conversation_its_agent_server_lost_is_queued_while_its_app_serv
     conv.script.steps.clear()
     demo.world.lost_by_agent.add(conv.hex)
     key = ("demo", conv.hex)
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         link = f"stream demo/{conv.hex}"
         await wait_for(lambda: app.stores.links.get(link).state is LinkState.FAILED)
         listed = demo.world.get(conv.hex)
@@ -164,7 +162,7 @@ async def test_an_alert_hook_gets_the_alert_as_json_and_a_bad_one_is_reported(
     )
     app = OhtopApp(settings)
     async with app.run_test(size=(120, 30)):
-        await _loaded(app, demo)
+        await loaded(app, demo)
         demo.world.push_state(conv, "finished")  # configurable: finished alerts too
         await wait_for(lambda: out.exists() and conv.hex in out.read_text())
         record = json.loads(out.read_text().splitlines()[-1])
@@ -180,21 +178,21 @@ async def test_an_alert_hook_gets_the_alert_as_json_and_a_bad_one_is_reported(
     other = next(c for c in demo.world.visible() if c.execution == "running" and c is not conv)
     other.script.steps.clear()
     async with app.run_test(size=(120, 30)):
-        await _loaded(app, demo)
+        await loaded(app, demo)
         demo.world.push_state(other, "stuck")
         await wait_for(lambda: any("exited 3" in r.message for r in app.stores.errors.recent()))
 
 
 async def test_fleet_cost_shows_per_server_and_overall_and_sorts(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(200, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         await wait_for(lambda: sum(app.stores.status.cost.values()) > 0)
         total = sum(v.cost or 0 for v in app.stores.status)
         assert abs(sum(app.stores.status.cost.values()) - total) < 1e-6
         await pilot.press("dollar_sign")
         await pilot.pause()
-        table = _table(app)
+        table = table_of(app)
         costs = [(app.stores.status.get(k).cost or 0) for k in table.rows]  # type: ignore[union-attr]
         assert costs == sorted(costs, reverse=True)
         assert "COST" in app.screen.query_one(TableHeader).render().plain
@@ -205,11 +203,11 @@ async def test_r_in_the_detail_writes_the_report_and_says_where(
     demo: DemoServer, tmp_path: Path, monkeypatch: pytest.MonkeyPatch
 ) -> None:
     monkeypatch.setenv("XDG_STATE_HOME", str(tmp_path))
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         errored = next(v for v in app.stores.status if v.execution_status == "error")
-        _table(app).select_key(errored.key)
+        table_of(app).select_key(errored.key)
         await pilot.press("enter")
         await pilot.pause()
         await pilot.press("R")
@@ -240,7 +238,7 @@ async def test_the_timeline_says_when_a_server_offers_no_history() -> None:
             Settings(servers=(ServerConfig(url, name="s"),), intervals=FAST, max_streams=-1)
         )
         async with app.run_test(size=(160, 45)) as pilot:
-            await wait_for(lambda: len(_table(app).rows) == 1)
+            await wait_for(lambda: len(table_of(app).rows) == 1)
             await pilot.press("enter")
             await pilot.pause()
             screen = app.screen

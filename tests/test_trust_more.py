@@ -12,9 +12,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.helpers import RecordingTransport, serve, view, wait_for
-from tests.test_monitor import FAST, running
-from tests.test_stream_worker import Harness
+from tests.helpers import FAST, Harness, RecordingTransport, running, serve, view, wait_for
 from tui.client.config import ServerConfig
 from tui.client.stream import agent_base
 from tui.demo.scripts import Script, Step

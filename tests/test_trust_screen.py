@@ -6,9 +6,7 @@ from __future__ import annotations
 from aiohttp import web
 from textual import events
 
-from tests.helpers import serve, view, wait_for
-from tests.test_app import _app, _frozen, _loaded, _table
-from tests.test_monitor import FAST
+from tests.helpers import FAST, demo_app, frozen, loaded, serve, table_of, view, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
@@ -40,7 +38,7 @@ async def test_a_failed_server_is_named_at_80_columns(demo: DemoServer) -> None:
         servers = (ServerConfig(demo.url, name="demo"), ServerConfig(bad, name="prod"))
         app = OhtopApp(Settings(servers=servers, intervals=FAST, max_streams=-1))
         async with app.run_test(size=(80, 24)) as pilot:
-            await _loaded(app, demo)
+            await loaded(app, demo)
             health = app.screen.query_one(HealthBar)
             await wait_for(lambda: "FAILED prod" in str(health.render()))
             await pilot.pause()
@@ -56,7 +54,7 @@ async def test_every_server_is_listed_before_any_stream(demo: DemoServer) -> Non
         app = OhtopApp(Settings(servers=servers, intervals=FAST, max_streams=10))
         async with app.run_test(size=(160, 45)):
             total = len(demo.world.visible()) + len(other.world.visible())
-            await wait_for(lambda: len(_table(app).rows) == total)
+            await wait_for(lambda: len(table_of(app).rows) == total)
             panel = app.screen.query_one(ConnectionPanel)
             await wait_for(lambda: any(lk.group for lk in app.stores.links.links()))
             await wait_for(
@@ -71,10 +69,10 @@ async def test_every_server_is_listed_before_any_stream(demo: DemoServer) -> Non
 
 
 async def test_letters_typed_right_after_slash_go_to_the_find_box(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         # A burst, as a terminal delivers typed keys: all queued before any is handled.
         for key, char in (("slash", "/"), ("E", "E"), ("e", "e")):
             app.post_message(events.Key(key, char))
@@ -86,11 +84,11 @@ async def test_letters_typed_right_after_slash_go_to_the_find_box(demo: DemoServ
 
 
 async def test_the_tail_follows_a_selection_a_filter_moved(demo: DemoServer) -> None:
-    conv = _frozen(demo, "running")
-    app = _app(demo)
+    conv = frozen(demo, "running")
+    app = demo_app(demo)
     async with app.run_test(size=(160, 45)) as pilot:
-        await _loaded(app, demo)
-        table = _table(app)
+        await loaded(app, demo)
+        table = table_of(app)
         tail = app.screen.query_one(EventTail)
         table.select_key(("demo", conv.hex))
         await pilot.pause()
@@ -150,16 +148,16 @@ async def test_long_states_and_titles_are_cut_with_an_ellipsis() -> None:
 
 
 async def test_the_detail_says_when_it_goes_on_below_the_fold(demo: DemoServer) -> None:
-    app = _app(demo)
+    app = demo_app(demo)
     async with app.run_test(size=(80, 24)) as pilot:
-        await _loaded(app, demo)
+        await loaded(app, demo)
         errored = next(v for v in app.stores.status if v.execution_status == "error")
         await wait_for(
             lambda: (
                 (v := app.stores.status.get(errored.key)) is not None and v.last_error is not None
             )
         )
-        _table(app).select_key(errored.key)
+        table_of(app).select_key(errored.key)
         await pilot.press("enter")
         await pilot.pause()
         await pilot.pause()

@@ -13,8 +13,7 @@ from typing import Any
 
 from aiohttp import web
 
-from tests.helpers import serve, wait_for
-from tests.test_monitor import FAST, running
+from tests.helpers import FAST, running, serve, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from pathlib import Path
 
-from tests.helpers import wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, wait_for
 from tui.alerts.watcher import Alert, Thresholds
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
-from tests.conftest import ManualClock
-from tests.helpers import view
+from tests.helpers import ManualClock, view
 from tui.store.spend import SpendLog
 from tui.store.status_store import StatusStore
 

@@ -10,8 +10,7 @@ from pathlib import Path
 from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
-from tests.helpers import wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.shapes import app_conversation

@@ -3,8 +3,7 @@ differently in every cell, and an agent server's conversation shows the API URL 
 
 from __future__ import annotations
 
-from tests.helpers import screen_text, view, wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, screen_text, view, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.settings import Settings, unique_labels

@@ -5,8 +5,7 @@ from __future__ import annotations
 
 import pytest
 
-from tests.helpers import screen_text, wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, screen_text, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld

@@ -7,8 +7,7 @@ import asyncio
 
 from rich.text import Text
 
-from tests.helpers import wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.fleet.fleet import Fleet, FleetOptions

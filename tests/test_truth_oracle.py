@@ -22,7 +22,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from textual.pilot import Pilot
 
-from tests.helpers import screen_text, wait_for
+from tests.helpers import FAST, screen_text, wait_for
 from tests.oracle import (
     ERROR_CODES,
     MAX_STEP,
@@ -31,7 +31,6 @@ from tests.oracle import (
     Truth,
     World,
 )
-from tests.test_monitor import FAST
 from tui.alerts.watcher import ALERT_KINDS, Thresholds
 from tui.client.config import ServerConfig
 from tui.fleet.metrics import registry_for

@@ -8,8 +8,7 @@ import time
 from collections import Counter
 from pathlib import Path
 
-from tests.helpers import screen_text, wait_for
-from tests.test_monitor import FAST
+from tests.helpers import FAST, screen_text, wait_for
 from tui.alerts.attention import queue
 from tui.alerts.watcher import AlertWatcher
 from tui.client.config import ServerConfig

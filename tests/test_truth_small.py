@@ -19,9 +19,7 @@ from pathlib import Path
 import pytest
 from aiohttp import web
 
-from tests.helpers import screen_text, serve, view, wait_for
-from tests.test_fault_matrix import FaultServer
-from tests.test_monitor import FAST
+from tests.helpers import FAST, FaultServer, screen_text, serve, view, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld

@@ -15,9 +15,8 @@ from dataclasses import replace
 
 import pytest
 
-from tests.helpers import screen_text, wait_for
+from tests.helpers import FAST, screen_text, wait_for
 from tests.oracle import coarse
-from tests.test_monitor import FAST
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld

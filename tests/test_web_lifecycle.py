@@ -19,8 +19,7 @@ from typing import Any
 import aiohttp
 import httpx
 
-from tests.helpers import wait_for
-from tests.test_web import descendants
+from tests.helpers import descendants, wait_for
 from tui.settings.wire import ENV
 
 ROOT = Path(__file__).resolve().parent.parent
