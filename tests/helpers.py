@@ -30,6 +30,7 @@ from tui.settings import Settings
 from tui.store.stores import Stores
 from tui.store.view import ConversationView
 from tui.store.websocket_store import LinkState
+from tui.sync.backoff import Backoff
 from tui.sync.ingest import EventSink
 from tui.sync.monitor import ServerMonitor
 from tui.sync.polling import PollIntervals
@@ -359,3 +360,16 @@ def descendants(pid: int) -> set[int]:
         frontier = {child for child, parent in parents.items() if parent in frontier} - found
         found |= frontier
     return found
+
+
+QUICK = StreamPolicy(backoff=Backoff(0.05, 0.2), busy_backoff=Backoff(0.05, 0.2), stagger=0.0)
+
+
+@asynccontextmanager
+async def streaming(worker: StreamWorker) -> AsyncIterator[StreamWorker]:
+    task = asyncio.create_task(worker.run())
+    try:
+        yield worker
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)

@@ -10,8 +10,7 @@ from contextlib import asynccontextmanager
 import pytest
 from aiohttp import WSMsgType, web
 
-from tests.helpers import serve, wait_for
-from tests.test_streams_loopback import FAST, running
+from tests.helpers import QUICK, serve, streaming, wait_for
 from tui.client.config import ServerConfig
 from tui.client.stream import StreamTarget
 from tui.demo.server import DemoServer
@@ -79,13 +78,13 @@ def _worker(url: str, stores: Stores) -> StreamWorker:
         EventSink(stores),
         stores.links,
         HandshakeGate(),
-        policy=FAST,
+        policy=QUICK,
     )
 
 
 async def test_an_endless_stream_keeps_memory_bounded() -> None:
     stores = Stores(events=EventStore(cap=100))
-    async with ws_server("flood") as (url, _), running(_worker(url, stores)):
+    async with ws_server("flood") as (url, _), streaming(_worker(url, stores)):
         await wait_for(lambda: stores.links.get("s").received >= 5000, timeout=30)
     assert stores.events.count(("a", CID)) == 100  # the newest 100, whatever was sent
     assert len(stores.events._seen[("a", CID)]) <= 400
@@ -93,7 +92,7 @@ async def test_an_endless_stream_keeps_memory_bounded() -> None:
 
 async def test_a_huge_frame_closes_the_link_which_is_retried() -> None:
     stores = Stores()
-    async with ws_server("huge") as (url, handshakes), running(_worker(url, stores)):
+    async with ws_server("huge") as (url, handshakes), streaming(_worker(url, stores)):
         await wait_for(lambda: len(handshakes) >= 3, timeout=15)
         link = stores.links.get("s")
         assert link.last_close_code == 1009  # message too big: refused, not buffered
@@ -108,7 +107,7 @@ async def test_a_half_open_link_is_noticed_by_keepalive(monkeypatch: pytest.Monk
     stores = Stores()
     states: list[LinkState] = []
     stores.links.changed.subscribe(lambda name: states.append(stores.links.get(name).state))
-    async with ws_server("silent") as (url, handshakes), running(_worker(url, stores)):
+    async with ws_server("silent") as (url, handshakes), streaming(_worker(url, stores)):
         await wait_for(lambda: len(handshakes) >= 2, timeout=15)
     assert (
         LinkState.CONNECTED in states

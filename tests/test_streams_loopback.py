@@ -11,7 +11,7 @@ from datetime import datetime, timedelta
 import pytest
 from aiohttp import web
 
-from tests.helpers import serve, wait_for
+from tests.helpers import QUICK, serve, streaming, wait_for
 from tui.client.stream import AuthStyle, Endpoint, StreamTarget
 from tui.demo.server import DemoServer
 from tui.demo.shapes import app_conversation
@@ -27,8 +27,6 @@ from tui.sync.ingest import EventSink
 from tui.sync.stream_manager import StreamManager
 from tui.sync.stream_parts import HandshakeGate, StreamPolicy
 from tui.sync.stream_worker import StreamWorker
-
-FAST = StreamPolicy(backoff=Backoff(0.05, 0.2), busy_backoff=Backoff(0.05, 0.2), stagger=0.0)
 
 
 def _frozen(world: DemoWorld) -> DemoConversation:
@@ -69,16 +67,6 @@ def _stores_with(c: DemoConversation) -> tuple[Stores, Key]:
     return stores, view.key
 
 
-@asynccontextmanager
-async def running(worker: StreamWorker) -> AsyncIterator[StreamWorker]:
-    task = asyncio.create_task(worker.run())
-    try:
-        yield worker
-    finally:
-        task.cancel()
-        await asyncio.gather(task, return_exceptions=True)
-
-
 def _persisted_ids(stores: Stores, key: Key) -> list[str]:
     return [e.id for e in stores.events.events(key) if not e.id.startswith("full-state")]
 
@@ -112,11 +100,11 @@ async def test_server_killed_mid_stream_and_restarted_loses_and_duplicates_nothi
         EventSink(stores),
         stores.links,
         HandshakeGate(),
-        policy=FAST,
+        policy=QUICK,
     )
     worker.endpoint = endpoint
     try:
-        async with running(worker):
+        async with streaming(worker):
             await wait_for(lambda: stores.links.get("stream demo/x").state is LinkState.CONNECTED)
             world.push_state(conv, "paused")
             world.push_state(conv, "running")
@@ -151,9 +139,15 @@ async def test_every_auth_style_connects(demo: DemoServer, auth: AuthStyle) -> N
     stores, key = _stores_with(conv)
     target = _target(demo, conv, auth=auth)
     worker = StreamWorker(
-        key, "s", lambda: target, EventSink(stores), stores.links, HandshakeGate(), policy=FAST
+        key,
+        "s",
+        lambda: target,
+        EventSink(stores),
+        stores.links,
+        HandshakeGate(),
+        policy=QUICK,
     )
-    async with running(worker):
+    async with streaming(worker):
         await wait_for(lambda: stores.links.get("s").state is LinkState.CONNECTED)
         world_events = len(conv.events)
         await wait_for(lambda: len(_persisted_ids(stores, key)) == world_events)
@@ -169,9 +163,15 @@ async def test_a_bad_key_is_an_auth_failure_and_is_not_hammered(
     stores, key = _stores_with(conv)
     target = _target(demo, conv, key="wrong", auth=auth)
     worker = StreamWorker(
-        key, "s", lambda: target, EventSink(stores), stores.links, HandshakeGate(), policy=FAST
+        key,
+        "s",
+        lambda: target,
+        EventSink(stores),
+        stores.links,
+        HandshakeGate(),
+        policy=QUICK,
     )
-    async with running(worker):
+    async with streaming(worker):
         await wait_for(lambda: stores.links.get("s").state is LinkState.FAILED)
         link = stores.links.get("s")
         assert "auth failed" in (link.last_error or "")
@@ -191,9 +191,15 @@ async def test_unknown_conversation_closes_4004_and_stops(demo: DemoServer) -> N
         AuthStyle.FIRST_FRAME,
     )
     worker = StreamWorker(
-        key, "s", lambda: target, EventSink(stores), stores.links, HandshakeGate(), policy=FAST
+        key,
+        "s",
+        lambda: target,
+        EventSink(stores),
+        stores.links,
+        HandshakeGate(),
+        policy=QUICK,
     )
-    async with running(worker):
+    async with streaming(worker):
         await wait_for(lambda: stores.links.get("s").state is LinkState.FAILED)
         assert stores.links.get("s").last_close_code == 4004
         handshakes = demo.sockets.handshakes
@@ -261,10 +267,10 @@ async def test_an_interleaved_replay_does_not_regress_status() -> None:
             EventSink(stores),
             stores.links,
             HandshakeGate(),
-            policy=FAST,
+            policy=QUICK,
             on_reconnected=polls.append,
         )
-        async with running(worker):
+        async with streaming(worker):
             await wait_for(lambda: stores.events.count(key) == 4)
             await asyncio.sleep(0.1)
     assert worker.endpoint is Endpoint.EVENTS  # fell back: /sockets/session answered 404
@@ -283,7 +289,7 @@ async def test_handshakes_are_capped_across_many_streams() -> None:
     await server.start()
     stores = Stores()
     gate = HandshakeGate(limit=3)
-    manager = StreamManager(stores, cap=40, gate=gate, policy=FAST)
+    manager = StreamManager(stores, cap=40, gate=gate, policy=QUICK)
     try:
         running_convs = [
             c
@@ -355,7 +361,7 @@ async def test_a_burst_of_1013_closes_backs_off_longer_and_loses_nothing() -> No
         key, "s", lambda: target, EventSink(stores), stores.links, HandshakeGate(), policy=busy
     )
     try:
-        async with running(worker):
+        async with streaming(worker):
             for i in range(3):  # "Too many connections", three times in a row
                 await wait_for(lambda: stores.links.get("s").state is LinkState.CONNECTED)
                 world.push_state(conv, "paused" if i % 2 else "running")
