@@ -4,7 +4,9 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench screenshots install clean
+.PHONY: demo test lint typecheck unit bench screenshots install system clean
+# Debian programs some tests need (program=package); `make system` installs what is missing.
+SYSTEM := chromium=chromium prometheus=prometheus promtool=prometheus
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -28,7 +30,10 @@ typecheck: $(STAMP)
 unit: $(STAMP)
 	$(BIN)/pytest -q
 
-test: lint typecheck unit
+system:
+	@$(PY) scripts/system_packages.py $(SYSTEM)
+
+test: lint typecheck system unit
 
 bench: $(STAMP)
 	$(BIN)/python -m bench
@@ -38,4 +43,4 @@ screenshots: $(STAMP)
 	PYTHONPATH=. $(BIN)/python scripts/screenshots_web.py
 
 clean:
-	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache
+	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .system-packages

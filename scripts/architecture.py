@@ -1,7 +1,7 @@
 """Write docs/architecture.md from the code itself: the layers from the import contract in
 pyproject.toml, each package's and module's job from its own docstring, and the two walks a
 newcomer needs, whose every step names a function that must exist. `make test` checks that the
-file is what this script writes (tests/test_architecture_doc.py): it cannot go stale.
+file is what this script writes (tests/unit/test_architecture_doc.py): it cannot go stale.
 
     python scripts/architecture.py          # rewrite docs/architecture.md
 """

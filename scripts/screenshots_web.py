@@ -1,6 +1,6 @@
 """Pictures of what ohtop gives outside the terminal: its metrics in Prometheus' own graph page
 (screenshots/prometheus.png) and the dashboard in a browser tab (screenshots/web.png, taken by
-tests/test_web.py). Needs Debian's prometheus and chromium, and the playwright package."""
+tests/system/test_web.py). Needs Debian's prometheus and chromium, and the playwright package."""
 
 from __future__ import annotations
 
@@ -12,9 +12,9 @@ import tempfile
 from pathlib import Path
 
 from playwright.async_api import async_playwright
-
 from tests.test_exporter import _free_port
 from tests.test_web import FLAGS
+
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 
@@ -67,9 +67,11 @@ async def prometheus_graph() -> Path:
 
 
 def web_page() -> None:
-    """tests/test_web.py saves the page it drives when asked."""
+    """tests/system/test_web.py saves the page it drives when asked."""
     env = {**os.environ, "OHTOP_SCREENSHOT_WEB": "1"}
-    subprocess.run([sys.executable, "-m", "pytest", "-q", "tests/test_web.py"], env=env, check=True)
+    subprocess.run(
+        [sys.executable, "-m", "pytest", "-q", "tests/system/test_web.py"], env=env, check=True
+    )
 
 
 if __name__ == "__main__":

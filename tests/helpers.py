@@ -373,3 +373,12 @@ async def streaming(worker: StreamWorker) -> AsyncIterator[StreamWorker]:
     finally:
         task.cancel()
         await asyncio.gather(task, return_exceptions=True)
+
+
+def captured(root: Path, pattern: str, at_least: int) -> list[Path]:
+    """The captured fixtures matching `pattern`, sorted; fails at collection when fewer than
+    `at_least` are there (a loop over no files passes: a moved folder must not pass too)."""
+    found = sorted(root.glob(pattern))
+    if len(found) < at_least:
+        raise RuntimeError(f"{root}/{pattern}: {len(found)} files, expected {at_least} or more")
+    return found

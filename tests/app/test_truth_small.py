@@ -45,7 +45,7 @@ from tui.ui.screens.error_groups import ErrorGroupsScreen
 from tui.ui.screens.queue import QueueScreen
 from tui.ui.widgets.conversation_table import ConversationTable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 class Maintenance(FaultServer):

@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from tests.helpers import AGENT, APP, FIXTURES, frames, load
+from tests.helpers import AGENT, APP, FIXTURES, captured, frames, load
 from tui.client.stream import Endpoint, Incoming, decode_frame
 from tui.protocol.base import validate_items
 from tui.protocol.conversations import AgentConversation, AppConversation, Page
@@ -35,7 +35,9 @@ README = FIXTURES / "README.md"
 
 
 def _json_files(root: Path) -> list[Path]:
-    return sorted(p for p in root.rglob("*") if p.suffix in (".json", ".jsonl"))
+    found = sorted(p for p in root.rglob("*") if p.suffix in (".json", ".jsonl"))
+    assert len(found) >= 40, f"{root}: only {len(found)} captures"  # not a loop over nothing
+    return found
 
 
 def _parse_any(path: Path) -> int:
@@ -111,7 +113,7 @@ def test_every_vendored_fixture_is_described_in_the_fixtures_readme() -> None:
 
 
 @pytest.mark.parametrize(
-    "path", sorted(AGENT.glob("conversation_GET_*.json")), ids=lambda p: p.name
+    "path", captured(AGENT, "conversation_GET_*.json", 10), ids=lambda p: p.name
 )
 def test_agent_conversation_status_matches_file_name(path: Path) -> None:
     conv = AgentConversation.model_validate(load(path))
@@ -184,7 +186,7 @@ def test_state_updates_carry_execution_status(name: str, status: str | None) -> 
 
 
 def test_websocket_capture_first_frame_is_full_state() -> None:
-    for path in AGENT.glob("ws_events_*.jsonl"):
+    for path in captured(AGENT, "ws_events_*.jsonl", 5):
         first = parse_event(frames(path)[0])
         assert isinstance(first, StateUpdateEvent) and first.key == "full_state"
         assert first.execution_status is not None
@@ -207,7 +209,7 @@ def test_plain_kinds_keep_their_base_fields() -> None:
 
 def test_stream_frames_decode_like_the_dict_path() -> None:
     """The stream's JSON reader gives the same events as `json.loads` + `parse_event`."""
-    for path in sorted(AGENT.glob("ws_events_*.jsonl")):
+    for path in captured(AGENT, "ws_events_*.jsonl", 5):
         for line in path.read_text().splitlines():
             item = decode_frame(line, Endpoint.EVENTS)
             assert isinstance(item, Incoming)

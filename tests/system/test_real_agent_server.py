@@ -15,8 +15,13 @@ from pathlib import Path
 import pytest
 
 from tests.helpers import wait_for
-from tests.realserver.fake_llm import FakeLLM, marker
-from tests.realserver.harness import AgentServer, ensure_venv, find_python, python_missing_reason
+from tests.system.realserver.fake_llm import FakeLLM, marker
+from tests.system.realserver.harness import (
+    AgentServer,
+    ensure_venv,
+    find_python,
+    python_missing_reason,
+)
 from tui.client.config import ServerConfig
 from tui.fleet.fleet import Fleet, FleetOptions
 from tui.protocol.ids import normalize_id

@@ -5,7 +5,6 @@ writers share it; a corrupt, locked or unwritable store is said once and ohtop g
 from __future__ import annotations
 
 import argparse
-import asyncio
 import io
 import json
 import os
@@ -33,7 +32,7 @@ from tui.store.stores import Stores
 from tui.ui.app import OhtopApp
 from tui.ui.widgets.conversation_table import ConversationTable
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _settings(url: str, path: Path) -> Settings:
@@ -59,7 +58,10 @@ async def test_a_restart_brings_back_the_list_stale_the_timeline_and_the_alerts(
             world.push_state(running, "stuck")  # a change this run saw happen
             await wait_for(lambda: any(a.key == key for a in first.alerts.alerts))
             first.fleet.alerts.acknowledge(key)
-            await asyncio.sleep(1.5)  # the recorder's second, then the writer's half second
+            history = first.fleet.history
+            assert history is not None
+            first.fleet.recorder.tick()  # this second's views go to the writer
+            assert history.flush()  # and are on disk
         known = len(world.visible())
         # The second run, with the server unreachable at first: what is on screen is stale.
         await server.stop()
@@ -123,7 +125,12 @@ def test_a_kill_9_during_heavy_writes_leaves_a_store_that_opens(tmp_path: Path) 
         [sys.executable, "-c", WRITER, str(path)], stdout=subprocess.PIPE, env=env
     )
     assert writer.stdout is not None and writer.stdout.readline().strip() == b"ready"
-    time.sleep(2.0)  # several commits happen
+    committed = HistoryStore(path, readonly=True)
+    deadline = time.monotonic() + 30
+    while len(committed.transitions()) <= 1000:  # several commits happened: kill it now
+        assert time.monotonic() < deadline, "the writer committed nothing"
+        time.sleep(0.05)
+    committed.close()
     writer.send_signal(signal.SIGKILL)
     writer.wait(10)
     store = HistoryStore(path)  # opens (and passes its integrity check)

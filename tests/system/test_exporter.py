@@ -19,7 +19,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import FAST, view, wait_for
-from tests.system import require
+from tests.system.programs import require
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
@@ -33,7 +33,7 @@ from tui.settings.listen import Listen
 from tui.store.view import ErrorInfo
 from tui.ui.app import OhtopApp
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 RULES = ROOT / "deploy" / "prometheus"
 
 

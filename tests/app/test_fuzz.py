@@ -10,7 +10,7 @@ from typing import Any
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
-from tests.helpers import AGENT, APP, frames, load
+from tests.helpers import AGENT, APP, captured, frames, load
 from tui.client.sources import _batch, _page
 from tui.client.stream import Incoming
 from tui.protocol.base import PayloadError
@@ -34,7 +34,7 @@ JSON = st.recursive(
     ),
     max_leaves=20,
 )
-EVENTS = [load(p) for p in sorted(AGENT.glob("event_*.json"))] + frames(
+EVENTS = [load(p) for p in captured(AGENT, "event_*.json", 20)] + frames(
     AGENT / "ws_events_finish.jsonl"
 )[:20]
 CONVERSATIONS = load(APP / "app_conversations_search_GET.json")["items"] + [

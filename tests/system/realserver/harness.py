@@ -18,7 +18,7 @@ from typing import Any
 
 import httpx
 
-ROOT = Path(__file__).resolve().parents[2]
+ROOT = Path(__file__).resolve().parents[3]
 HOME = Path(os.environ.get("OHTOP_REAL_SERVER_HOME", ROOT / ".real-server"))
 VERSION = os.environ.get("OHTOP_AGENT_SERVER_VERSION", "1.58.2")
 # 1.58.2 asks for a certifi newer than the package index here has; the CA bundle is harmless.

@@ -22,7 +22,7 @@ import httpx
 from tests.helpers import descendants, wait_for
 from tui.settings.wire import ENV
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _free_port() -> int:

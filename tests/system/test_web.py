@@ -17,9 +17,9 @@ import httpx
 import pytest
 
 from tests.helpers import descendants
-from tests.system import require
+from tests.system.programs import require
 
-ROOT = Path(__file__).resolve().parent.parent
+ROOT = Path(__file__).resolve().parents[2]
 SHOWN = re.compile(r"(\d+) of (\d+) shown")
 ANSI = re.compile(r"\x1b\[[0-9;?]*[ -/]*[@-~]|\x1b[()][A-Z0-9]|\x1b[=>]")
 # As the machine's own probe starts it: no background traffic to the outside world.

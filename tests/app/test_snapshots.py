@@ -1,7 +1,7 @@
 """SVG snapshots of the dashboard, detail and help at 80x24 and 160x45, on fixed data.
 
 Clocks are pinned and there is no server, so the pictures are the same on every run.
-Regenerate after an intended change with `pytest tests/test_snapshots.py --snapshot-update`.
+Regenerate after an intended change with `pytest tests/app/test_snapshots.py --snapshot-update`.
 """
 
 from __future__ import annotations
