@@ -16,13 +16,11 @@ from dataclasses import dataclass, field, replace
 from pathlib import Path
 from typing import TYPE_CHECKING, TypeVar
 
-from tui.alerts.watcher import Thresholds
 from tui.client.budget import DEFAULT_RATE, parse_rate
 from tui.client.config import ServerConfig
 from tui.fleet.fleet import FleetOptions
 from tui.settings.config import THEMES, Config, ConfigError, default_path, load, resolve_servers
 from tui.settings.logs import state_dir
-from tui.sync.polling import PollIntervals
 
 if TYPE_CHECKING:
     from tui.settings.listen import Listen
@@ -48,14 +46,13 @@ class UsageError(Exception):
 
 
 @dataclass(frozen=True, slots=True)
-class Settings:
-    """Everything a face of ohtop needs to build its Fleet and its screens."""
+class Settings(FleetOptions):
+    """Everything a face of ohtop needs: how its Fleet polls, streams, alerts and keeps
+    history (the `FleetOptions` these settings are, which the Fleet takes as they are), its
+    servers, and what the face itself shows and allows."""
 
     servers: tuple[ServerConfig, ...] = ()
     demo: bool = False
-    intervals: PollIntervals = field(default_factory=PollIntervals)
-    max_streams: int = Config().streams.max
-    thresholds: Thresholds = field(default_factory=Thresholds)
     bell: bool = False
     theme: str = Config().theme
     keymap: Mapping[str, str] = field(default_factory=dict)
@@ -65,25 +62,10 @@ class Settings:
     config_path: Path | None = None  # the config file in use (None: defaults only)
     from_config: bool = False  # some servers came from the config file (ctrl+r reloads it)
     metrics: Listen | None = None  # serve Prometheus metrics there while the dashboard runs
-    history: Path | None = None  # the history store (None: no history; resolve() turns it on)
-    history_days: float = Config().history.days
-    history_max_bytes: int = int(Config().history.max_mb * 1024 * 1024)
-    alert_command: tuple[str, ...] = ()
-    alert_timeout: float = Config().alerts.command_timeout
 
     def fleet_options(self, details: bool = True) -> FleetOptions:
-        """What the Fleet needs of these settings."""
-        return FleetOptions(
-            self.intervals,
-            self.max_streams,
-            details,
-            self.thresholds,
-            history=self.history,
-            history_days=self.history_days,
-            history_max_bytes=self.history_max_bytes,
-            alert_command=self.alert_command,
-            alert_timeout=self.alert_timeout,
-        )
+        """What the Fleet takes: these settings (reading histories or not)."""
+        return self if details == self.details else replace(self, details=details)
 
     def with_servers(self, servers: tuple[ServerConfig, ...]) -> Settings:
         """The same settings for other servers."""
