@@ -54,7 +54,7 @@ EVENT_TO_ROW = [
     ),
 ]
 CONFIG_TO_REQUEST = [
-    ("the command line is parsed", "tui.cli.build_parser"),
+    ("the command line is parsed", "tui.settings.arguments.build_parser"),
     (
         "settings are resolved: command line > environment > config file > defaults",
         "tui.settings.resolve.resolve",

@@ -2,13 +2,23 @@
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
 from tests.helpers import ManualClock
+from tui.client import secrets
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
+
+
+@pytest.fixture(autouse=True)
+def no_keys_from_other_tests() -> Iterator[None]:
+    """Keys are remembered process-wide (what to redact): each test starts knowing none, so a
+    short key of one test cannot cut another test's text."""
+    secrets.forget_all()
+    yield
+    secrets.forget_all()
 
 
 @pytest.fixture

@@ -8,10 +8,11 @@ import pytest
 from textual.command import CommandList
 
 from tests.helpers import FAST, loaded, table_of, wait_for
-from tui.cli import build_parser, main
+from tui.cli import main
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.settings import Settings, resolve
+from tui.settings.arguments import build_parser
 from tui.settings.config import ConfigError, load, permission_warning, resolve_servers
 from tui.settings.keymap import DASHBOARD, names
 from tui.ui.app import OhtopApp

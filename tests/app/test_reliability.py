@@ -107,12 +107,21 @@ async def test_ids_from_a_server_are_one_encoded_path_segment_everywhere() -> No
             path = request.url.raw_path.split(b"?")[0]
             # /api/v1/conversation/{id}/events/search: the id stays one segment, encoded
             assert path.count(b"/") == 6 and b"/../" not in path and b"#" not in path, path
-    from tui.client.actions import Target, _request
+    from tui.client.requests import ACTIONS, Conversation, NotOffered, build
     from tui.protocol.status import ServerKind
 
+    built = 0
     for kind in ServerKind:
-        action = _request(Target(evil, kind, evil), "pause")
-        assert action is not None and "../" not in action[0] and "?" not in action[0]
+        for action in ACTIONS:
+            target = Conversation(evil, kind, f"{url}/api/conversations/x", evil, "k")
+            try:
+                built_request = build(action, target, policy="AlwaysConfirm")
+            except NotOffered:
+                continue
+            built += 1
+            assert "../" not in built_request.path and "?" not in built_request.path
+            assert "#" not in built_request.path
+    assert built >= 2 * len(ACTIONS)
 
 
 async def test_keys_a_server_echoes_back_are_redacted_everywhere(tmp_path: Path) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 import random
 from collections import Counter
 from collections.abc import Awaitable, Callable
+from pathlib import Path
 
 import pytest
 from textual.pilot import Pilot
@@ -131,19 +132,25 @@ def _bulk_pause(meanwhile: Callable[[], Awaitable[None]]) -> Step:
     """Mark-or-select, P, confirm (the server changes while the question is up), results."""
 
     async def step(pilot: Pilot[None]) -> None:
+        table = pilot.app.screen.query_one(ConversationTable)
+        chosen = table.marked or table.cursor_key is not None
+        before = len(pilot.app.screen_stack)
         await pilot.press("P")
         await pilot.pause()
-        if not isinstance(pilot.app.screen, ConfirmScreen):
+        if not chosen:
             return  # nothing selected: no question
-        await meanwhile()
-        await pilot.press("y")
-        await wait_for(lambda: isinstance(pilot.app.screen, ResultsScreen))
+        # The state is read from the server first: then a question, or why nothing is sent.
+        await wait_for(lambda: len(pilot.app.screen_stack) > before, timeout=15)
+        if isinstance(pilot.app.screen, ConfirmScreen):
+            await meanwhile()
+            await pilot.press("y")
+            await wait_for(lambda: isinstance(pilot.app.screen, ResultsScreen), timeout=70)
         await pilot.press("escape")
 
     return step
 
 
-async def _run(size: tuple[int, int], seed: int) -> None:
+async def _run(size: tuple[int, int], seed: int, history: Path) -> None:
     rng = random.Random(seed)
     clock = ManualClock(0.0)
     world = DemoWorld(n=40, seed=seed, clock=clock, spawn_every=1e9)
@@ -182,6 +189,7 @@ async def _run(size: tuple[int, int], seed: int) -> None:
         intervals=FAST,
         max_streams=5,
         allow_actions=True,
+        history=history,  # acting needs its audit log
     )
     app = OhtopApp(settings)
     steps = [s for s in steps if s[0] != "close results"]
@@ -206,5 +214,7 @@ async def _run(size: tuple[int, int], seed: int) -> None:
 
 @pytest.mark.parametrize("size", [(160, 45), (80, 24)], ids=lambda s: f"{s[0]}x{s[1]}")
 @pytest.mark.parametrize("seed", [1, 2])
-async def test_the_screen_shows_what_the_server_says(size: tuple[int, int], seed: int) -> None:
-    await _run(size, seed)
+async def test_the_screen_shows_what_the_server_says(
+    size: tuple[int, int], seed: int, tmp_path: Path
+) -> None:
+    await _run(size, seed, tmp_path / "history.sqlite3")

@@ -8,98 +8,19 @@ from __future__ import annotations
 
 import asyncio
 import uuid
-from collections.abc import AsyncIterator, Iterator
-from contextlib import asynccontextmanager
-from pathlib import Path
 
 import pytest
 
 from tests.helpers import wait_for
 from tests.system.realserver.fake_llm import FakeLLM, marker
-from tests.system.realserver.harness import (
-    AgentServer,
-    ensure_venv,
-    find_python,
-    python_missing_reason,
-)
+from tests.system.realserver.harness import AgentServer
+from tests.system.realserver.watch import KEY, key_of, watching
 from tui.client.config import ServerConfig
-from tui.fleet.fleet import Fleet, FleetOptions
-from tui.protocol.ids import normalize_id
-from tui.store.status_store import Transition
-from tui.store.view import Key
+from tui.fleet.fleet import Fleet
 from tui.store.websocket_store import LinkState
-from tui.sync.polling import PollIntervals
 from tui.sync.stream_manager import link_name
 
 pytestmark = [pytest.mark.realserver, pytest.mark.slow]
-FAST = PollIntervals(
-    starting=0.5, running=1.0, stopped=1.0, error=1.0, other=1.0, discover=1.0, jitter=0.0
-)
-KEY = "ohtop-test-key"
-
-
-@pytest.fixture(scope="module")
-def real(tmp_path_factory: pytest.TempPathFactory) -> Iterator[tuple[AgentServer, FakeLLM]]:
-    python = find_python()
-    if python is None:
-        pytest.skip(python_missing_reason())
-    bin_dir = ensure_venv(python)
-    llm = FakeLLM().start()
-    server = AgentServer(bin_dir, Path(tmp_path_factory.mktemp("agent-server")), KEY)
-    try:
-        server.start()
-        yield server, llm
-    finally:
-        server.stop()
-        llm.stop()
-
-
-class Watch:
-    """ohtop's Fleet (REST polling and live streams) on the real server, recording what it
-    sees."""
-
-    def __init__(self, server: AgentServer) -> None:
-        config = ServerConfig(server.url, name="real", session_api_key=KEY)
-        self.fleet = Fleet([config], FleetOptions(FAST, max_streams=100))
-        self.stores = self.fleet.stores
-        self.seen: dict[Key, list[str]] = {}
-        self.tasks: dict[Key, list[tuple[int, int]]] = {}
-        self.stores.status.transitions.subscribe(self._transition)
-        self.stores.status.changed.subscribe(self._changed)
-
-    def _transition(self, t: Transition) -> None:
-        execution, key = t.new_execution, t.key
-        if execution is not None:
-            history = self.seen.setdefault(key, [])
-            if not history or history[-1] != execution:
-                history.append(execution)
-
-    def _changed(self, keys: frozenset[Key]) -> None:
-        for key in keys:
-            view = self.stores.status.get(key)
-            if view is not None and view.tasks_total:
-                snap = (view.tasks_done, view.tasks_total)
-                history = self.tasks.setdefault(key, [])
-                if not history or history[-1] != snap:
-                    history.append(snap)
-
-    def status(self, cid: str) -> str | None:
-        view = self.stores.status.get(("real", normalize_id(cid)))
-        return view.execution_status if view else None
-
-
-@asynccontextmanager
-async def watching(server: AgentServer) -> AsyncIterator[Watch]:
-    watch = Watch(server)
-    await watch.fleet.start()
-    try:
-        yield watch
-    finally:
-        await watch.fleet.stop()
-
-
-def _key(cid: str) -> Key:
-    return ("real", normalize_id(cid))
 
 
 async def test_idle_running_finished_with_the_task_plan(real: tuple[AgentServer, FakeLLM]) -> None:
@@ -108,17 +29,17 @@ async def test_idle_running_finished_with_the_task_plan(real: tuple[AgentServer,
         cid = server.create(llm.url, None)
         await wait_for(lambda: watch.status(cid) == "idle", timeout=30)
         await wait_for(
-            lambda: watch.stores.links.get(link_name(_key(cid))).state is LinkState.CONNECTED,
+            lambda: watch.stores.links.get(link_name(key_of(cid))).state is LinkState.CONNECTED,
             timeout=30,
         )
         server.send(cid, f"Say hello {marker('finish', delay=1.5)}")
         await wait_for(lambda: watch.status(cid) == "finished", timeout=90)
-        seen = watch.seen[_key(cid)]
+        seen = watch.seen[key_of(cid)]
         assert seen[0] == "idle" and "running" in seen and seen[-1] == "finished"
         assert seen.index("running") < seen.index("finished")
-        plans = watch.tasks[_key(cid)]
+        plans = watch.tasks[key_of(cid)]
         assert plans[0][0] < plans[0][1] and plans[-1] == (3, 3)  # planned, then all done
-        assert watch.stores.events.count(_key(cid)) > 5  # streamed, not only polled
+        assert watch.stores.events.count(key_of(cid)) > 5  # streamed, not only polled
         assert server.status(cid) == "finished"
 
 
@@ -131,15 +52,15 @@ async def test_error_carries_the_conversation_error_event(
         await wait_for(lambda: watch.status(cid) == "error", timeout=90)
 
         def errored() -> bool:
-            view = watch.stores.status.get(_key(cid))
+            view = watch.stores.status.get(key_of(cid))
             return view is not None and view.last_error is not None
 
         await wait_for(errored, timeout=30)
-        view = watch.stores.status.get(_key(cid))
+        view = watch.stores.status.get(key_of(cid))
         assert view is not None and view.status == "ERROR"
         assert view.last_error is not None and view.last_error.code == "LLMServiceUnavailableError"
         assert view.last_error.retryable is True
-        kinds = [e.kind for e in watch.stores.events.events(_key(cid))]
+        kinds = [e.kind for e in watch.stores.events.events(key_of(cid))]
         assert "ConversationErrorEvent" in kinds
 
 
@@ -152,7 +73,7 @@ async def test_paused(real: tuple[AgentServer, FakeLLM]) -> None:
         await wait_for(lambda: watch.status(cid) == "running", timeout=60)
         server.pause(cid)
         await wait_for(lambda: watch.status(cid) == "paused", timeout=60)
-        assert watch.stores.status.get(_key(cid)).status == "RUNNING"  # type: ignore[union-attr]
+        assert watch.stores.status.get(key_of(cid)).status == "RUNNING"  # type: ignore[union-attr]
 
 
 async def test_waiting_for_confirmation(real: tuple[AgentServer, FakeLLM]) -> None:
@@ -167,7 +88,7 @@ async def test_stuck(real: tuple[AgentServer, FakeLLM]) -> None:
     async with watching(server) as watch:
         cid = server.create(llm.url, f"Loop {marker('stuck')}")
         await wait_for(lambda: watch.status(cid) == "stuck", timeout=120)
-        assert watch.stores.status.get(_key(cid)).status == "ERROR"  # type: ignore[union-attr]
+        assert watch.stores.status.get(key_of(cid)).status == "ERROR"  # type: ignore[union-attr]
 
 
 async def test_status_json_matches_the_server(real: tuple[AgentServer, FakeLLM]) -> None:
@@ -211,7 +132,7 @@ async def test_an_error_from_before_ohtop_started_has_the_servers_timeline_and_r
     fleet = Fleet(list(settings.servers))
     try:
         assert await fleet.snapshot("none") == []
-        report = await gather(fleet, _key(cid))
+        report = await gather(fleet, key_of(cid))
     finally:
         await fleet.stop()
     entries = report.data["timeline"]["entries"]

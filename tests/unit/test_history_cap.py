@@ -52,3 +52,39 @@ def test_the_cap_holds_as_writes_happen_and_after_a_restart(tmp_path: Path) -> N
         assert all(len(a.detail) <= 300 and len(a.title) <= 200 for a in kept.alerts())
     finally:
         kept.close()
+
+
+def test_the_audit_log_outlives_the_cap_and_the_retention(tmp_path: Path) -> None:
+    """What ohtop did to conversations is never pruned: not by the size cap, not by the days
+    kept; records come back in the order written, after a restart."""
+    path = tmp_path / "history.sqlite3"
+    store = HistoryStore(path, max_bytes=CAP, days=1)
+    store.start()
+    long_ago = time.time() - 30 * 86400
+    records = [
+        {
+            "at": long_ago + n,
+            "server": "s",
+            "conversation": f"{n:032d}",
+            "action": "approve",
+            "request": {"method": "POST", "path": f"api/conversations/{n}/events"},
+            "state_seen": {"execution": "waiting_for_confirmation", "pending": [str(n)]},
+            "result": "sent",
+        }
+        for n in range(20)
+    ]
+    try:
+        for record in records:
+            assert store.log_action(record)  # on disk before it returns
+        _churn(store, 25, [])
+    finally:
+        store.close()
+    assert store.pruned > 0
+    again = HistoryStore(path, max_bytes=CAP, days=1)
+    again.start()
+    again.close()
+    kept = HistoryStore(path, readonly=True)
+    try:
+        assert kept.actions() == records
+    finally:
+        kept.close()

@@ -50,6 +50,7 @@ class Need:
     title: str
     reason: str  # in words: "ERROR LLMServiceUnavailableError", "max iterations reached", ...
     waiting: float  # seconds it has needed a person (its time in state)
+    seen: bool = False  # a person looked at it (opened it, or acted on it) since it needs one
 
 
 def queue(
@@ -58,15 +59,20 @@ def queue(
     t: Thresholds,
     last_heard: LastHeard,
     link_reasons: Callable[[Key], list[str]] = lambda _key: [],
+    looked: Callable[[Key], float | None] = lambda _key: None,
 ) -> list[Need]:
-    """Every conversation that needs a person, the longest waiting first."""
+    """Every conversation that needs a person: the ones nobody has looked at since they
+    needed one first, then the longest waiting first."""
     out = []
     for view in views:
         found = reasons(view, now, t, last_heard(view.key)) + link_reasons(view.key)
         words = [_words(r, view) for r in found]
         if words:
-            out.append(Need(view.key, view.title, "; ".join(words), view.in_state(now) or 0.0))
-    return sorted(out, key=lambda n: -n.waiting)
+            waiting = view.in_state(now) or 0.0
+            at = looked(view.key)
+            seen = at is not None and at >= now - waiting
+            out.append(Need(view.key, view.title, "; ".join(words), waiting, seen))
+    return sorted(out, key=lambda n: (n.seen, -n.waiting))
 
 
 def _words(reason: str, view: ConversationView) -> str:
@@ -75,6 +81,8 @@ def _words(reason: str, view: ConversationView) -> str:
         if code == MAX_ITERATIONS:
             return "max iterations reached"
         return f"ERROR {code}" if code else "ERROR (no error details yet)"
+    if reason == "waiting_for_confirmation" and view.waiting_on:
+        return "waiting for confirmation: " + "; ".join(p.words() for p in view.waiting_on)
     return {
         "stuck": "stuck",
         "waiting_for_confirmation": "waiting for confirmation",

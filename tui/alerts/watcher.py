@@ -27,7 +27,7 @@ SPELLS_PER_TICK = 500
 LastHeard = Callable[[Key], float | None]  # wall time of a conversation's last live event
 
 
-ALERT_KINDS = ("error", "stuck", "silent", "starting too long", "waiting", "finished")
+ALERT_KINDS = ("error", "stuck", "silent", "starting too long", "waiting", "finished", "unshown")
 SPELL_KINDS = ("silent", "starting too long")  # raised once per spell, by time alone
 # What a conversation said when a person acknowledged it: its acknowledgement holds until it
 # says something else (status, execution status, or its server's last update).
@@ -40,7 +40,8 @@ def ack_state(view: ConversationView) -> AckState:
     return (view.status, view.execution_status, updated)
 
 
-DEFAULT_ALERTS = frozenset({"error", "stuck", "silent", "starting too long"})
+# "unshown": an approval let an action run that nobody was shown (acting on what was seen).
+DEFAULT_ALERTS = frozenset({"error", "stuck", "silent", "starting too long", "unshown"})
 
 
 @dataclass(frozen=True, slots=True)
@@ -121,6 +122,7 @@ class AlertWatcher:
             if _may_go_silent(v.status, v.execution_status):
                 self._running.schedule(v.key, 0.0)
         self._waiting: dict[Key, float] = {}  # ERROR alerts waiting for their details
+        self._asking: dict[Key, float] = {}  # "waiting" alerts waiting for what is asked
         self.acked: dict[Key, AckState] = {}  # quiet until the conversation changes again
         self.ticks = 0  # calls of `tick` (tests wait on it)
         # Spells alerted in an earlier run: still the same spell once its server confirms the
@@ -138,6 +140,14 @@ class AlertWatcher:
         alert = Alert(view.key, view.title, what, self._wall(), detail, code)
         self.alerts.append(alert)
         self.raised.emit(alert)
+
+    def alert_unshown(self, key: Key, action_ids: list[str]) -> None:
+        """An approval let actions run that were not among those shown: say so."""
+        view = self.store.get(key)
+        if view is not None:
+            n = len(action_ids)
+            detail = f"{n} action{'s' if n != 1 else ''} ran that nobody was shown"
+            self._raise(view, "unshown", f"{detail}: {', '.join(action_ids[:3])}")
 
     def acknowledge(self, key: Key) -> None:
         """A person saw this conversation's alerts: quiet until it changes state again."""
@@ -177,6 +187,7 @@ class AlertWatcher:
         self._starting.discard(key)
         self._running.discard(key)
         self._waiting.pop(key, None)
+        self._asking.pop(key, None)
         self.acked.pop(key, None)
         for what in ALERT_KINDS:
             self._flagged.discard((key, what))
@@ -211,13 +222,21 @@ class AlertWatcher:
         if what == "finished":
             self._raise(view, "finished", f"{view.tasks_done}/{view.tasks_total} tasks done")
         elif what == "waiting":
-            self._raise(view, "waiting", "an action waits for a person's confirmation")
+            if view.pending is not None:
+                self._raise_waiting(view)
+            else:  # what it wants to do comes from its events, just after the status
+                self._asking[key] = self._wall() + ERROR_WAIT
         elif what == "stuck":
             self._raise(view, "stuck")
         elif view.last_error is not None:
             self._raise_error(view)
         else:
             self._waiting[key] = self._wall() + ERROR_WAIT
+
+    def _raise_waiting(self, view: ConversationView) -> None:
+        self._asking.pop(view.key, None)
+        words = "; ".join(p.words() for p in view.waiting_on)
+        self._raise(view, "waiting", words or "an action waits for a person's confirmation")
 
     def _raise_error(self, view: ConversationView) -> None:
         self._waiting.pop(view.key, None)
@@ -244,6 +263,12 @@ class AlertWatcher:
                     if view is not None and _may_go_silent(view.status, view.execution_status):
                         self._running.schedule(key, 0.0)
                 del self._restored_spells[key]
+        for key in keys & self._asking.keys():
+            view = self.store.get(key)
+            if view is None or view.execution_status != "waiting_for_confirmation":
+                self._asking.pop(key, None)
+            elif view.pending is not None:
+                self._raise_waiting(view)
         if not self._waiting:
             return
         for key in keys & self._waiting.keys():
@@ -262,6 +287,9 @@ class AlertWatcher:
         for key, deadline in list(self._waiting.items()):
             if now >= deadline and (view := self.store.get(key)) is not None:
                 self._raise_error(view)
+        for key, deadline in list(self._asking.items()):
+            if now >= deadline and (view := self.store.get(key)) is not None:
+                self._raise_waiting(view)
         limit = self.thresholds.starting_minutes * 60
         starting = self._starting.pop_due(now, SPELLS_PER_TICK)
         for key in starting:

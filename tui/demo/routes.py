@@ -25,12 +25,14 @@ class DemoRoutes:
         self.base_url = ""  # set once the server knows its port
         self.requests = 0
         self.hits: Counter[str] = Counter()  # requests per route, for tests and benchmarks
+        self.methods: Counter[str] = Counter()  # requests per HTTP method (tests: no POST)
 
     # -- guards --------------------------------------------------------------------------
 
     def _count(self, request: web.Request) -> None:
         """Count the request (in total and per route) and advance the world to now."""
         self.requests += 1
+        self.methods[request.method] += 1
         resource = request.match_info.route.resource
         self.hits[resource.canonical if resource else request.path] += 1
         self.world.advance()

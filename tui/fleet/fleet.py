@@ -5,7 +5,7 @@
     ├── one ServerMonitor per server (REST: listing, polls, histories), supervised
     ├── StreamManager: live event streams for the selected and the busiest conversations
     ├── AlertWatcher: errors, stuck, silent and long-STARTING conversations (ticked here)
-    └── actions: pause / resume through the owning server's client
+    └── acting (tui.fleet.act): plans bound to the state seen, carried out with an audit log
 
 The dashboard, `status`, `watch`, `wait` and the exporter each build one Fleet from the same
 resolved settings and read its stores; none of them wires monitors or streams of its own.
@@ -25,14 +25,14 @@ import httpx
 
 from tui.alerts.hooks import AlertHooks
 from tui.alerts.watcher import Alert, AlertWatcher
-from tui.client.actions import Outcome
 from tui.client.config import ServerConfig
 from tui.client.detect import agent_version
 from tui.client.errors import ApiError
 from tui.client.stats import RequestStats
 from tui.client.stream import CLOSE_NOT_FOUND
-from tui.fleet import actions, triage
+from tui.fleet import act, triage
 from tui.fleet.options import FleetOptions as FleetOptions
+from tui.fleet.plan import Plan
 from tui.fleet.recorder import Recorder
 from tui.history.store import HistoryStore, HistoryUnavailable
 from tui.protocol import status as st
@@ -258,9 +258,13 @@ class Fleet:
             self.streams.direct = self._direct()
         return len(self.servers)
 
-    async def act(self, action: str, keys: Sequence[Key]) -> list[tuple[Key, Outcome]]:
-        """Pause or resume conversations through their own server's client; one outcome each."""
-        return await actions.act(self, action, keys)
+    async def act(self, plan: Plan) -> list[act.Result]:
+        """Carry out a plan a person confirmed, each request in the history store's audit log
+        (LookupError: there is none, and nothing is sent)."""
+        if self.history is None or self.history.failed:
+            why = self.history_problem or "history is off"
+            raise LookupError(f"acting needs the history store for its audit log ({why})")
+        return await act.carry_out(self, plan, act.audit_to(self.history))
 
     def _forget(self, key: Key) -> None:
         """A conversation gone for longer than the grace: let go of everything kept of it."""

@@ -123,6 +123,7 @@ class Recorder:
         self._dirty: set[Key] = set()
         self._minute = int(wall() // 60)
         self._unsubscribe: list[Callable[[], None]] = []
+        self.looked: dict[Key, float] = {}  # when a person last looked at a conversation
 
     def restore(self, servers: list[str]) -> int:
         """Put the stored views of these servers in the stores (marked stale), with their
@@ -147,6 +148,9 @@ class Recorder:
             if a.key[0] in watched
         ]
         mutes = {k for k in self.history.mutes() if k[0] in watched}
+        self.looked.update(
+            {k: at for k, at in self.history.seen_marks().items() if k[0] in watched}
+        )
         acks = {k: s for k, s in self.history.acks().items() if k[0] in watched}
         self.alerts.restore(kept, mutes, acks)
         for status, series in self.history.counts(now - 3600).items():
@@ -186,6 +190,7 @@ class Recorder:
         its transitions and alerts stay, as history."""
         self._dirty.discard(key)
         self._seen_events.pop(key, None)
+        self.looked.pop(key, None)
         self.trends.activity.pop(key, None)
         if self.history is not None:
             self.history.forget(key)
@@ -212,6 +217,13 @@ class Recorder:
         if self.history.failed is not None:
             return f"Acknowledged for this run only: {self.history.failed}"
         return "Acknowledged: quiet until it changes (kept across restarts)."
+
+    def mark_seen(self, key: Key, at: float | None = None) -> None:
+        """A person looked at this conversation (opened it, or decided to act on it: `at`,
+        when they did); kept so."""
+        self.looked[key] = at = self._wall() if at is None else at
+        if self.history is not None:
+            self.history.mark_seen(key, at)
 
     def mute(self, key: Key, muted: bool) -> None:
         """Mute (or unmute) a conversation's alerts, and keep it so."""

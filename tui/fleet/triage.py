@@ -64,7 +64,12 @@ def needs(fleet: Fleet) -> list[Need]:
     """Every conversation that needs a person now, and why, the longest waiting first."""
     thresholds = fleet.alerts.thresholds
     return queue(
-        fleet.stores.status, fleet.wall(), thresholds, fleet.last_heard, fleet.link_reasons
+        fleet.stores.status,
+        fleet.wall(),
+        thresholds,
+        fleet.last_heard,
+        fleet.link_reasons,
+        fleet.recorder.looked.get,
     )
 
 

@@ -40,6 +40,11 @@ def history_command(args: Namespace, out: TextIO | None = None) -> int:
     except HistoryUnavailable as exc:
         sys.stderr.write(f"ohtop: {exc}\n")
         return EXIT_UNREACHABLE
+    if getattr(args, "actions", False):
+        try:
+            return _actions(store, since, bool(args.json), out)
+        finally:
+            store.close()
     try:
         key = None
         if args.conversation:
@@ -96,4 +101,23 @@ def history_command(args: Namespace, out: TextIO | None = None) -> int:
         line = f"{when(a.at)}  {a.key[0]} {a.key[1][:12]}  ALERT {a.what}: {a.title} {a.detail}"
         out.write(clean(line + acked, 300) + "\n")
     out.write(f"{len(transitions)} transitions, {len(alerts)} alerts\n")
+    return EXIT_OK
+
+
+def _actions(store: HistoryStore, since: float, as_json: bool, out: TextIO) -> int:
+    """The audit log: every request an action sent, the state it was bound to, the result."""
+    records = store.actions(since)
+    for r in records:
+        r["at"] = when(r["at"])
+    if as_json:
+        out.write(safe_json(records, indent=2) + "\n")
+        return EXIT_OK
+    for r in records:
+        request = r["request"]
+        line = (
+            f"{r['at']}  {r['server']} {r['conversation'][:12]}  {r['action']}  "
+            f"{request.get('method')} {request.get('url') or request.get('path')}  {r['result']}"
+        )
+        out.write(clean(line, 400) + "\n")
+    out.write(f"{len(records)} action records\n")
     return EXIT_OK

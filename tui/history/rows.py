@@ -11,6 +11,7 @@ from typing import Any
 
 from tui.protocol.events import TaskItem
 from tui.protocol.status import ServerKind
+from tui.store.pending import Pending
 from tui.store.view import ConversationView, ErrorInfo
 
 SCHEMA = """
@@ -30,6 +31,11 @@ CREATE INDEX IF NOT EXISTS alerts_by_time ON alerts (at);
 CREATE TABLE IF NOT EXISTS acks (
     server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, status TEXT NOT NULL,
     execution TEXT, updated TEXT, PRIMARY KEY (server, id));
+CREATE TABLE IF NOT EXISTS actions (
+    at REAL NOT NULL, server TEXT NOT NULL, id TEXT NOT NULL, action TEXT NOT NULL,
+    request TEXT NOT NULL, seen TEXT, result TEXT NOT NULL);
+CREATE TABLE IF NOT EXISTS seen_marks (
+    server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (server, id));
 CREATE TABLE IF NOT EXISTS mutes (
     server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, PRIMARY KEY (server, id));
 CREATE TABLE IF NOT EXISTS counts (
@@ -86,6 +92,8 @@ def view_from_row(text: str, last_seen: float | None = None) -> ConversationView
             data["tasks"] = tuple(TaskItem(**t) for t in data["tasks"])
         if data.get("last_error") is not None:
             data["last_error"] = ErrorInfo(**data["last_error"])
+        if data.get("pending") is not None:
+            data["pending"] = tuple(Pending(**p) for p in data["pending"])
         data["stale"] = True  # not confirmed by the server yet
         data["confirmed_at"] = last_seen
         return ConversationView(**data)
@@ -108,6 +116,8 @@ WRITES: dict[str, tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]] | None
         None,
     ),
     "ack_state": ("INSERT OR REPLACE INTO acks VALUES (?, ?, ?, ?, ?, ?)", None),
+    "action": ("INSERT INTO actions VALUES (?, ?, ?, ?, ?, ?, ?)", None),
+    "seen_mark": ("INSERT OR REPLACE INTO seen_marks VALUES (?, ?, ?)", None),
     "mute": ("INSERT OR REPLACE INTO mutes VALUES (?, ?, ?)", None),
     "unmute": ("DELETE FROM mutes WHERE server = ? AND id = ?", None),
     "count": (

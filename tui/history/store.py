@@ -25,6 +25,7 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from tui.history.audit import AuditLog
 from tui.history.files import create_private, tighten_all
 from tui.history.rows import SCHEMA, WRITES, cut, view_from_row, view_to_row
 from tui.history.size import configure, on_disk, shrink
@@ -59,7 +60,7 @@ def _minute(at: float) -> int:
     return int(at // 60)
 
 
-class HistoryStore:
+class HistoryStore(AuditLog):
     """The store: open it, read what was kept, queue what happens; `close()` flushes."""
 
     def __init__(

@@ -138,10 +138,12 @@ class ActionBody:
 
 @record
 class ActionEvent(_ToolEvent):
-    """An agent action; `action.kind` names the tool's action class."""
+    """An agent action; `action.kind` names the tool's action class. One with no observation
+    after it is pending (waiting for a person's confirmation, or running)."""
 
     kind: Literal["ActionEvent"] = "ActionEvent"
     action: ActionBody = field(default_factory=ActionBody)
+    security_risk: OpenStr = None  # LOW, MEDIUM, HIGH or UNKNOWN (the analyzer's word)
 
     @property
     def action_kind(self) -> str:
@@ -169,6 +171,7 @@ class ObservationEvent(_ToolEvent):
 
     kind: Literal["ObservationEvent"] = "ObservationEvent"
     observation: ObservationBody = field(default_factory=ObservationBody)
+    action_id: OpenStr = None  # the action it answers
 
     @property
     def task_list(self) -> list[TaskItem] | None:
@@ -176,6 +179,15 @@ class ObservationEvent(_ToolEvent):
         if self.observation.kind != "TaskTrackerObservation" and self.tool_name != "task_tracker":
             return None
         return self.observation.task_list
+
+
+@record
+class UserRejectObservation(_ToolEvent):
+    """A pending action a person (or a hook) rejected: it will not run."""
+
+    kind: Literal["UserRejectObservation"] = "UserRejectObservation"
+    action_id: OpenStr = None
+    rejection_reason: ShortText = None
 
 
 @record
@@ -247,6 +259,7 @@ KnownEvent = Annotated[
     StateUpdateEvent
     | ActionEvent
     | ObservationEvent
+    | UserRejectObservation
     | ConversationErrorEvent
     | AgentErrorEvent
     | ServerErrorEvent

@@ -3,8 +3,11 @@ the exporter and the browser's dashboards all build it here. No Textual here."""
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
+from dataclasses import replace
+from pathlib import Path
 
 from tui.client.config import ServerConfig
 from tui.fleet.fleet import Fleet
@@ -31,7 +34,12 @@ async def run_fleet(
 ) -> AsyncIterator[Fleet]:
     """Start the embedded demo server when asked for (imported only then: its web server costs
     ~25 MB), then the Fleet unless `start` is False (a one-shot snapshot); stop both after."""
-    demo = None
+    demo, scratch = None, None
+    if settings.demo and fleet.options.history is None and start:
+        # The demo keeps no history (its world is new each run), but acting needs an audit
+        # log: one for this run only, removed after.
+        scratch = tempfile.TemporaryDirectory(prefix="ohtop-demo-")
+        fleet.options = replace(fleet.options, history=Path(scratch.name) / "history.sqlite3")
     if settings.demo:
         from tui.demo.server import DEMO_FLAKY_EVERY, DEMO_RATE, DemoServer
 
@@ -47,6 +55,8 @@ async def run_fleet(
         await fleet.stop()
         if demo is not None:
             await demo.stop()
+        if scratch is not None:
+            scratch.cleanup()
 
 
 @asynccontextmanager

@@ -35,6 +35,8 @@ class UserAction:
     priority: bool = False
     group: str = "General"
     id: str = ""  # the name used in the config's [keys] table (defaults to the action)
+    # Changes a conversation on its server: absent (not bound, not listed) when read-only.
+    dangerous: bool = False
 
     @property
     def name(self) -> str:
@@ -46,6 +48,22 @@ class UserAction:
         """The keys as shown in help, e.g. `j / down`, `/`, `?`."""
         return " / ".join(KEY_NAMES.get(k, k) for k in key_list(self))
 
+
+def _acting(key: str, action: str, description: str, name: str) -> UserAction:
+    return UserAction(key, f"act('{action}')", description, group="Act", id=name, dangerous=True)
+
+
+# Acting on conversations: the same keys on the list (the marked rows, else the selected one),
+# the detail and the needs-attention queue. What each sends: tui.client.requests.
+ACTING: tuple[UserAction, ...] = (
+    _acting("y", "approve", "Approve what it asks", "approve"),
+    _acting("n", "reject", "Reject what it asks (with a reason)", "reject"),
+    _acting("m", "message", "Send a message (a nudge)", "message"),
+    _acting("i", "interrupt", "Interrupt", "interrupt"),
+    _acting("P", "pause", "Pause convs", "pause_conversations"),
+    _acting("W", "resume", "Resume convs", "resume_conversations"),
+    _acting("F", "policy", "Set the confirmation policy", "confirmation_policy"),
+)
 
 DASHBOARD: tuple[UserAction, ...] = (
     UserAction("down,j", "cursor_down", "Down", group="Move", id="down"),
@@ -85,16 +103,7 @@ DASHBOARD: tuple[UserAction, ...] = (
     UserAction("space", "toggle_mark", "Mark", group="Marks", id="mark"),
     UserAction("asterisk", "mark_all_shown", "Mark all shown", group="Marks"),
     UserAction("x", "clear_marks", "Clear marks", group="Marks"),
-    UserAction(
-        "P", "bulk('pause')", "Pause convs", group="Actions", id="pause_conversations", footer=9
-    ),
-    UserAction(
-        "W",
-        "bulk('resume')",
-        "Resume convs",
-        group="Actions",
-        id="resume_conversations",
-    ),
+    *(replace(a, footer=9) if a.name == "pause_conversations" else a for a in ACTING),
     UserAction("p", "app.toggle_pause", "Pause view", footer=8),
     UserAction("exclamation_mark", "app.alerts", "Alerts", footer=4),
     UserAction("A", "app.queue", "Needs attention", id="attention"),
@@ -118,17 +127,29 @@ DETAIL: tuple[UserAction, ...] = (
     UserAction("R", "report", "Write a report", group="Conversation", footer=5),
     UserAction("r", "app.refresh", "Refresh", group="Servers", footer=6),
     UserAction("question_mark", "app.help", "Help", footer=2),
+    *ACTING,
+)
+
+QUEUE: tuple[UserAction, ...] = (
+    UserAction("escape,q,A", "close", "Close", footer=1, id="queue_close"),
+    UserAction("enter", "open", "Detail", footer=2, id="queue_detail"),
+    *ACTING,
 )
 
 
 def names() -> set[str]:
     """Every action name the config's [keys] table may use."""
-    return {a.name for a in DASHBOARD + DETAIL}
+    return {a.name for a in DASHBOARD + DETAIL + QUEUE}
 
 
 def remap(actions: tuple[UserAction, ...], keymap: dict[str, str]) -> tuple[UserAction, ...]:
     """The registry with the config's keys in place of the defaults."""
     return tuple(replace(a, keys=keymap[a.name]) if a.name in keymap else a for a in actions)
+
+
+def safe(actions: tuple[UserAction, ...], read_only: bool) -> tuple[UserAction, ...]:
+    """The registry as a screen offers it: read-only, nothing that changes a server."""
+    return tuple(a for a in actions if not (read_only and a.dangerous))
 
 
 def typed(key: str) -> str | None:

@@ -20,13 +20,14 @@ from tui.protocol.events import TaskItem
 from tui.protocol.status import ServerKind
 from tui.store import derive
 from tui.store.confirmation import Confirmation
+from tui.store.pending import Pending
 from tui.store.signal import Signal
 from tui.store.spend import SpendLog
 from tui.store.view import ConversationView, ErrorInfo, Key, since_first_sight
 
 # Fields that REST snapshots do not carry; they come from events and survive a REST refresh.
 # (V0 REST has no agent state either: there the streamed execution status survives too.)
-_EVENT_FIELDS = ("tasks", "last_error")
+_EVENT_FIELDS = ("tasks", "last_error", "pending")
 TIMELINE_LENGTH = 32
 # Seconds a conversation its server no longer has stays in the list (as "gone") before it is
 # forgotten: it is never counted, in the header, the exporter or the history's totals.
@@ -253,17 +254,15 @@ class StatusStore(Confirmation):
         tasks: tuple[TaskItem, ...] | None = None,
         last_error: ErrorInfo | None = None,
         reason: str = "details",
+        pending: tuple[Pending, ...] | None = None,
     ) -> bool:
-        """Enrichment from the event history: the latest task list and last error (None:
-        not found, left as it is)."""
+        """Enrichment from the event history: the latest task list, last error and pending
+        actions (None: not found, left as it is)."""
         old = self._views.get(key)
         if old is None:
             return False
-        fields: dict[str, Any] = {}
-        if tasks is not None:
-            fields["tasks"] = tasks
-        if last_error is not None:
-            fields["last_error"] = last_error
+        given = {"tasks": tasks, "last_error": last_error, "pending": pending}
+        fields: dict[str, Any] = {k: v for k, v in given.items() if v is not None}
         return bool(fields) and self._change(old, reason, **fields)
 
     def mark_gone(self, key: Key, reason: str = "deleted") -> bool:

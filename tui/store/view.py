@@ -11,6 +11,7 @@ from tui.client.secrets import redact
 from tui.protocol import status as st
 from tui.protocol.events import ConversationErrorEvent, TaskItem
 from tui.protocol.status import ServerKind
+from tui.store.pending import Pending
 
 # (server name, canonical conversation id)
 Key = tuple[str, str]
@@ -61,6 +62,8 @@ class ConversationView:
     tokens: int | None = None
     tasks: tuple[TaskItem, ...] | None = None
     last_error: ErrorInfo | None = None
+    # The actions waiting for a person (None: not read; shown while waiting for confirmation).
+    pending: tuple[Pending, ...] | None = None
     conversation_url: str | None = None
     sandbox_id: str | None = None
     session_api_key: str | None = field(default=None, repr=False)
@@ -114,6 +117,12 @@ class ConversationView:
     def in_state(self, now: float) -> float | None:
         """Seconds in the current state at wall time `now` (None when unknown)."""
         return None if self.status_since is None else max(0.0, now - self.status_since)
+
+    @property
+    def waiting_on(self) -> tuple[Pending, ...]:
+        """What it waits for a person to allow (nothing unless it waits for confirmation)."""
+        waits = self.execution_status == "waiting_for_confirmation"
+        return self.pending or () if waits else ()
 
     @property
     def tasks_done(self) -> int:

@@ -12,6 +12,7 @@ from datetime import datetime
 from tui.client.errors import ApiError
 from tui.client.sources import ConversationSource, Details
 from tui.protocol import status as st
+from tui.store.pending import pending_actions
 from tui.store.stores import Stores
 from tui.store.view import ConversationView, ErrorInfo, Key
 
@@ -19,6 +20,7 @@ log = logging.getLogger(__name__)
 DETAILS_PER_CYCLE = 16
 DETAILS_SHARE = 0.5  # histories start only below this use of the minute's request budget
 DETAILS_CONCURRENCY = 4
+RECENT = 100  # newest events read to find a waiting conversation's pending actions
 
 
 class DetailReader:
@@ -36,6 +38,7 @@ class DetailReader:
         self._source = source
         self._spare = spare  # the request budget left below a share of it
         self.wanted: dict[Key, bool] = {}  # key -> want the last error too
+        self.waiting: set[Key] = set()  # waiting for confirmation: what for is read too
         self._mark: dict[Key, tuple[str, datetime | None]] = {}
         self.wake = asyncio.Event()
 
@@ -45,6 +48,10 @@ class DetailReader:
         if not view.gone and self._mark.get(view.key) != mark:
             self._mark[view.key] = mark
             self.wanted[view.key] = view.status == st.ERROR
+            if view.execution_status == "waiting_for_confirmation":
+                self.waiting.add(view.key)
+            else:
+                self.waiting.discard(view.key)
             self.wake.set()
 
     def drop(self, key: Key) -> None:
@@ -55,6 +62,7 @@ class DetailReader:
         """Gone for good: nothing of it is kept."""
         self._mark.pop(key, None)
         self.wanted.pop(key, None)
+        self.waiting.discard(key)
 
     def errors_only(self) -> None:
         """Keep only the ERROR conversations' histories (headless `status`)."""
@@ -102,6 +110,9 @@ class DetailReader:
                 want_error = self.wanted.pop(key, False)
                 try:
                     details = await source.details(key[1], want_error)
+                    if key in self.waiting:  # what it waits for: its unanswered actions
+                        recent = await source.recent(key[1], RECENT)
+                        self.stores.status.set_details(key, pending=pending_actions(recent or ()))
                 except ApiError as exc:
                     if exc.fatal:
                         raise

@@ -7,15 +7,21 @@ from datetime import datetime, timedelta
 
 from tui.client.stream import Incoming
 from tui.protocol.events import (
+    ActionEvent,
+    AgentErrorEvent,
     ConversationErrorEvent,
     Event,
     ObservationEvent,
     StateUpdateEvent,
+    UserRejectObservation,
 )
+from tui.store.pending import pending_actions
 from tui.store.stores import Stores
 from tui.store.view import ErrorInfo, Key
 
 IGNORED_KINDS = frozenset({"StreamingDeltaEvent"})
+# Events that change which actions wait: a new action, or an answer to one.
+ANSWERS = (ActionEvent, ObservationEvent, UserRejectObservation, AgentErrorEvent)
 EARLIEST = datetime(2000, 1, 1)
 # Event times are the server's naive local time; whatever its time zone, it is not this far
 # ahead of ours.
@@ -65,6 +71,9 @@ class EventSink:
             self._state(key, event, item.replay)
         elif isinstance(event, ObservationEvent) and event.task_list is not None:
             status.set_details(key, tasks=tuple(event.task_list), reason=reason)
+        if isinstance(event, ANSWERS):  # what it waits for moved: read it again from its events
+            pending = pending_actions(self.stores.events.events(key))
+            status.set_details(key, pending=pending, reason=reason)
         elif isinstance(event, ConversationErrorEvent):
             live = not item.replay and self._newer(key, event)
             status.apply_error(key, ErrorInfo.from_event(event), reason, live)

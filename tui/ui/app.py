@@ -36,18 +36,17 @@ from tui.history.files import write_private
 from tui.session import build_fleet, run_fleet
 from tui.settings import Settings
 from tui.settings.config import THEMES
-from tui.settings.keymap import DASHBOARD, DETAIL, remap
+from tui.settings.keymap import DASHBOARD, DETAIL, QUEUE, remap, safe
 from tui.settings.listen import Listen
 from tui.settings.logs import state_dir
 from tui.store.stores import Stores
 from tui.store.view import Key
 from tui.store.websocket_store import LinkState
-from tui.ui import bulk
+from tui.ui import acting
 from tui.ui.bindings import with_bindings
 from tui.ui.messages import BulkAction, FindText, OpenConversation, WriteReport
 from tui.ui.palette import ActionCommands
 from tui.ui.screens.alerts import AlertsScreen
-from tui.ui.screens.confirm import ConfirmScreen, ResultsScreen
 from tui.ui.screens.dashboard import DashboardScreen
 from tui.ui.screens.detail import DetailScreen
 from tui.ui.screens.error_groups import ErrorGroupsScreen
@@ -87,8 +86,10 @@ class OhtopApp(App[None]):
         self.read_only = not self.settings.allow_actions
         self.insecure = any(not c.verify_tls for c in self.settings.servers)
         self.ring_bell = self.settings.bell
-        self.dashboard_actions = remap(DASHBOARD, dict(self.settings.keymap))
-        self.detail_actions = remap(DETAIL, dict(self.settings.keymap))
+        keymap = dict(self.settings.keymap)
+        self.dashboard_actions = safe(remap(DASHBOARD, keymap), self.read_only)
+        self.detail_actions = safe(remap(DETAIL, keymap), self.read_only)
+        self.queue_actions = safe(remap(QUEUE, keymap), self.read_only)
         self.bells_rung = 0
         self.paused = False
         self._stack = AsyncExitStack()
@@ -288,35 +289,19 @@ class OhtopApp(App[None]):
 
     @on(BulkAction)
     def _bulk(self, message: BulkAction) -> None:
-        """Pause or resume the marked conversations (or the selected one), after confirming."""
-        if self.read_only:
-            self.notify(
-                "Read-only: start ohtop with --allow-actions to pause or resume conversations.",
-                severity="warning",
-            )
+        """Act on the marked conversations (or the one shown): planned on the state read from
+        their servers, confirmed with the exact requests (tui.ui.acting)."""
+        if self.read_only:  # the keys are not bound then; a message from elsewhere is refused
+            self.notify("Read-only: start ohtop with --allow-actions to act.", severity="warning")
             return
         if not message.keys:
             self.notify("Nothing selected.", severity="warning")
             return
-        question, detail = bulk.confirmation(
-            message.action, message.keys, message.hidden, self.stores.status
+        self.run_worker(
+            acting.act(self, self.fleet, message.action, message.keys, message.hidden),
+            group="actions",
+            exit_on_error=False,
         )
-
-        def answered(yes: bool | None) -> None:
-            if yes:
-                self._act(message.action, message.keys)
-
-        self.push_screen(ConfirmScreen(question, detail), answered)
-
-    @work(group="actions", exit_on_error=False)
-    async def _act(self, action: str, keys: list[Key]) -> None:
-        results = await self.fleet.act(action, keys)
-        failed = sum(1 for _, outcome in results if not outcome.ok)
-        for key, outcome in results:
-            if not outcome.ok:
-                self.stores.errors.add(key[0], "action", f"{action}: {outcome.message}", key[1])
-        title = f"{action.capitalize()}: {len(results) - failed} done, {failed} failed"
-        await self.push_screen(ResultsScreen(title, bulk.report(results, self.stores.status)))
 
     def action_errors(self) -> None:
         """Recent errors of every server and stream."""
@@ -328,7 +313,8 @@ class OhtopApp(App[None]):
 
     def action_queue(self) -> None:
         """Every conversation that needs a person, and why (live while open)."""
-        self.push_screen(QueueScreen(lambda: triage.needs(self.fleet)))
+        screen_class = with_bindings(QueueScreen, self.queue_actions)
+        self.push_screen(screen_class(lambda: triage.needs(self.fleet)))
 
     def action_error_groups(self) -> None:
         """The errors of the last hour, grouped by code (live while open)."""
@@ -357,6 +343,7 @@ class OhtopApp(App[None]):
         trends = self.fleet.recorder.trends
         screen = screen_class(self.stores, message.key, self.alerts.thresholds, trends)
         self.push_screen(screen)
+        self.fleet.recorder.mark_seen(message.key)
         self._read_history(screen)
 
     @work(group="histories", exit_on_error=False)

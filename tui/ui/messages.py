@@ -32,7 +32,7 @@ class WriteReport(Message):
 
 
 class BulkAction(Message):
-    """Pause or resume these conversations (after confirming); `hidden`: marked but filtered."""
+    """Act on these conversations (after confirming); `hidden`: marked but filtered."""
 
     def __init__(self, action: str, keys: list[Key], hidden: int) -> None:
         self.action = action

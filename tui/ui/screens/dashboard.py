@@ -259,8 +259,8 @@ class DashboardScreen(LiveScreen):
             return keys + hidden, len(hidden)
         return ([table.cursor_key] if table.cursor_key else []), 0
 
-    def action_bulk(self, action: str) -> None:
-        """Pause or resume the marked conversations, or the selected one (the app confirms)."""
+    def action_act(self, action: str) -> None:
+        """Act on the marked conversations, or the selected one (the app plans and confirms)."""
         keys, hidden = self.targets()
         self.post_message(BulkAction(action, keys, hidden))
 

@@ -22,7 +22,7 @@ from tui.store.view import ConversationView, Key
 from tui.sync.stream_manager import link_name
 from tui.text import clock
 from tui.ui.clipboard import copy
-from tui.ui.messages import WriteReport
+from tui.ui.messages import BulkAction, WriteReport
 from tui.ui.rich_text import plain
 from tui.ui.screens.live import LiveScreen
 from tui.ui.widgets.detail_pane import DetailPane
@@ -248,6 +248,10 @@ class DetailScreen(LiveScreen):
         if self.is_mounted:  # else on_mount draws it
             self.refresh_all(None)
             self.refresh_events(frozenset({self.key}))
+
+    def action_act(self, action: str) -> None:
+        """Act on this conversation (the app plans and confirms)."""
+        self.post_message(BulkAction(action, [self.key], 0))
 
     def action_report(self) -> None:
         """Write a triage report of this conversation (the app says where)."""

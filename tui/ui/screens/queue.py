@@ -1,6 +1,7 @@
 """The needs-attention queue: every conversation that needs a person, why, and for how long;
-the longest waiting first. Live while open: new needs appear, settled ones leave, ages move,
-and the highlight stays on its conversation. Enter opens it."""
+the ones nobody has looked at yet first (marked •), then the longest waiting. Live while open:
+new needs appear, settled ones leave, ages move, and the highlight stays on its conversation.
+Enter opens it; with --allow-actions the acting keys act on it."""
 
 from __future__ import annotations
 
@@ -8,13 +9,14 @@ from collections.abc import Callable
 
 from rich.text import Text
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.widgets import OptionList, Static
 
 from tui.alerts.attention import Need
+from tui.settings.keymap import QUEUE
 from tui.store.view import Key
 from tui.text.format import duration
-from tui.ui.messages import OpenConversation
+from tui.ui.bindings import bindings
+from tui.ui.messages import BulkAction, OpenConversation
 from tui.ui.rich_text import plain
 from tui.ui.screens.live import LiveModal
 from tui.ui.screens.options import one_line, show_options
@@ -24,7 +26,8 @@ EMPTY = "Nothing needs a person now."
 
 def need_line(n: Need) -> Text:
     """One need as a line: how long, why, which conversation."""
-    out = Text(f"{duration(n.waiting):>8}  ", style="bold")
+    out = Text("  " if n.seen else "• ", style="bold cyan")
+    out.append(f"{duration(n.waiting):>8}  ", style="bold")
     style = "bold red" if "ERROR" in n.reason or "stuck" in n.reason else "bold yellow"
     out.append_text(plain(f"{n.reason:<36}", style, 60))
     out.append("  ")
@@ -41,7 +44,8 @@ def need_id(key: Key) -> str:
 class QueueScreen(LiveModal):
     """Who needs a person, longest waiting first."""
 
-    BINDINGS = [Binding("escape,q,A", "close", "Close")]
+    BINDINGS = bindings(QUEUE)
+    ACTIONS = QUEUE  # bound by tui.ui.bindings.with_bindings (keys may be remapped)
 
     def __init__(self, read: Callable[[], list[Need]]) -> None:
         super().__init__()
@@ -59,7 +63,10 @@ class QueueScreen(LiveModal):
         """Read the queue again from the stores."""
         self.needs = self._read()
         n = len(self.needs)
+        unseen = sum(1 for x in self.needs if not x.seen)
         title = Text(f"Needs attention: {n} conversation{'s' if n != 1 else ''}", style="bold")
+        if unseen:
+            title.append(f" · {unseen} unseen (•)", style="bold cyan")
         self.query_one("#queue-title", Static).update(title)
         items = [(need_id(x.key), need_line(x)) for x in self.needs]
         show_options(self.query_one(OptionList), items, EMPTY)
@@ -67,12 +74,25 @@ class QueueScreen(LiveModal):
     def tick(self) -> None:
         self.redraw()  # once a second: new needs, ages, silence that came with time alone
 
+    def _highlighted(self) -> Key | None:
+        options = self.query_one(OptionList)
+        if options.highlighted is None:
+            return None
+        wanted = options.get_option_at_index(options.highlighted).id
+        return next((n.key for n in self.needs if need_id(n.key) == wanted), None)
+
     def on_option_list_option_selected(self, event: OptionList.OptionSelected) -> None:
-        key = next((n.key for n in self.needs if need_id(n.key) == event.option.id), None)
-        if key is None:
-            return
-        self.dismiss()
-        self.app.post_message(OpenConversation(key))
+        self.action_open()
+
+    def action_open(self) -> None:
+        if (key := self._highlighted()) is not None:
+            self.dismiss()
+            self.app.post_message(OpenConversation(key))
+
+    def action_act(self, action: str) -> None:
+        """Act on the highlighted conversation (the app plans and confirms)."""
+        if (key := self._highlighted()) is not None:
+            self.post_message(BulkAction(action, [key], 0))
 
     def action_close(self) -> None:
         self.dismiss()

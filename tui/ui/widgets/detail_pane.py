@@ -54,6 +54,8 @@ def _fields(view: ConversationView, now: float, compact: bool = False) -> Fields
         ("Cost", plain(money(view.cost))),
         ("Tokens", plain(count(view.tokens))),
     ]
+    for n, asked in enumerate(view.waiting_on):
+        rows.insert(1 + n, ("Asks" if n == 0 else "", plain(asked.words(), "bold yellow", 200)))
     if view.deleted:
         rows.insert(1, ("Gone", Text("deleted on its server; leaves the list in a few minutes")))
     elif view.gone:
