@@ -128,7 +128,7 @@ class World:
         """The agent's run dies with an error event, as the SDK reports it."""
         self.set_state(c, "RUNNING", "error")
         stamp = datetime.fromtimestamp(self.sim.wall(), UTC)
-        self.world._emit(
+        self.world.emit(
             c,
             stamp,
             {
@@ -145,7 +145,7 @@ class World:
         c.completion_tokens += tokens // 20
         stamp = datetime.fromtimestamp(self.sim.wall(), UTC)
         c.updated_at = stamp
-        self.world._emit(
+        self.world.emit(
             c,
             stamp,
             {

@@ -8,6 +8,7 @@ from typing import Any
 
 from aiohttp import web
 
+from tui.demo import confirm
 from tui.demo.http import error, json_response, paged
 from tui.demo.shapes import agent_conversation, app_conversation, server_info
 from tui.demo.sockets import DemoSockets
@@ -162,7 +163,8 @@ class DemoRoutes:
         return json_response(request, _event_page(request, c, request.query.get("kind")))
 
     async def agent_action(self, request: web.Request) -> web.StreamResponse:
-        """POST .../pause and .../run, as the agent server (409 when already running)."""
+        """POST .../pause, .../interrupt and .../run, as the agent server (409 when already
+        running)."""
         c = self._one(request)
         if not isinstance(c, DemoConversation):
             return c
@@ -170,8 +172,46 @@ class DemoRoutes:
             if c.execution == "running":
                 return error(request, 409, "Conversation already running")
             self.world.push_state(c, "running")
-        else:
+        else:  # pause, interrupt
             self.world.push_state(c, "paused")
+        return json_response(request, {"success": True})
+
+    async def agent_respond(self, request: web.Request) -> web.StreamResponse:
+        """POST .../events/respond_to_confirmation: accept or reject what waits now."""
+        c = self._one(request)
+        if not isinstance(c, DemoConversation):
+            return c
+        body = await _body(request)
+        if body is None or not isinstance(body.get("accept"), bool):
+            return error(request, 422, "accept: a boolean is required")
+        if c.execution == "waiting_for_confirmation":
+            confirm.respond(self.world, c, body["accept"], str(body.get("reason") or ""))
+        return json_response(request, {"success": True})
+
+    async def agent_message(self, request: web.Request) -> web.StreamResponse:
+        """POST .../events: a user message, held (and run when asked)."""
+        c = self._one(request)
+        if not isinstance(c, DemoConversation):
+            return c
+        body = await _body(request)
+        content = body.get("content") if body else None
+        if not isinstance(content, list) or not content:
+            return error(request, 422, "content: a list of parts is required")
+        text = " ".join(str(p.get("text", "")) for p in content if isinstance(p, dict))
+        confirm.message(self.world, c, text, bool(body.get("run")) if body else False)
+        return json_response(request, {"success": True})
+
+    async def agent_policy(self, request: web.Request) -> web.StreamResponse:
+        """POST .../confirmation_policy."""
+        c = self._one(request)
+        if not isinstance(c, DemoConversation):
+            return c
+        body = await _body(request)
+        policy = body.get("policy") if body else None
+        kind = policy.get("kind") if isinstance(policy, dict) else None
+        if kind not in ("AlwaysConfirm", "NeverConfirm", "ConfirmRisky"):
+            return error(request, 422, "policy.kind: unknown confirmation policy")
+        c.policy = kind
         return json_response(request, {"success": True})
 
     async def agent_server_info(self, request: web.Request) -> web.StreamResponse:
@@ -180,6 +220,15 @@ class DemoRoutes:
 
     async def health(self, request: web.Request) -> web.StreamResponse:
         return json_response(request, "OK")
+
+
+async def _body(request: web.Request) -> dict[str, Any] | None:
+    """The JSON object sent, or None when it is not one."""
+    try:
+        body = await request.json()
+    except ValueError:
+        return None
+    return body if isinstance(body, dict) else None
 
 
 def _is_uuid(raw: str) -> bool:
@@ -224,7 +273,11 @@ def add_routes(
         r.add_get(p + "/api/conversations", routes.agent_batch)
         r.add_get(p + "/api/conversations/{cid}", routes.agent_get)
         r.add_get(p + "/api/conversations/{cid}/events/search", routes.agent_events)
-        r.add_post(p + "/api/conversations/{cid}/{action:pause|run}", routes.agent_action)
+        r.add_post(p + "/api/conversations/{cid}/{action:pause|run|interrupt}", routes.agent_action)
+        respond = "/api/conversations/{cid}/events/respond_to_confirmation"
+        r.add_post(p + respond, routes.agent_respond)
+        r.add_post(p + "/api/conversations/{cid}/events", routes.agent_message)
+        r.add_post(p + "/api/conversations/{cid}/confirmation_policy", routes.agent_policy)
         r.add_get(p + "/server_info", routes.agent_server_info)
         r.add_get(p + "/sockets/session/{cid}", sockets.session)
         r.add_get(p + "/sockets/events/{cid}", sockets.events)

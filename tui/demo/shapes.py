@@ -54,7 +54,7 @@ def agent_conversation(world: DemoWorld, c: DemoConversation) -> dict[str, Any]:
         "execution_status": c.execution or "idle",
         "max_iterations": 50,
         "stuck_detection": True,
-        "confirmation_policy": {"kind": "NeverConfirm"},
+        "confirmation_policy": {"kind": c.policy},
         "stats": {"usage_to_metrics": {"agent": world.metrics(c)}},
         "metrics": None,
         "tags": {"scenario": c.script.scenario},

@@ -11,6 +11,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any
 
+from tui.demo import confirm
 from tui.demo.scripts import REPOS, TITLES, Script, Step, build_script, pick_scenario
 
 MAX_VISIBLE = 60
@@ -36,6 +37,7 @@ class DemoConversation:
     prompt_tokens: int = 0
     completion_tokens: int = 0
     deleted: bool = False
+    policy: str = "NeverConfirm"  # its confirmation policy
     next_step: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)  # persisted, seq = index + 1
 
@@ -157,18 +159,20 @@ class DemoWorld:
         if step.tokens:
             c.prompt_tokens += step.tokens
             c.completion_tokens += step.tokens // 20
-            self._emit(c, stamp, _state("stats", {"usage_to_metrics": {"agent": _metrics(c)}}))
+            self.emit(c, stamp, _state("stats", {"usage_to_metrics": {"agent": _metrics(c)}}))
         if step.tasks is not None:
             c.tasks = step.tasks
             self._emit_tasks(c, stamp)
         if step.pause_event:
-            self._emit(c, stamp, {"kind": "PauseEvent", "source": "user"})
+            self.emit(c, stamp, {"kind": "PauseEvent", "source": "user"})
+        if step.execution == "waiting_for_confirmation":
+            confirm.ask(self, c, stamp)  # what it waits for comes first, as on a server
         if step.execution:
             c.execution = step.execution
-            self._emit(c, stamp, _state("execution_status", step.execution))
+            self.emit(c, stamp, _state("execution_status", step.execution))
         if step.error:
             code, detail, classification = step.error
-            self._emit(
+            self.emit(
                 c,
                 stamp,
                 {
@@ -193,7 +197,7 @@ class DemoWorld:
         c.execution = execution
         stamp = datetime.fromtimestamp(self._wall(), UTC)
         c.updated_at = stamp
-        self._emit(c, stamp, _state("execution_status", execution))
+        self.emit(c, stamp, _state("execution_status", execution))
 
     def _emit_tasks(self, c: DemoConversation, stamp: datetime) -> None:
         items = [{"title": t, "notes": "", "status": s} for t, s in c.tasks or ()]
@@ -205,9 +209,9 @@ class DemoWorld:
             "tool_call_id": call,
             "action": {"kind": "TaskTrackerAction", "command": "plan", "task_list": items},
         }
-        action_id = self._emit(c, stamp, action)
+        action_id = self.emit(c, stamp, action)
         text = f"Task list has been updated with {len(items)} item(s)."
-        self._emit(
+        self.emit(
             c,
             stamp,
             {
@@ -226,9 +230,11 @@ class DemoWorld:
             },
         )
 
-    def _emit(self, c: DemoConversation, stamp: datetime, body: dict[str, Any]) -> str:
+    def emit(
+        self, c: DemoConversation, stamp: datetime, body: dict[str, Any], event_id: str = ""
+    ) -> str:
         """Persist an event in the agent server's shape and tell the listeners."""
-        event_id = str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
+        event_id = event_id or str(uuid.UUID(int=self.rng.getrandbits(128), version=4))
         # Agent-server timestamps are naive server-local time (docs/protocol.md "Times").
         local = stamp.astimezone().replace(tzinfo=None).isoformat()
         event = {"id": event_id, "timestamp": local, **body}
@@ -236,6 +242,10 @@ class DemoWorld:
         for listener in list(self.listeners):
             listener(c, len(c.events), event)
         return event_id
+
+    def wall(self) -> float:
+        """The world's wall clock (event times)."""
+        return float(self._wall())
 
     def metrics(self, c: DemoConversation) -> dict[str, Any]:
         """The conversation's `MetricsSnapshot`."""

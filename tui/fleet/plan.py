@@ -128,8 +128,10 @@ async def read_state(fleet: Fleet, key: Key) -> tuple[Seen, Conversation, tuple[
 def precondition(action: str, seen: Seen) -> str | None:
     """Why the state does not allow `action` (None: it does)."""
     waits = seen.execution == "waiting_for_confirmation"
-    if action in (APPROVE, REJECT) and not (waits and seen.pending):
+    if action in (APPROVE, REJECT) and not waits:
         return f"nothing waits for confirmation (it is {seen.status}/{seen.execution})"
+    if action in (APPROVE, REJECT) and not seen.pending:
+        return "it waits for confirmation, but its newest events hold no pending action"
     busy = seen.execution in ("running", "waiting_for_confirmation")
     if action == INTERRUPT and not busy:
         return f"it is not running (it is {seen.status}/{seen.execution})"
