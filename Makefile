@@ -4,9 +4,10 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench screenshots install system clean
+.PHONY: demo test lint typecheck unit bench screenshots install system clean mixin
 # Debian programs some tests need (program=package); `make system` installs what is missing.
-SYSTEM := chromium=chromium prometheus=prometheus promtool=prometheus
+SYSTEM := chromium=chromium prometheus=prometheus promtool=prometheus \
+	prometheus-alertmanager=prometheus-alertmanager amtool=prometheus-alertmanager
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)
@@ -44,3 +45,7 @@ screenshots: $(STAMP)
 
 clean:
 	rm -rf $(VENV) build dist .mypy_cache .pytest_cache .ruff_cache .system-packages
+
+# Render deploy/mixin (jsonnet) to deploy/mixin/rendered/ after editing a .libsonnet file.
+mixin: $(STAMP)
+	$(BIN)/python scripts/mixin.py

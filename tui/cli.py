@@ -134,10 +134,11 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
 
         return _run(report_command(settings, args.conversation, args.format, args.output))
     if args.command == "exporter":
-        from tui.exporter.command import exporter_command, metrics_listen
+        from tui.exporter.command import exporter_command, metrics_listen, shard_of_args
 
         listen = metrics_listen(args.listen, args.allow_remote)
-        return _run(exporter_command(settings, listen, args.conversation_info))
+        shard = shard_of_args(args.shard, args.total_shards)
+        return _run(exporter_command(settings, listen, args.conversation_info, shard=shard))
     if getattr(args, "metrics", None):
         from tui.exporter.command import metrics_listen
 

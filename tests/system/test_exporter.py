@@ -5,12 +5,9 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import subprocess
 import sys
 import time
-from collections.abc import AsyncIterator
-from contextlib import asynccontextmanager
 from pathlib import Path
 
 import httpx
@@ -20,6 +17,7 @@ from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import FAST, view, wait_for
 from tests.system.programs import require
+from tests.system.stack import NO_TEXTUAL, RULE_FILES, free_port, process, query
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
@@ -32,15 +30,6 @@ from tui.settings import Settings, UsageError
 from tui.settings.listen import Listen
 from tui.store.view import ErrorInfo
 from tui.ui.app import OhtopApp
-
-ROOT = Path(__file__).resolve().parents[2]
-RULES = ROOT / "deploy" / "prometheus"
-
-
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 def _samples(text: str) -> dict[str, list[tuple[dict[str, str], float]]]:
@@ -137,7 +126,7 @@ async def test_a_token_is_required_when_one_is_set() -> None:
 
 
 async def test_the_dashboard_exports_while_it_runs(demo: DemoServer) -> None:
-    port = _free_port()
+    port = free_port()
     settings = Settings(
         servers=(ServerConfig(demo.url, name="demo"),),
         intervals=FAST,
@@ -153,21 +142,6 @@ async def test_the_dashboard_exports_while_it_runs(demo: DemoServer) -> None:
         assert total == len(app.stores.status)
 
 
-def test_alert_rules_pass_promtool() -> None:
-    promtool = require("promtool", "prometheus")
-    check = subprocess.run(
-        [promtool, "check", "rules", str(RULES / "ohtop-rules.yml")], capture_output=True, text=True
-    )
-    assert check.returncode == 0, check.stdout + check.stderr
-    tested = subprocess.run(
-        [promtool, "test", "rules", "ohtop-rules.test.yml"],
-        cwd=RULES,
-        capture_output=True,
-        text=True,
-    )
-    assert tested.returncode == 0, tested.stdout + tested.stderr
-
-
 def _frozen_world() -> DemoWorld:
     """A demo world that does not change: every conversation visible, no script left."""
     world = DemoWorld(n=30, seed=12, spawn_every=1e9)
@@ -179,49 +153,16 @@ def _frozen_world() -> DemoWorld:
     return world
 
 
-# The exporter runs with Textual and Rich made unimportable: a headless face must not load them.
-NO_TEXTUAL = (
-    "import sys; sys.modules['textual'] = None; sys.modules['rich'] = None; "
-    "from tui.cli import main; sys.exit(main(sys.argv[1:]))"
-)
-
-
-@asynccontextmanager
-async def _process(
-    *argv: str, cwd: Path | None = None
-) -> AsyncIterator[asyncio.subprocess.Process]:
-    proc = await asyncio.create_subprocess_exec(
-        *argv, cwd=cwd, stdout=asyncio.subprocess.PIPE, stderr=asyncio.subprocess.PIPE
-    )
-    try:
-        yield proc
-    finally:
-        if proc.returncode is None:
-            proc.terminate()
-            try:
-                await asyncio.wait_for(proc.wait(), 10)
-            except TimeoutError:
-                proc.kill()
-                await proc.wait()
-
-
-async def _query(client: httpx.AsyncClient, base: str, promql: str) -> list[dict[str, object]]:
-    answer = await client.get(f"{base}/api/v1/query", params={"query": promql})
-    body = answer.json()
-    assert body["status"] == "success", body
-    return list(body["data"]["result"])
-
-
 async def test_a_real_prometheus_scraping_the_exporter_agrees_with_status(tmp_path: Path) -> None:
     prometheus = require("prometheus", "prometheus")
     promtool = require("promtool", "prometheus")
     server = DemoServer(_frozen_world())
     await server.start()
-    exporter_port, prom_port = _free_port(), _free_port()
+    exporter_port, prom_port = free_port(), free_port()
     config = tmp_path / "prometheus.yml"
     config.write_text(
         "global: {scrape_interval: 1s, evaluation_interval: 1s}\n"
-        f"rule_files: ['{RULES / 'ohtop-rules.yml'}']\n"
+        f"rule_files: {[str(p) for p in RULE_FILES]}\n"
         "scrape_configs:\n"
         "  - job_name: ohtop\n"
         f"    static_configs: [{{targets: ['127.0.0.1:{exporter_port}']}}]\n"
@@ -236,7 +177,7 @@ async def test_a_real_prometheus_scraping_the_exporter_agrees_with_status(tmp_pa
     )  # fmt: skip
     base = f"http://127.0.0.1:{prom_port}"
     try:
-        async with _process(*exporter) as ex, _process(*prom), httpx.AsyncClient() as http:
+        async with process(*exporter) as ex, process(*prom), httpx.AsyncClient() as http:
             assert ex.stdout is not None
             line = await asyncio.wait_for(ex.stdout.readline(), 30)
             assert line.decode().strip() == f"http://127.0.0.1:{exporter_port}/metrics"
@@ -244,16 +185,16 @@ async def test_a_real_prometheus_scraping_the_exporter_agrees_with_status(tmp_pa
             deadline = time.monotonic() + 60
             while True:  # until Prometheus has scraped a full listing
                 try:
-                    rows = await _query(http, base, "sum(ohtop_conversations)")
+                    rows = await query(http, base, "sum(ohtop_conversations)")
                 except httpx.HTTPError:
                     rows = []
-                if rows and float(rows[0]["value"][1]) == expected_total:  # type: ignore[index]
+                if rows and float(rows[0]["value"][1]) == expected_total:
                     break
                 assert time.monotonic() < deadline, f"Prometheus saw {rows}"
                 await asyncio.sleep(0.5)
             scraped = {
-                r["metric"]["status"]: float(r["value"][1])  # type: ignore[index]
-                for r in await _query(http, base, "ohtop_conversations")
+                r["metric"]["status"]: float(r["value"][1])
+                for r in await query(http, base, "ohtop_conversations")
             }
             status = await asyncio.create_subprocess_exec(
                 sys.executable, "-m", "tui", "status", "--server", server.url, "--json",
@@ -265,8 +206,8 @@ async def test_a_real_prometheus_scraping_the_exporter_agrees_with_status(tmp_pa
                 s: float(sum(1 for r in rows_json if r["status"] == s)) for s in SEED_STATUSES
             }
             assert scraped == counted
-            up = await _query(http, base, 'up{job="ohtop"}')
-            assert up and up[0]["value"][1] == "1"  # type: ignore[index]
+            up = await query(http, base, 'up{job="ohtop"}')
+            assert up and up[0]["value"][1] == "1"
             # promtool on a real scrape of the running exporter.
             body = (await http.get(f"http://127.0.0.1:{exporter_port}/metrics")).content
             checked = subprocess.run(

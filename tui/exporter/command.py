@@ -17,9 +17,18 @@ from tui.session import open_fleet
 from tui.session.codes import EXIT_OK
 from tui.settings import Settings, UsageError
 from tui.settings.listen import Listen, check_bind, parse_listen
+from tui.settings.shard import Shard
 
 DEFAULT_LISTEN = "127.0.0.1:9464"
 TOKEN_ENV = "OHTOP_METRICS_TOKEN"
+
+
+def shard_of_args(ordinal: int, total: int) -> Shard:
+    """The shard the options name, or a usage error saying what is wrong."""
+    try:
+        return Shard(ordinal, total)
+    except ValueError as exc:
+        raise UsageError(str(exc)) from exc
 
 
 def metrics_listen(spec: str, allow_remote: bool, env: dict[str, str] | None = None) -> Listen:
@@ -42,11 +51,20 @@ async def exporter_command(
     conversation_info: int = 0,
     out: TextIO | None = None,
     ready: asyncio.Event | None = None,
+    shard: Shard | None = None,
 ) -> int:
-    """Watch the servers and serve their metrics until interrupted."""
+    """Watch the servers (of one shard) and serve their metrics until interrupted."""
     out = out or sys.stdout
+    shard = shard or Shard()
+    if shard.total > 1:
+        mine = shard.mine(settings.servers)
+        sys.stderr.write(
+            f"ohtop: shard {shard.ordinal} of {shard.total} (0-based): "
+            f"{len(mine)} of {len(settings.servers)} servers\n"
+        )
+        settings = settings.with_servers(mine)
     async with open_fleet(settings) as fleet:
-        server = MetricsServer(fleet, listen, conversation_info)
+        server = MetricsServer(fleet, listen, conversation_info, (shard.ordinal, shard.total))
         try:
             url = await server.start()
         except OSError as exc:

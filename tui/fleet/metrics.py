@@ -136,9 +136,12 @@ def snapshot(fleet: Fleet) -> FleetSnapshot:
 class SnapshotCollector(Collector):
     """The metrics of one snapshot (rendered in a thread: it reads nothing live)."""
 
-    def __init__(self, snap: FleetSnapshot, conversation_info: int = 0) -> None:
+    def __init__(
+        self, snap: FleetSnapshot, conversation_info: int = 0, shard: tuple[int, int] = (0, 1)
+    ) -> None:
         self.snap = snap
         self.conversation_info = conversation_info  # cap on per-conversation series (0: none)
+        self.shard = shard
 
     def collect(self) -> Iterator[Metric]:
         snap = self.snap
@@ -154,6 +157,23 @@ class SnapshotCollector(Collector):
         )
         taken.add_metric([], snap.taken_at)
         yield taken
+        yield from self._shard()
+
+    def _shard(self) -> Iterable[Metric]:
+        """Which part of a sharded fleet this exporter watches (0 of 1 when not sharded): the
+        alerts compare these across a job's exporters to find a disagreement or a gap."""
+        ordinal, total = self.shard
+        mine = GaugeMetricFamily(
+            "ohtop_shard_ordinal",
+            "This exporter's shard (--shard), also as the label shard.",
+            labels=["shard"],
+        )
+        mine.add_metric([str(ordinal)], float(ordinal))
+        count = GaugeMetricFamily(
+            "ohtop_total_shards", "The number of shards this exporter was told of."
+        )
+        count.add_metric([], float(total))
+        return (mine, count)
 
     def _conversations(
         self, servers: list[str], views: dict[str, list[ConversationView]], now: float
@@ -320,10 +340,12 @@ class FleetCollector(Collector):
         yield from SnapshotCollector(snapshot(self.fleet), self.conversation_info).collect()
 
 
-def render(snap: FleetSnapshot, conversation_info: int = 0) -> bytes:
+def render(
+    snap: FleetSnapshot, conversation_info: int = 0, shard: tuple[int, int] = (0, 1)
+) -> bytes:
     """The Prometheus text of one snapshot (safe to call in another thread)."""
     registry = CollectorRegistry(auto_describe=False)
-    registry.register(SnapshotCollector(snap, conversation_info))
+    registry.register(SnapshotCollector(snap, conversation_info, shard))
     return generate_latest(registry)
 
 

@@ -19,10 +19,17 @@ from tui.store.websocket_store import LinkState, server_link
 class MetricsServer:
     """/metrics and /healthz over HTTP, in the running event loop."""
 
-    def __init__(self, fleet: Fleet, listen: Listen, conversation_info: int = 0) -> None:
+    def __init__(
+        self,
+        fleet: Fleet,
+        listen: Listen,
+        conversation_info: int = 0,
+        shard: tuple[int, int] = (0, 1),
+    ) -> None:
         self.fleet = fleet
         self.listen = listen
         self.conversation_info = conversation_info
+        self.shard = shard  # (ordinal, total) of a sharded exporter
         self.port = listen.port
         self._runner: web.AppRunner | None = None
         self.scrapes = 0
@@ -54,7 +61,7 @@ class MetricsServer:
         # conversations); the exposition is computed in a thread, off the loop that serves
         # keys and streams.
         snap = snapshot(self.fleet)
-        body = await asyncio.to_thread(render, snap, self.conversation_info)
+        body = await asyncio.to_thread(render, snap, self.conversation_info, self.shard)
         return web.Response(body=body, headers={"Content-Type": CONTENT_TYPE_LATEST})
 
     async def healthz(self, request: web.Request) -> web.StreamResponse:

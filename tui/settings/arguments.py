@@ -175,6 +175,21 @@ def build_parser() -> argparse.ArgumentParser:
         metavar="N",
         help="also export ohtop_conversation_info for up to N conversations (default 0: none)",
     )
+    exporter.add_argument(
+        "--shard",
+        type=int,
+        default=0,
+        metavar="I",
+        help="watch only the servers of shard I (0-based) of --total-shards (default 0)",
+    )
+    exporter.add_argument(
+        "--total-shards",
+        type=int,
+        default=1,
+        metavar="N",
+        help="split the configured servers into N shards by a hash of their names; run N "
+        "exporters with one config, --shard 0 to N-1 (default 1: all)",
+    )
     web = sub.add_parser(
         "web", help="serve the dashboard to a browser tab (loopback, with a token in the URL)"
     )
