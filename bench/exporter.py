@@ -3,6 +3,7 @@ exporter process idle at 1,000 conversations (the demo server in its own process
 
 from __future__ import annotations
 
+import asyncio
 import os
 import statistics
 import subprocess
@@ -17,8 +18,11 @@ from prometheus_client import generate_latest
 from bench import size
 from bench.proc import child_server
 from tui.client.config import ServerConfig
+from tui.fleet import metrics_server
 from tui.fleet.fleet import Fleet
-from tui.fleet.metrics import registry_for
+from tui.fleet.listen import Listen
+from tui.fleet.metrics import registry_for, render, snapshot
+from tui.fleet.metrics_server import MetricsServer
 from tui.protocol.status import ServerKind
 from tui.store.view import ConversationView
 
@@ -26,8 +30,8 @@ STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED"]
 IDLE_SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", size("60", "2")))
 
 
-def scrape_time(n: int = size(10_000, 200), runs: int = size(20, 2)) -> float:
-    """Median seconds of one scrape (the whole text exposition) over `n` conversations."""
+def _fleet(n: int) -> Fleet:
+    """A Fleet of ten servers holding `n` conversations of every status."""
     fleet = Fleet([ServerConfig(f"http://127.0.0.1:{i}", name=f"s{i}") for i in range(10)])
     now = time.time()
     with fleet.stores.status.batch():
@@ -46,7 +50,12 @@ def scrape_time(n: int = size(10_000, 200), runs: int = size(20, 2)) -> float:
                     updated_at=datetime.fromtimestamp(now - i, UTC),
                 )
             )
-    registry = registry_for(fleet)
+    return fleet
+
+
+def scrape_time(n: int = size(10_000, 200), runs: int = size(20, 2)) -> float:
+    """Median seconds of one scrape (the whole text exposition) over `n` conversations."""
+    registry = registry_for(_fleet(n))
     times = []
     for _ in range(runs):
         start = time.perf_counter()
@@ -119,10 +128,66 @@ def exporter_idle() -> float:
             proc.wait(10)
 
 
+class _OnTheLoop(MetricsServer):
+    """The A of the A/B: the exposition computed on the event loop, every scrape."""
+
+    async def exposition(self) -> bytes:
+        return render(snapshot(self.fleet), self.conversation_info, self.shard)
+
+
+SCRAPER = (
+    "import sys, time, urllib.request\n"
+    "end = time.monotonic() + float(sys.argv[2])\n"
+    "while time.monotonic() < end:\n"
+    "    urllib.request.urlopen(sys.argv[1], timeout=30).read()\n"
+    "    time.sleep(0.2)\n"
+)
+
+
+async def _lag(server: MetricsServer, seconds: float) -> list[float]:
+    """How late a 5 ms timer on the loop fires while another process scrapes every 0.2 s."""
+    url = await server.start()
+    scraper = await asyncio.create_subprocess_exec(sys.executable, "-c", SCRAPER, url, str(seconds))
+    late = []
+    try:
+        while scraper.returncode is None:
+            start = time.perf_counter()
+            await asyncio.sleep(0.005)
+            late.append(time.perf_counter() - start - 0.005)
+    finally:
+        await scraper.wait()
+        await server.stop()
+    return late
+
+
+def scrape_lag(
+    n: int = size(10_000, 200), seconds: float = size(5.0, 0.5), runs: int = size(3, 1)
+) -> dict[str, tuple[float, float]]:
+    """The loop's lag (p99, max; medians of `runs`) with the exposition on the loop and off it."""
+    metrics_server.REUSE_FOR = 0.0  # every scrape computes (the reuse would hide the cost)
+    fleet = _fleet(n)
+    listen = Listen("127.0.0.1", 0)
+    out = {}
+    for name, kind in (("on the loop", _OnTheLoop), ("off the loop", MetricsServer)):
+        p99s, maxes = [], []
+        for _ in range(runs):
+            late = sorted(asyncio.run(_lag(kind(fleet, listen), seconds)))
+            p99s.append(late[int(len(late) * 0.99)])
+            maxes.append(late[-1])
+        out[name] = (statistics.median(p99s), statistics.median(maxes))
+    return out
+
+
 def run() -> None:
     scrape = scrape_time()
     print("\n8. The exporter")
     print(f"   one scrape at 10,000 conversations   {scrape * 1000:6.1f} ms   (target < 50 ms)")
+    lag = scrape_lag()
+    print("   the loop's lag while scraped every 0.2 s at 10,000 (p99 / max, medians of 3 runs):")
+    for name, (p99, worst) in lag.items():
+        print(f"     {name:<14} {p99 * 1000:6.1f} ms / {worst * 1000:6.1f} ms")
+    on, off = lag["on the loop"][0], lag["off the loop"][0]
+    print(f"     p99 ratio on/off: {on / max(off, 1e-6):.1f}x")
     idle = exporter_idle()
     print(
         f"   idle at 1,000 conversations, {IDLE_SECONDS:.0f} s     {idle:6.2%} of one core", end=""

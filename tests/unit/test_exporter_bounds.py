@@ -4,16 +4,18 @@ loop that serves keys and streams."""
 
 from __future__ import annotations
 
+import asyncio
 import threading
 from collections.abc import Iterator
 
 import httpx
+import pytest
 from prometheus_client.core import Metric
 from prometheus_client.parser import text_string_to_metric_families
 
 from tests.helpers import view
 from tui.client.config import ServerConfig
-from tui.fleet import metrics
+from tui.fleet import metrics, metrics_server
 from tui.fleet.fleet import Fleet
 from tui.fleet.metrics import LABEL_MAX, render, snapshot
 from tui.fleet.metrics_server import MetricsServer
@@ -64,4 +66,27 @@ async def test_a_scrape_is_computed_off_the_event_loop() -> None:
         assert threads and threading.get_ident() not in threads  # not the loop's thread
     finally:
         metrics.SnapshotCollector.collect = collect  # type: ignore[method-assign]
+        await server.stop()
+
+
+async def test_scrapes_that_come_together_share_one_exposition(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    fleet = _hostile_fleet()
+    server = MetricsServer(fleet, Listen("127.0.0.1", 0))
+    url = await server.start()
+    try:
+        async with httpx.AsyncClient() as client:
+            answers = await asyncio.gather(*(client.get(url) for _ in range(5)))
+            assert [a.status_code for a in answers] == [200] * 5
+            assert len({a.content for a in answers}) == 1
+            assert server.scrapes == 5 and server.renders == 1
+            fleet.stores.status.upsert(view("ff" * 16, "ERROR", "error", server="prod"))
+            monkeypatch.setattr(metrics_server, "REUSE_FOR", 0.0)  # the reuse has run out
+            fresh = await client.get(url)
+        assert server.renders == 2
+        errors = [r for r in fresh.text.splitlines() if r.startswith("ohtop_conversations{")]
+        errors = [r for r in errors if 'status="ERROR"' in r]
+        assert errors == ['ohtop_conversations{server="prod",status="ERROR"} 1.0']
+    finally:
         await server.stop()
