@@ -35,6 +35,7 @@ def main() -> None:
         "exporter",
         "history",
         "scale",
+        "shards",
     ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)

@@ -1,10 +1,15 @@
 """Pictures of what ohtop gives outside the terminal: its metrics in Prometheus' own graph page
-(screenshots/prometheus.png) and the dashboard in a browser tab (screenshots/web.png, taken by
-tests/system/test_web.py). Needs Debian's prometheus and chromium, and the playwright package."""
+(screenshots/prometheus.png), an alert as Alertmanager delivered it to a webhook
+(screenshots/alert.png) and the dashboard in a browser tab (screenshots/web.png, taken by
+tests/system/test_web.py). Needs Debian's prometheus, prometheus-alertmanager and chromium,
+and the playwright package; run from the repository's root with PYTHONPATH=. (make
+screenshots)."""
 
 from __future__ import annotations
 
 import asyncio
+import html
+import json
 import os
 import subprocess
 import sys
@@ -12,9 +17,10 @@ import tempfile
 from pathlib import Path
 
 from playwright.async_api import async_playwright
-from tests.test_exporter import _free_port
-from tests.test_web import FLAGS
 
+from tests.system.stack import free_port as _free_port
+from tests.system.test_monitoring import delivered_alert
+from tests.system.test_web import FLAGS
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 
@@ -66,6 +72,36 @@ async def prometheus_graph() -> Path:
             await server.stop()
 
 
+async def alert_arriving() -> Path:
+    """A burst of failures on the demo, delivered by a real Alertmanager to a webhook: the
+    notification the webhook received, as a page."""
+    with tempfile.TemporaryDirectory() as tmp:
+        body = await delivered_alert(Path(tmp))
+    alert = body["alerts"][0]
+    rows = "".join(
+        f"<tr><th>{html.escape(k)}</th><td>{html.escape(v)}</td></tr>"
+        for k, v in [*alert["labels"].items(), *alert["annotations"].items()]
+    )
+    page_html = (
+        "<html><body style='font-family:sans-serif;margin:24px'>"
+        f"<h2>Webhook <code>{html.escape(body['receiver'])}</code> received "
+        f"[{html.escape(body['status'].upper())}] {html.escape(alert['labels']['alertname'])}</h2>"
+        f"<p>from Alertmanager, group <code>{html.escape(body['groupKey'])}</code>, "
+        f"started {html.escape(alert['startsAt'])}</p>"
+        f"<table border=1 cellpadding=6 style='border-collapse:collapse'>{rows}</table>"
+        "<h3>The notification as posted</h3><pre style='font-size:11px'>"
+        f"{html.escape(json.dumps(body, indent=2)[:2500])}</pre></body></html>"
+    )
+    async with async_playwright() as pw:
+        browser = await pw.chromium.launch(executable_path="/usr/bin/chromium", args=FLAGS)
+        page = await browser.new_page(viewport={"width": 1100, "height": 900})
+        await page.set_content(page_html)
+        path = OUT / "alert.png"
+        await page.screenshot(path=str(path))
+        await browser.close()
+    return path
+
+
 def web_page() -> None:
     """tests/system/test_web.py saves the page it drives when asked."""
     env = {**os.environ, "OHTOP_SCREENSHOT_WEB": "1"}
@@ -76,4 +112,5 @@ def web_page() -> None:
 
 if __name__ == "__main__":
     print(asyncio.run(prometheus_graph()))
+    print(asyncio.run(alert_arriving()))
     web_page()

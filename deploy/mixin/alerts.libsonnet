@@ -25,7 +25,9 @@
             'sum by (job, server) (increase(ohtop_conversation_errors_total%s[%s])) > %d'
             % [sel(), c.errorsRisingWindow, c.errorsRisingCount],
             'warning',
-            '{{ $labels.server }}: {{ $value | humanize }} conversations failed in %s' % c.errorsRisingWindow,
+            // increase() extrapolates to the window's edges: the count is an estimate.
+            '{{ $labels.server }}: about {{ printf "%%.0f" $value }} conversations failed in %s'
+            % c.errorsRisingWindow,
             'More conversations than usual entered ERROR. Press ! in ohtop to list them with their error codes.',
             scope='conversations',
           ),

@@ -21,6 +21,7 @@ PARTS = (
     "8. The exporter",
     "9. The history store",
     "10. How cost grows",
+    "11. Sharded exporters",
 )
 
 
