@@ -36,6 +36,7 @@ def main() -> None:
         "history",
         "scale",
         "shards",
+        "demo_scale",
     ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)

@@ -22,6 +22,7 @@ PARTS = (
     "9. The history store",
     "10. How cost grows",
     "11. Sharded exporters",
+    "12. The scale demo",
 )
 
 

@@ -4,11 +4,13 @@ from __future__ import annotations
 
 import hashlib
 import json
-from typing import Any
+from collections.abc import Callable, Sequence
+from typing import Any, TypeVar
 
 from aiohttp import web
 
 GZIP_MIN_BYTES = 1024
+T = TypeVar("T")
 
 
 def json_response(request: web.Request, data: Any, status: int = 200) -> web.StreamResponse:
@@ -45,10 +47,17 @@ def int_param(request: web.Request, name: str, default: int, low: int, high: int
     return max(low, min(high, value))
 
 
-def paged(request: web.Request, items: list[Any], default_limit: int = 100) -> dict[str, Any]:
-    """Offset paging as the SQL services do it: `next_page_id = str(offset + limit)`."""
+def paged(
+    request: web.Request,
+    items: Sequence[T],
+    default_limit: int = 100,
+    shape: Callable[[T], Any] | None = None,
+) -> dict[str, Any]:
+    """Offset paging as the SQL services do it: `next_page_id = str(offset + limit)`. Only the
+    page's items are shaped, so a page costs the same however long the list is."""
     limit = int_param(request, "limit", default_limit, 1, 100)
     offset = int_param(request, "page_id", 0, 0, 10**9)
     window = items[offset : offset + limit]
     more = len(items) > offset + limit
-    return {"items": window, "next_page_id": str(offset + limit) if more else None}
+    page = [shape(i) for i in window] if shape is not None else list(window)
+    return {"items": page, "next_page_id": str(offset + limit) if more else None}

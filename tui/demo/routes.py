@@ -51,7 +51,7 @@ class DemoRoutes:
         """The conversations of the sandbox named in the path, after checking its session key."""
         self._count(request)
         sandbox = request.match_info.get("sandbox")
-        convs = [c for c in self.world.visible() if sandbox is None or c.sandbox_id == sandbox]
+        convs = self.world.visible() if sandbox is None else self.world.in_sandbox(sandbox)
         live = [c for c in convs if c.sandbox == "RUNNING"]
         if sandbox is not None and not live:
             return [], error(request, 503, "sandbox is not running")
@@ -65,8 +65,11 @@ class DemoRoutes:
     async def app_search(self, request: web.Request) -> web.StreamResponse:
         if (denied := self._tick(request)) is not None:
             return denied
-        items = [app_conversation(self.world, c, self.base_url) for c in self.world.visible()]
-        return json_response(request, paged(request, items))
+        base = self.base_url
+        page = paged(
+            request, self.world.visible(), shape=lambda c: app_conversation(self.world, c, base)
+        )
+        return json_response(request, page)
 
     async def app_count(self, request: web.Request) -> web.StreamResponse:
         if (denied := self._tick(request)) is not None:
@@ -99,7 +102,7 @@ class DemoRoutes:
         if (denied := self._tick(request)) is not None:
             return denied
         action, sandbox = request.match_info["action"], request.match_info["sandbox"]
-        found = [c for c in self.world.visible() if c.sandbox_id == sandbox]
+        found = self.world.in_sandbox(sandbox)
         if not found:
             return error(request, 404, "Sandbox not found")
         for c in found:
@@ -143,12 +146,10 @@ class DemoRoutes:
         if denied is not None:
             return denied
         status = request.query.get("status")
-        items = [
-            agent_conversation(self.world, c)
-            for c in convs
-            if status is None or (c.execution or "idle") == status
-        ]
-        return json_response(request, paged(request, items))
+        if status is not None:
+            convs = [c for c in convs if (c.execution or "idle") == status]
+        page = paged(request, convs, shape=lambda c: agent_conversation(self.world, c))
+        return json_response(request, page)
 
     async def agent_count(self, request: web.Request) -> web.StreamResponse:
         convs, denied = self._sandbox(request)

@@ -1,36 +1,56 @@
 """Reproducible scale for anyone: `ohtop demo-server --conversations N --events-per-second M
---servers K` runs K demo servers of N conversations each, with a share of them running and M
-live events a second spread over them, so the scale figures of `make bench` can be seen."""
+--servers K` runs K demo servers of N conversations each, with a share of them running, some
+waiting for a person, failed or starting, and M live events a second spread over them, so the
+scale figures of `make bench` can be seen."""
 
 from __future__ import annotations
 
 import asyncio
 import random
 
+from tui.demo.scripts import ERRORS, Step
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoWorld
 
-RUNNING_SHARE = 0.15  # a big deployment's mix: most conversations are stopped
+# A big deployment's mix: most conversations are stopped; a few need a person or failed.
+# (sandbox, execution, share); the rest are PAUSED sandboxes.
+MIX = (
+    ("RUNNING", "running", 0.12),
+    ("RUNNING", "waiting_for_confirmation", 0.01),
+    ("RUNNING", "error", 0.02),
+    ("STARTING", None, 0.02),
+    ("ERROR", None, 0.005),
+)
 
 
 def scale_world(n: int, seed: int) -> DemoWorld:
-    """N conversations, all visible, scripts frozen; a share of them RUNNING."""
-    world = DemoWorld(n=n, seed=seed, spawn_every=1e12, max_visible=None)
+    """N conversations, all visible, with no scripts (a page of any size costs the same, and
+    a world of 100,000 is built in seconds); the mix above, errors with their codes and the
+    waiting ones with what they ask."""
+    world = DemoWorld(n=0, seed=seed, spawn_every=1e12, max_visible=None)
+    world.scripted = False
     rng = random.Random(seed)
-    for c in world.conversations.values():
-        c.born, c.deleted = -1.0, False
-        c.script.steps.clear()
-        if rng.random() < RUNNING_SHARE:
-            c.sandbox, c.execution = "RUNNING", "running"
-        else:
-            c.sandbox, c.execution = "PAUSED", None
+    for i in range(n):
+        c = world.add_still(born=-1.0 - i * 1e-3)
+        c.sandbox, c.execution = "PAUSED", None
+        roll = rng.random()
+        for sandbox, execution, share in MIX:
+            if roll < share:
+                c.sandbox = sandbox
+                if execution == "running":
+                    c.execution = execution
+                elif execution is not None:
+                    error = ERRORS[i % len(ERRORS)] if execution == "error" else None
+                    world.apply_now(c, Step(0.0, execution=execution, error=error))
+                break
+            roll -= share
     return world
 
 
 async def pump(world: DemoWorld, rate: float) -> None:
     """`rate` execution-status events a second, round robin over the running conversations
     (each flips running <-> paused), paced to the clock."""
-    live = [c for c in world.conversations.values() if c.sandbox == "RUNNING"]
+    live = [c for c in world.conversations.values() if c.execution == "running"]
     if not live or rate <= 0:
         return
     loop = asyncio.get_running_loop()

@@ -127,7 +127,7 @@ class DemoV0:
     async def search(self, request: web.Request) -> web.StreamResponse:
         if (denied := self._denied(request)) is not None:
             return denied
-        page = paged(request, [v0_info(c) for c in self.world.visible()], default_limit=20)
+        page = paged(request, self.world.visible(), default_limit=20, shape=v0_info)
         return json_response(
             request, {"results": page["items"], "next_page_id": page["next_page_id"]}
         )

@@ -15,6 +15,7 @@ from tui.demo import confirm
 from tui.demo.scripts import REPOS, TITLES, Script, Step, build_script, pick_scenario
 
 MAX_VISIBLE = 60
+_MEMBERSHIP = [0]  # bumped whenever a conversation is born or deleted (world.visible's cache)
 
 
 @dataclass(slots=True)
@@ -40,6 +41,11 @@ class DemoConversation:
     policy: str = "NeverConfirm"  # its confirmation policy
     next_step: int = 0
     events: list[dict[str, Any]] = field(default_factory=list)  # persisted, seq = index + 1
+
+    def __setattr__(self, name: str, value: Any) -> None:
+        if name in ("born", "deleted"):  # who is visible may change: the worlds look again
+            _MEMBERSHIP[0] += 1
+        object.__setattr__(self, name, value)
 
     @property
     def hex(self) -> str:
@@ -76,6 +82,9 @@ class DemoWorld:
         self.lost_by_agent: set[str] = set()
         self.listeners: list[Callable[[DemoConversation, int, dict[str, Any]], None]] = []
         self._next_spawn = spawn_every
+        self.scripted = True  # False: no conversation has a script (scale worlds skip the walk)
+        self._visible: tuple[tuple[int, int, float], list[DemoConversation]] | None = None
+        self._sandboxes: dict[str, list[DemoConversation]] = {}
         for i in range(n):
             # Most conversations are mid-life when the demo opens; some are created later.
             born = -self.rng.uniform(0, 240) if i < n * 0.8 else self.rng.uniform(3, 90)
@@ -88,10 +97,34 @@ class DemoWorld:
         return self._clock() - self._t0
 
     def visible(self) -> list[DemoConversation]:
-        """Conversations that exist now (created, not deleted), newest first."""
+        """Conversations that exist now (created, not deleted), newest first. Kept until one
+        is born or deleted, so a page of a long listing costs the same at any size (the
+        caller must not change the list)."""
         now = self.now
-        alive = [c for c in self.conversations.values() if c.born <= now and not c.deleted]
-        return sorted(alive, key=lambda c: c.created_at, reverse=True)
+        if self._visible is not None:
+            (generation, count, next_birth), alive = self._visible
+            if (generation, count) == (
+                _MEMBERSHIP[0],
+                len(self.conversations),
+            ) and now < next_birth:
+                return alive
+        convs = self.conversations.values()
+        alive = sorted(
+            (c for c in convs if c.born <= now and not c.deleted),
+            key=lambda c: c.created_at,
+            reverse=True,
+        )
+        next_birth = min((c.born for c in convs if c.born > now), default=float("inf"))
+        self._visible = ((_MEMBERSHIP[0], len(self.conversations), next_birth), alive)
+        self._sandboxes = {}
+        for c in alive:
+            self._sandboxes.setdefault(c.sandbox_id, []).append(c)
+        return alive
+
+    def in_sandbox(self, sandbox: str) -> list[DemoConversation]:
+        """The visible conversations of one sandbox (an index kept with `visible`)."""
+        self.visible()
+        return self._sandboxes.get(sandbox, [])
 
     def get(self, conversation_id: str) -> DemoConversation | None:
         """A visible conversation by hex or dashed id."""
@@ -108,7 +141,7 @@ class DemoWorld:
         while now >= self._next_spawn:
             self._create(self._next_spawn)
             self._next_spawn += self.spawn_every * self.rng.uniform(0.5, 1.5)
-        for c in list(self.conversations.values()):
+        for c in list(self.conversations.values()) if self.scripted else ():
             while not c.deleted and c.next_step < len(c.script.steps):
                 step = c.script.steps[c.next_step]
                 if c.born + step.at > now:
@@ -117,7 +150,7 @@ class DemoWorld:
                 self._apply(c, step, c.born + step.at)
         self._trim()
 
-    def _create(self, born: float) -> None:
+    def _create(self, born: float, scripted: bool = True) -> DemoConversation:
         rng = self.rng
         cid = uuid.UUID(int=rng.getrandbits(128), version=4)
         wall_born = self._wall() + (born - self.now)
@@ -130,12 +163,21 @@ class DemoWorld:
             title=f"{rng.choice(TITLES)}",
             repository=repo,
             branch=rng.choice(["main", "develop", "fix/flaky-ci"]) if repo else None,
-            script=build_script(pick_scenario(rng), rng),
+            script=build_script(pick_scenario(rng), rng) if scripted else Script("still", []),
             born=born,
             created_at=stamp,
             updated_at=stamp,
         )
         self.conversations[c.hex] = c
+        return c
+
+    def add_still(self, born: float) -> DemoConversation:
+        """A conversation with no script: it changes only when told (scale worlds)."""
+        return self._create(born, scripted=False)
+
+    def apply_now(self, c: DemoConversation, step: Step) -> None:
+        """Apply one step to a conversation now, with its events."""
+        self._apply(c, step, self.now)
 
     def _trim(self) -> None:
         """Keep about MAX_VISIBLE: delete the oldest settled conversations beyond that."""
