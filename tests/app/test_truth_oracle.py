@@ -22,7 +22,7 @@ from prometheus_client import generate_latest
 from prometheus_client.parser import text_string_to_metric_families
 from textual.pilot import Pilot
 
-from tests.helpers import FAST, screen_text, wait_for
+from tests.helpers import FAST, FAST_DELTA, screen_text, wait_for
 from tests.oracle import (
     ERROR_CODES,
     MAX_STEP,
@@ -41,6 +41,7 @@ from tui.settings import Settings
 from tui.store.status_store import StatusStore
 from tui.store.stores import Stores
 from tui.store.websocket_store import LinkState
+from tui.sync.polling import PollIntervals
 from tui.text import clock
 from tui.ui.app import OhtopApp
 from tui.ui.screens.alerts import AlertsScreen
@@ -81,11 +82,12 @@ class Oracle:
         self.rng = rng
         self.down_truth: Truth | None = None  # what was true when the server went down
         self.log: list[str] = []  # what happened, in order
+        self.intervals = FAST  # per-id polls; FAST_DELTA asks the server what changed
 
     def settings(self) -> Settings:
         return Settings(
             servers=(ServerConfig(self.w.server.url, name="demo"),),
-            intervals=FAST,
+            intervals=self.intervals,
             max_streams=5,
             thresholds=THRESHOLDS,
             history=self.history,
@@ -426,15 +428,18 @@ def _check_history(path: Path, truth: Truth, where: str) -> None:
 
 
 @pytest.mark.oracle
+@pytest.mark.parametrize("intervals", [FAST, FAST_DELTA], ids=["per-id", "what-changed"])
 async def test_every_face_tells_the_truth_over_simulated_hours(
-    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch, intervals: PollIntervals
 ) -> None:
     seed = int(os.environ.get("OHTOP_ORACLE_SEED", "2312"))  # other seeds: other worlds
     world = await World.start(n=14, seed=seed)
     monkeypatch.setattr(clock, "wall", world.sim.wall)
     oracle = Oracle(world, tmp_path / "history.sqlite3", random.Random(seed))
+    oracle.intervals = intervals
     watched = io.StringIO()
-    settings = Settings(servers=(ServerConfig(world.server.url, name="demo"),), intervals=FAST)
+    config = ServerConfig(world.server.url, name="demo")
+    settings = Settings(servers=(config,), intervals=intervals)
     watch = asyncio.ensure_future(watch_command(settings, watched))
     plan = ["restart" if i in (9, 19) else "step" for i in range(STEPS)]
     plan[5], plan[6] = "down", "up"

@@ -7,6 +7,7 @@ import asyncio
 import contextlib
 from collections.abc import Sequence
 from dataclasses import dataclass, field
+from datetime import datetime
 from typing import Any, Protocol
 
 from tui.client.errors import ApiError, ErrorKind
@@ -228,7 +229,9 @@ class _PagedSource:
 
 
 class V1AppSource(_PagedSource):
-    """OpenHands app server V1 (`/api/v1`, openhands-ai >= 1.0)."""
+    """OpenHands app server V1 (`/api/v1`, openhands-ai >= 1.0). Its search filters on
+    `updated_at`, which moves when the server records an execution status, new statistics
+    or a lifecycle post from the agent server (docs/protocol.md "What moves updated_at")."""
 
     kind = ServerKind.V1
     search_path = "api/v1/app-conversations/search"
@@ -237,6 +240,24 @@ class V1AppSource(_PagedSource):
     events_path = "api/v1/conversation/{id}/events/search"  # singular "conversation"
     kind_param = "kind__eq"
     model = AppConversation
+
+    async def changed_since(
+        self, since: datetime, pages: int
+    ) -> tuple[list[AnyConversation], int, bool]:
+        """The conversations whose `updated_at` is at or after `since`, at most `pages` pages;
+        the rejected count, and whether more were left (then a full listing is due)."""
+        params: dict[str, Any] = {"limit": PAGE_LIMIT, "updated_at__gte": since.isoformat()}
+        found: list[AnyConversation] = []
+        rejected = 0
+        for _ in range(pages):
+            raw = await self.rest.get_json(self.search_path, params, conditional=False)
+            items, page, bad = _page(raw, self.model)
+            found += items
+            rejected += bad
+            if not page:
+                return found, rejected, False
+            params["page_id"] = page
+        return found, rejected, True
 
 
 class AgentSource(_PagedSource):

@@ -2,8 +2,10 @@
 
 from __future__ import annotations
 
+import json
 import uuid
 from collections import Counter
+from datetime import UTC, datetime
 from typing import Any
 
 from aiohttp import web
@@ -15,6 +17,8 @@ from tui.demo.sockets import DemoSockets
 from tui.demo.world import DemoConversation, DemoWorld
 
 BATCH_MAX = 99
+# The V1 search's time filters (the real server's; docs/protocol.md "What moves updated_at").
+TIME_FILTERS = ("created_at__gte", "created_at__lt", "updated_at__gte", "updated_at__lt")
 
 
 class DemoRoutes:
@@ -66,9 +70,11 @@ class DemoRoutes:
         if (denied := self._tick(request)) is not None:
             return denied
         base = self.base_url
-        page = paged(
-            request, self.world.visible(), shape=lambda c: app_conversation(self.world, c, base)
-        )
+        convs = self.world.visible()
+        bounds = [(name, _when(request, name)) for name in TIME_FILTERS]
+        if any(when is not None for _, when in bounds):
+            convs = [c for c in convs if all(_within(c, n, w) for n, w in bounds)]
+        page = paged(request, convs, shape=lambda c: app_conversation(self.world, c, base))
         return json_response(request, page)
 
     async def app_count(self, request: web.Request) -> web.StreamResponse:
@@ -286,3 +292,25 @@ def add_routes(
         r.add_get(path, routes.health)
     if not agent_at_root:
         r.add_get("/server_info", routes.agent_server_info)
+
+
+def _when(request: web.Request, name: str) -> datetime | None:
+    """A datetime query parameter (ISO 8601; naive is UTC); a malformed one is a 422."""
+    raw = request.query.get(name)
+    if raw is None:
+        return None
+    try:
+        when = datetime.fromisoformat(raw.replace("Z", "+00:00"))
+    except ValueError as exc:
+        raise web.HTTPUnprocessableEntity(
+            text=json.dumps({"detail": f"{name}: not a datetime"}), content_type="application/json"
+        ) from exc
+    return when if when.tzinfo else when.replace(tzinfo=UTC)
+
+
+def _within(c: DemoConversation, name: str, when: datetime | None) -> bool:
+    if when is None:
+        return True
+    field, op = name.split("__")
+    stamp = c.created_at if field == "created_at" else c.updated_at
+    return stamp >= when if op == "gte" else stamp < when

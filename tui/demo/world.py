@@ -190,7 +190,10 @@ class DemoWorld:
 
     def _apply(self, c: DemoConversation, step: Step, at: float) -> None:
         stamp = datetime.fromtimestamp(self._wall() + (at - self.now), UTC)
-        c.updated_at = stamp
+        # As on a real app server, updated_at moves with an execution status, new statistics
+        # or a lifecycle post, never with a sandbox transition or a task list alone.
+        if step.execution or step.tokens or step.pause_event or step.error:
+            c.updated_at = stamp
         if step.delete:
             c.deleted = True
             return

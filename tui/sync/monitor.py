@@ -35,6 +35,7 @@ from tui.store.stores import Stores
 from tui.store.view import Key
 from tui.store.websocket_store import LinkState, server_link
 from tui.sync.backoff import Backoff
+from tui.sync.delta import Delta
 from tui.sync.details import DetailReader
 from tui.sync.polling import PollIntervals, PollSchedule, top_up
 
@@ -89,6 +90,7 @@ class ServerMonitor:
         self._next_look = 0.0
         self._last_count: int | None = None
         self._answered_at: float | None = None  # wall time of the last cycle that went well
+        self.delta = Delta(self.intervals)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -173,10 +175,13 @@ class ServerMonitor:
         now = self._clock()
         if self._force_discover or now >= self._next_discover:
             await self._discover()
-        elif now >= self._next_look:
-            await self._look_for_new()
+        else:
+            if self.delta.due(self.source, now):
+                await self._changed()
+            if now >= self._next_look:
+                await self._look_for_new()
         due = self.schedule.pop_due(self._clock() + COALESCE)
-        top_up(self.schedule, due, self.intervals, self.stores.status, self._clock())
+        top_up(self.schedule, due, self._per_id(), self.stores.status, self._clock())
         for start in range(0, len(due), BATCH_LIMIT):
             chunk = due[start : start + BATCH_LIMIT]
             try:
@@ -213,6 +218,7 @@ class ServerMonitor:
             self.stores.errors.count_rejected(self.name, rejected, "listed conversations")
             fresh = [i for i in items if conversation_id(i) not in found]
             found.update(conversation_id(i) for i in fresh)
+            self.delta.listed(fresh)
             await self._apply_all(fresh, "discover", asked)
             if not self.listed:
                 self._link(LinkState.CONNECTING, detail=f"listing: {len(found):,} so far")
@@ -227,7 +233,8 @@ class ServerMonitor:
                 self.schedule.set(key, now)
         self.listed = True
         self._force_discover = False
-        self._next_discover = now + self.intervals.discover
+        self.delta.listing_done(now)
+        self._next_discover = now + self._per_id().discover
         self._next_look = now + self.intervals.look
 
     async def _look_for_new(self) -> None:
@@ -252,6 +259,20 @@ class ServerMonitor:
             await self._apply_all(new, "discover", asked)
             if len(new) < len(items) or not page:
                 return
+
+    async def _changed(self) -> None:
+        """Apply what changed since the last answer; too much asks for a full listing."""
+        asked = time.monotonic()
+        items, rejected, more = await self.delta.read(self.source, self._clock())
+        if self.delta.refused:  # polled per id again: the backstop plans no longer hold
+            self._force_discover = True
+            return
+        self.stores.errors.count_rejected(self.name, rejected, "changed conversations")
+        await self._apply_all(items, "delta", asked)
+        self._force_discover = self._force_discover or more
+
+    def _per_id(self) -> PollIntervals:
+        return self.delta.per_id(self.source)
 
     async def _apply_all(
         self, items: Sequence[AnyConversation], reason: str, asked_at: float | None = None
@@ -309,7 +330,7 @@ class ServerMonitor:
     def _reschedule(self, key: Key, keep_earlier: bool = False) -> None:
         view = self.stores.status.get(key)
         delay = (
-            None if view is None or view.gone else self.intervals.next_delay(view.status, self._rng)
+            None if view is None or view.gone else self._per_id().next_delay(view.status, self._rng)
         )
         if delay is None:
             self.schedule.drop(key)
@@ -332,6 +353,8 @@ class ServerMonitor:
         candidates = [self._next_discover]
         if self.intervals.look:
             candidates.append(self._next_look)
+        if self.delta.works_for(self.source) and self.delta.since is not None:
+            candidates.append(self.delta.next_at)
         if (due := self.schedule.next_time()) is not None:
             candidates.append(due)
         return min(candidates)

@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import heapq
 import random
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from tui.client.sources import BATCH_LIMIT
 from tui.protocol import status as st
@@ -26,6 +26,27 @@ class PollIntervals:
     discover: float = 120.0  # re-list every conversation (finds deletions and the rest)
     look: float = 10.0  # look for new ones: a count, and the newest page when it moved (0: off)
     jitter: float = 0.1  # +/- fraction, so polls of many conversations spread out
+    # V1 app servers answer "what changed since": asked every `delta` seconds (0: off), the
+    # per-id polls remain only as a backstop for what `updated_at` does not show (sandbox
+    # transitions), and the full listing becomes a slow sweep (docs/protocol.md "Freshness").
+    delta: float = 10.0
+    backstop_starting: float = 60.0
+    backstop: float = 600.0
+    sweep: float = 1800.0
+
+    def in_delta(self) -> PollIntervals:
+        """The intervals while the server's "what changed" answers: per-id polls slow down to
+        the backstops, the full listing to the sweep."""
+        slow = self.backstop
+        return replace(
+            self,
+            starting=self.backstop_starting if self.starting is not None else None,
+            running=slow if self.running is not None else None,
+            stopped=slow if self.stopped is not None else None,
+            error=slow if self.error is not None else None,
+            other=slow if self.other is not None else None,
+            discover=max(self.discover, self.sweep),
+        )
 
     def base(self, status: str) -> float | None:
         """The configured interval for a coarse status."""
