@@ -37,6 +37,7 @@ def main() -> None:
         "scale",
         "shards",
         "demo_scale",
+        "delta",
     ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)

@@ -8,6 +8,7 @@ import os
 import statistics
 import subprocess
 import sys
+import tempfile
 import time
 import urllib.request
 from datetime import UTC, datetime
@@ -25,6 +26,7 @@ from tui.fleet.metrics import registry_for, render, snapshot
 from tui.fleet.metrics_server import MetricsServer
 from tui.protocol.status import ServerKind
 from tui.store.view import ConversationView
+from tui.sync.polling import PollIntervals
 
 STATUSES = ["RUNNING", "ERROR", "STARTING", "STOPPED", "ARCHIVED"]
 IDLE_SECONDS = float(os.environ.get("OHTOP_BENCH_IDLE_SECONDS", size("60", "2")))
@@ -108,12 +110,17 @@ def _settle(line: str, step: float = size(10.0, 1.0), limit: float = 240.0) -> f
     return time.monotonic() - start
 
 
-def exporter_idle() -> float:
-    """Share of one core the exporter process uses at 1,000 conversations, nothing changing."""
-    with child_server(_serve) as url:
+def exporter_idle(per_id: bool = False) -> float:
+    """Share of one core the exporter process uses at 1,000 conversations, nothing changing;
+    `per_id`: polling every conversation at the web UI's intervals instead of asking the V1
+    server what changed (the A of the A/B)."""
+    with child_server(_serve) as url, tempfile.TemporaryDirectory() as tmp:
+        config = Path(tmp) / "config.toml"
+        config.write_text(f"[polling]\ndelta = {0 if per_id else PollIntervals().delta}\n")
         proc = subprocess.Popen(
             [sys.executable, "-m", "tui", "exporter", "--server", f"demo={url}",
-             "--listen", "127.0.0.1:0", "--rate", "100/s", "--no-history"],
+             "--listen", "127.0.0.1:0", "--rate", "100/s", "--no-history",
+             "--config", str(config)],
             stdout=subprocess.PIPE,
         )  # fmt: skip
         try:
@@ -188,11 +195,12 @@ def run() -> None:
         print(f"     {name:<14} {p99 * 1000:6.1f} ms / {worst * 1000:6.1f} ms")
     on, off = lag["on the loop"][0], lag["off the loop"][0]
     print(f"     p99 ratio on/off: {on / max(off, 1e-6):.1f}x")
-    idle = exporter_idle()
-    print(
-        f"   idle at 1,000 conversations, {IDLE_SECONDS:.0f} s     {idle:6.2%} of one core", end=""
-    )
-    print("   (target < 1%)")
+    for name, per_id in (("polling per id", True), ("asking what changed", False)):
+        idle = exporter_idle(per_id)
+        print(
+            f"   idle at 1,000 conversations, {IDLE_SECONDS:.0f} s, {name:<20} "
+            f"{idle:6.2%} of one core   (target < 0.1%)"
+        )
 
 
 if __name__ == "__main__":

@@ -9,6 +9,7 @@ import asyncio
 import io
 import json
 import random
+import socket
 import ssl
 import time
 from collections.abc import AsyncIterator, Callable
@@ -147,6 +148,13 @@ async def running(monitor: ServerMonitor) -> AsyncIterator[ServerMonitor]:
         task.cancel()
         # Bounded: a monitor that ignored its cancellation must fail the test, not hang it.
         await asyncio.wait_for(asyncio.gather(task, return_exceptions=True), 10)
+
+
+def free_port() -> int:
+    """A loopback port nobody listens on now."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
 
 
 class ManualClock:

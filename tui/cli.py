@@ -86,6 +86,13 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         return 0
     settings = resolve(args, known_actions=names())
     settings = _with_log(settings)
+    if getattr(args, "webhooks", None):
+        from tui.settings.listen import webhooks_listen
+
+        if args.command == "web":
+            raise UsageError("ohtop web: --webhooks is for one dashboard, `watch` or `exporter`")
+        listen = webhooks_listen(args.webhooks, getattr(args, "webhooks_secret_file", None))
+        settings = replace(settings, webhooks=listen)
     if not settings.servers and not settings.demo:
         parser.error("give --server URL (repeatable), servers in the config file, or --demo")
     if args.command == "status":

@@ -17,6 +17,7 @@ from aiohttp import web
 from tests.helpers import FAST, FAST_DELTA, running, wait_for
 from tui.client.config import ServerConfig
 from tui.demo import routes
+from tui.demo.scale import scale_world
 from tui.demo.server import DemoServer
 from tui.demo.world import DemoConversation, DemoWorld
 from tui.store.stores import Stores
@@ -37,6 +38,16 @@ def _still_world() -> DemoWorld:
     return world
 
 
+async def _settled(monitor: ServerMonitor) -> None:
+    """Until the listing's own polls went out and every per-id poll waits for the backstop."""
+
+    def waiting() -> bool:
+        due = monitor.schedule.next_time()
+        return monitor.delta.since is not None and (due is None or due - monitor._clock() > 30)
+
+    await wait_for(waiting, timeout=20)
+
+
 def _status(stores: Stores, c: DemoConversation) -> tuple[str | None, str | None]:
     view = stores.status.get(("demo", c.hex))
     return (view.execution_status, view.sandbox_status) if view else (None, None)
@@ -44,7 +55,7 @@ def _status(stores: Stores, c: DemoConversation) -> tuple[str | None, str | None
 
 async def _monitor(demo: DemoServer, intervals: PollIntervals) -> tuple[ServerMonitor, Stores]:
     stores = Stores()
-    monitor = ServerMonitor(ServerConfig(demo.url, name="demo"), stores, intervals)
+    monitor = ServerMonitor(ServerConfig(demo.url, name="demo"), stores, intervals, details=False)
     return monitor, stores
 
 
@@ -55,8 +66,7 @@ async def test_a_change_arrives_by_the_question_not_by_a_per_id_poll() -> None:
     monitor, stores = await _monitor(demo, intervals)
     try:
         async with running(monitor):
-            await wait_for(lambda: monitor.listed and monitor.delta.since is not None)
-            await asyncio.sleep(0.5)  # the polls due at the listing go out
+            await _settled(monitor)
             batches = demo.routes.hits[BATCH]
             asked = monitor.delta.asked
             changed = next(c for c in demo.world.visible() if c.execution == "running")
@@ -119,29 +129,25 @@ async def test_a_server_that_refuses_the_filter_is_polled_per_id(
         await demo.stop()
 
 
-async def test_more_changes_than_one_question_reads_ask_for_a_full_listing(
+async def test_more_changes_than_one_question_reads_are_all_taken(
     monkeypatch: pytest.MonkeyPatch,
 ) -> None:
     monkeypatch.setattr(delta, "PAGES", 1)
     world = DemoWorld(n=0, seed=3, spawn_every=1e9, max_visible=None)
-    for _ in range(150):
-        world.add_still(born=-1.0).sandbox = "RUNNING"
+    for i in range(350):  # stamped 2.5 s apart, long ago: no question overflows before
+        world.add_still(born=-1000.0 + 2.5 * i).sandbox = "RUNNING"
     demo = DemoServer(world)
     await demo.start()
     slow = replace(FAST_DELTA, sweep=600.0, backstop=600.0, backstop_starting=600.0)
     monitor, stores = await _monitor(demo, slow)
     try:
         async with running(monitor):
-            await wait_for(lambda: monitor.listed and monitor.delta.since is not None)
-            await asyncio.sleep(0.5)  # the polls due at the listing go out
-            listings = demo.routes.hits["/api/v1/app-conversations/search"]
-            for c in world.visible()[:120]:  # more than one page of changes
+            await _settled(monitor)
+            changed = world.visible()[:250]  # more than one page of changes
+            for c in changed:
                 world.push_state(c, "running")
-            await wait_for(
-                lambda: all(_status(stores, c)[0] == "running" for c in world.visible()[:120])
-            )
-            # the question read one page and asked for a full listing (two pages of 100)
-            assert demo.routes.hits["/api/v1/app-conversations/search"] >= listings + 3
+            # a question reads one page (100): the rest come by the listing it asks for
+            await wait_for(lambda: all(_status(stores, c)[0] == "running" for c in changed))
     finally:
         await demo.stop()
 
@@ -161,5 +167,34 @@ async def test_the_demo_filters_updated_at_as_the_real_server() -> None:
             assert [i["id"] for i in body["items"]] == [c.hex]
             bad = await http.get(url, params={"updated_at__gte": "yesterday"})
             assert bad.status_code == 422
+    finally:
+        await demo.stop()
+
+
+async def test_conversations_stamped_together_do_not_make_it_list_for_ever(
+    monkeypatch: pytest.MonkeyPatch,
+) -> None:
+    monkeypatch.setattr(delta, "PAGES", 2)
+    world = scale_world(600, seed=1)  # 600 stamps within a second: more than 2 pages a question
+    demo = DemoServer(world)
+    await demo.start()
+    slow = replace(FAST_DELTA, sweep=600.0, backstop=600.0, backstop_starting=600.0)
+    monitor, _stores = await _monitor(demo, slow)
+    listings = 0
+    discover = monitor._discover
+
+    async def counted() -> None:
+        nonlocal listings
+        listings += 1
+        await discover()
+
+    monitor._discover = counted  # type: ignore[method-assign]
+    try:
+        async with running(monitor):
+            await wait_for(lambda: monitor.listed and monitor.delta.since is not None)
+            asked = monitor.delta.asked
+            await asyncio.sleep(6.0)
+            assert monitor.delta.asked >= asked + 3  # questions go on...
+            assert listings <= 2  # ...and one overflow lists once more, not for ever
     finally:
         await demo.stop()

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import asyncio
 import json
-import socket
 import sys
 import time
 from collections.abc import AsyncIterator, Sequence
@@ -18,6 +17,7 @@ from typing import Any
 import httpx
 from aiohttp import web
 
+from tests.helpers import free_port as free_port
 from tests.helpers import serve
 from tests.system.programs import require
 
@@ -31,13 +31,6 @@ NO_TEXTUAL = (
     "import sys; sys.modules['textual'] = None; sys.modules['rich'] = None; "
     "from tui.cli import main; sys.exit(main(sys.argv[1:]))"
 )
-
-
-def free_port() -> int:
-    """A loopback port nobody listens on now."""
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
 
 
 @asynccontextmanager

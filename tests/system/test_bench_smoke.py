@@ -23,6 +23,7 @@ PARTS = (
     "10. How cost grows",
     "11. Sharded exporters",
     "12. The scale demo",
+    "13. Keeping a V1 fleet fresh",
 )
 
 

@@ -142,7 +142,7 @@ def latest_tasks(events: list[Event]) -> list[TaskItem] | None:
     return None
 
 
-class _PagedSource:
+class PagedSource:
     """V1 app server and agent server: paged search, `?ids=` batches, `events/search`.
 
     Subclasses name their paths, model, id form and the event-kind parameter.
@@ -220,6 +220,21 @@ class _PagedSource:
                     break
         return sorted(out, key=lambda e: e.timestamp)
 
+    async def every_event(self, conversation_id: str, pages: int) -> tuple[list[Event], bool]:
+        """Every event of any kind, oldest first, at most `pages` pages; and whether that was
+        all of them (the repair of pushed events reads it)."""
+        params: dict[str, Any] = {"sort_order": "TIMESTAMP", "limit": PAGE_LIMIT}
+        path = self.events_path.format(id=segment(self.wire_id(conversation_id)))
+        out: list[Event] = []
+        for _ in range(pages):
+            raw = await self.rest.get_json(path, params, conditional=False)
+            events, page = _events(raw)
+            out += events
+            if not page:
+                return out, True
+            params["page_id"] = page
+        return out, False
+
     async def recent(self, conversation_id: str, n: int) -> list[Event] | None:
         """The newest `n` events, oldest first."""
         params: dict[str, Any] = {"sort_order": "TIMESTAMP_DESC", "limit": min(n, PAGE_LIMIT)}
@@ -228,7 +243,7 @@ class _PagedSource:
         return list(reversed(_events(raw)[0]))
 
 
-class V1AppSource(_PagedSource):
+class V1AppSource(PagedSource):
     """OpenHands app server V1 (`/api/v1`, openhands-ai >= 1.0). Its search filters on
     `updated_at`, which moves when the server records an execution status, new statistics
     or a lifecycle post from the agent server (docs/protocol.md "What moves updated_at")."""
@@ -260,7 +275,7 @@ class V1AppSource(_PagedSource):
         return found, rejected, True
 
 
-class AgentSource(_PagedSource):
+class AgentSource(PagedSource):
     """An agent server (inside a sandbox, or run alone)."""
 
     kind = ServerKind.AGENT

@@ -33,6 +33,7 @@ from tui.client.stream import CLOSE_NOT_FOUND
 from tui.fleet import act, triage
 from tui.fleet.options import FleetOptions as FleetOptions
 from tui.fleet.plan import Plan
+from tui.fleet.push import PushIntake
 from tui.fleet.recorder import Recorder
 from tui.history.store import HistoryStore, HistoryUnavailable
 from tui.protocol import status as st
@@ -104,6 +105,7 @@ class Fleet:
         self._snapshots: dict[str, ServerMonitor] = {}  # monitors of the last snapshot
         self.supervisor = Supervisor(self.stores, SUPERVISOR_BACKOFF, self._rng)
         self._known: set[str] = set()  # servers detected before in this run
+        self.push: PushIntake | None = None  # pushed events (`--webhooks`), when received
         self._running = False
 
     # -- life ------------------------------------------------------------------------------
@@ -171,6 +173,8 @@ class Fleet:
                     await asyncio.sleep(0)  # keys and frames are served between slices
                 self.stores.status.purge_gone(self.options.gone_grace)
                 self.recorder.tick()
+                if self.push is not None:
+                    self.push.tick()
             except Exception:  # a bug must not end alerting
                 log.exception("fleet tick failed")
             if self.history is not None and self.history.failed and not self.history_problem:
@@ -187,6 +191,8 @@ class Fleet:
             self._ticker.cancel()
         if self.streams is not None:
             await self.streams.stop()
+        if self.push is not None:
+            await self.push.stop()
         tasks = list(self._tasks.values())
         for task in tasks:
             task.cancel()

@@ -3,16 +3,21 @@ the exporter and the browser's dashboards all build it here. No Textual here."""
 
 from __future__ import annotations
 
+import sys
 import tempfile
 from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import replace
 from pathlib import Path
+from typing import TYPE_CHECKING
 
 from tui.client.config import ServerConfig
 from tui.fleet.fleet import Fleet
-from tui.settings import Settings
+from tui.settings import Settings, UsageError
 from tui.store.stores import Stores
+
+if TYPE_CHECKING:
+    from tui.fleet.push_server import PushServer
 
 
 def build_fleet(
@@ -26,6 +31,21 @@ def build_fleet(
     return Fleet(
         list(settings.servers), settings.fleet_options(details), stores=stores, reload=reload
     )
+
+
+async def _receive(fleet: Fleet, settings: Settings) -> PushServer:
+    """Start receiving agent servers' webhooks; says where on stderr."""
+    from tui.fleet.push_server import PushServer
+
+    assert settings.webhooks is not None
+    receiver = PushServer(fleet, settings.webhooks)
+    try:
+        url = await receiver.start()
+    except OSError as exc:
+        listen = settings.webhooks
+        raise UsageError(f"--webhooks {listen.host}:{listen.port}: {exc.strerror}") from exc
+    sys.stderr.write(f"ohtop: receiving agent-server webhooks at {url}\n")
+    return receiver
 
 
 @asynccontextmanager
@@ -47,11 +67,16 @@ async def run_fleet(
         url = await demo.start()
         # Our own demo server has no rate limiter to stay under.
         fleet.add_server(ServerConfig(url, name="demo", rate=DEMO_RATE))
+    receiver = None
     try:
         if start:
             await fleet.start()
+            if settings.webhooks is not None:
+                receiver = await _receive(fleet, settings)
         yield fleet
     finally:
+        if receiver is not None:
+            await receiver.stop()
         await fleet.stop()
         if demo is not None:
             await demo.stop()

@@ -82,6 +82,20 @@ def _streams(p: argparse.ArgumentParser, default: Any) -> None:
         metavar="N",
         help="live websocket streams besides the selected one (default 50; -1: none)",
     )
+    g = p.add_argument_group("pushed events")
+    g.add_argument(
+        "--webhooks",
+        default=default,
+        metavar="[HOST:]PORT",
+        help="receive agent servers' webhooks there (host 127.0.0.1 unless given); the "
+        "secret comes from OHTOP_WEBHOOKS_SECRET or --webhooks-secret-file",
+    )
+    g.add_argument(
+        "--webhooks-secret-file",
+        default=default,
+        metavar="PATH",
+        help="a file holding the secret agent servers send as X-Ohtop-Secret",
+    )
 
 
 def _dashboard(p: argparse.ArgumentParser, default: Any) -> None:

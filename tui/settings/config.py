@@ -83,6 +83,10 @@ class Polling(_Strict):
     discover: Seconds = _POLL.discover
     look: Seconds = _POLL.look  # a cheap look for new conversations (0: only at discovery)
     jitter: float = Field(default=_POLL.jitter, ge=0, le=0.5)
+    delta: Seconds = _POLL.delta  # ask a V1 app server what changed (0: poll per id)
+    backstop_starting: Seconds = _POLL.backstop_starting
+    backstop: Seconds = _POLL.backstop
+    sweep: Seconds = _POLL.sweep
 
     def intervals(self) -> PollIntervals:
         """As the monitor's PollIntervals."""
@@ -99,6 +103,10 @@ class Polling(_Strict):
             discover=self.discover or _POLL.discover,
             look=self.look,
             jitter=self.jitter,
+            delta=self.delta,
+            backstop_starting=self.backstop_starting or _POLL.backstop_starting,
+            backstop=self.backstop or _POLL.backstop,
+            sweep=self.sweep or _POLL.sweep,
         )
 
 

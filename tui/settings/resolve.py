@@ -62,6 +62,9 @@ class Settings(FleetOptions):
     config_path: Path | None = None  # the config file in use (None: defaults only)
     from_config: bool = False  # some servers came from the config file (ctrl+r reloads it)
     metrics: Listen | None = None  # serve Prometheus metrics there while the dashboard runs
+    webhooks: Listen | None = (
+        None  # receive agent servers' pushed events there (its token: the secret)
+    )
 
     def fleet_options(self, details: bool = True) -> FleetOptions:
         """What the Fleet takes: these settings (reading histories or not)."""

@@ -34,6 +34,11 @@ class Delta:
         self.next_at = 0.0
         self.asked = 0  # questions asked (tests, benchmarks)
         self._listing: datetime | None = None
+        # After a question overflowed and a full listing followed, questions do not reach back
+        # before that listing's newest stamp: many conversations stamped within the margin of
+        # it (a bulk import) would overflow every question, and re-list for ever.
+        self.floor: datetime | None = None
+        self._overflowed = False
 
     def works_for(self, source: ConversationSource | None) -> bool:
         """Whether this server is asked what changed."""
@@ -52,6 +57,8 @@ class Delta:
         """A full listing ended: ask what changed from its newest stamp on."""
         newest = self._listing or EPOCH
         self.since = max(self.since, newest) if self.since is not None else newest
+        if self._overflowed:
+            self.floor, self._overflowed = newest, False
         self._listing = None
         self.next_at = now + self.intervals.delta
 
@@ -67,8 +74,11 @@ class Delta:
         assert isinstance(source, V1AppSource) and self.since is not None
         self.next_at = now + self.intervals.delta
         self.asked += 1
+        start = self.since - MARGIN
+        if self.floor is not None and start < self.floor:
+            start = self.floor
         try:
-            items, rejected, more = await source.changed_since(self.since - MARGIN, PAGES)
+            items, rejected, more = await source.changed_since(start, PAGES)
         except ApiError as exc:
             if exc.status in (400, 422):
                 log.warning("%s: updated_at__gte refused (%s); polling per id", source, exc)
@@ -78,6 +88,7 @@ class Delta:
         newest = _newest(items, None)
         if newest is not None and newest > self.since:
             self.since = newest
+        self._overflowed = self._overflowed or more
         return items, rejected, more
 
 

@@ -56,8 +56,9 @@ class EventSink:
         self._state_at.pop(key, None)
         self.per_conversation.pop(key, None)
 
-    def ingest(self, key: Key, item: Incoming) -> bool:
-        """Apply one incoming event. Returns False for duplicates and ignored kinds."""
+    def ingest(self, key: Key, item: Incoming, via: str = "") -> bool:
+        """Apply one incoming event (`via`: how it came, when not a live stream: "push").
+        Returns False for duplicates and ignored kinds."""
         event = item.event
         if event.kind in IGNORED_KINDS:
             return False
@@ -66,9 +67,9 @@ class EventSink:
         self.received[key[0]] += 1
         self.per_conversation[key] += 1
         status = self.stores.status
-        reason = f"event {event.kind}"
+        reason = via or f"event {event.kind}"
         if isinstance(event, StateUpdateEvent):
-            self._state(key, event, item.replay)
+            self._state(key, event, item.replay, reason)
         elif isinstance(event, ObservationEvent) and event.task_list is not None:
             status.set_details(key, tasks=tuple(event.task_list), reason=reason)
         if isinstance(event, ANSWERS):  # what it waits for moved: read it again from its events
@@ -89,7 +90,7 @@ class EventSink:
         self._state_at[key] = at
         return True
 
-    def _state(self, key: Key, event: StateUpdateEvent, replay: bool) -> None:
+    def _state(self, key: Key, event: StateUpdateEvent, replay: bool, reason: str) -> None:
         if replay or key not in self.stores.status:
             return  # history is old news: the snapshot after a replay has the current state
         stats = event.stats
@@ -99,7 +100,7 @@ class EventSink:
             execution = None
         self.stores.status.apply_state(
             key,
-            f"event {event.kind}",
+            reason,
             execution_status=execution,
             usage=(usage.cost, usage.tokens) if usage is not None else None,
         )

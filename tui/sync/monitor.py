@@ -91,6 +91,7 @@ class ServerMonitor:
         self._last_count: int | None = None
         self._answered_at: float | None = None  # wall time of the last cycle that went well
         self.delta = Delta(self.intervals)
+        self._pushed_at: float | None = None  # monotonic time of its last push (webhooks)
 
     # -- public ---------------------------------------------------------------------------
 
@@ -271,8 +272,16 @@ class ServerMonitor:
         await self._apply_all(items, "delta", asked)
         self._force_discover = self._force_discover or more
 
+    def pushed(self, at: float) -> None:
+        """The server pushed an event or a lifecycle post: poll it only as a heartbeat."""
+        self._pushed_at = at
+
     def _per_id(self) -> PollIntervals:
-        return self.delta.per_id(self.source)
+        intervals = self.delta.per_id(self.source)
+        pushing = self._pushed_at is not None and (
+            time.monotonic() - self._pushed_at < 2 * intervals.heartbeat
+        )
+        return intervals.in_push() if pushing else intervals
 
     async def _apply_all(
         self, items: Sequence[AnyConversation], reason: str, asked_at: float | None = None

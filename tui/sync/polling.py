@@ -33,6 +33,8 @@ class PollIntervals:
     backstop_starting: float = 60.0
     backstop: float = 600.0
     sweep: float = 1800.0
+    # While a server pushes its events (webhooks), its per-id polls slow to this heartbeat.
+    heartbeat: float = 300.0
 
     def in_delta(self) -> PollIntervals:
         """The intervals while the server's "what changed" answers: per-id polls slow down to
@@ -46,6 +48,17 @@ class PollIntervals:
             error=slow if self.error is not None else None,
             other=slow if self.other is not None else None,
             discover=max(self.discover, self.sweep),
+        )
+
+    def in_push(self) -> PollIntervals:
+        """The intervals while the server pushes: per-id polls only as a heartbeat."""
+        slow = self.heartbeat
+        return replace(
+            self,
+            running=slow if self.running is not None else None,
+            stopped=slow if self.stopped is not None else None,
+            error=slow if self.error is not None else None,
+            other=slow if self.other is not None else None,
         )
 
     def base(self, status: str) -> float | None:

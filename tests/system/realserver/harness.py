@@ -91,10 +91,13 @@ def free_port() -> int:
 class AgentServer:
     """One agent-server process on 127.0.0.1; stopped by its own PID only."""
 
-    def __init__(self, bin_dir: Path, state: Path, key: str) -> None:
+    def __init__(
+        self, bin_dir: Path, state: Path, key: str, env: dict[str, str] | None = None
+    ) -> None:
         self.bin_dir = bin_dir
         self.state = state
         self.key = key
+        self.extra_env = env or {}  # e.g. OH_WEBHOOKS_0_BASE_URL
         self.port = free_port()
         self.proc: subprocess.Popen[bytes] | None = None
 
@@ -118,6 +121,7 @@ class AgentServer:
             "OPENHANDS_AGENT_SERVER_CONFIG_PATH": str(self.state / "config.json"),
             "SESSION_API_KEY": self.key,
             "OH_SECRET_KEY": self.key,
+            **self.extra_env,
         }
         env.pop("VIRTUAL_ENV", None)
         log = open(self.state / "agent_server.log", "wb")  # noqa: SIM115 - closed with the process
