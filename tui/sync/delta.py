@@ -3,9 +3,10 @@ fleet of 50,000 stays fresh on a few requests a minute.
 
 `since` is the newest `updated_at` the server itself gave in a full listing or in an answer
 to this question (never ohtop's clock, never a per-id poll: those could skip past changes not
-yet read); each question goes back `MARGIN` before it, for writes committed after their
-stamp. A server that refuses the filter (400/422: older releases) is asked no more and is
-polled per id as before. More changes than `PAGES` pages ask for a full listing instead.
+yet read); the first question after it moved goes back `MARGIN` before it, for writes
+committed after their stamp, and the next ones start just after it. A server that refuses
+the filter (400/422: older releases) is asked no more and is polled per id as before. More
+changes than `PAGES` pages ask for a full listing instead.
 """
 
 from __future__ import annotations
@@ -20,6 +21,7 @@ from tui.sync.polling import PollIntervals
 
 log = logging.getLogger(__name__)
 MARGIN = timedelta(seconds=10)
+STEP = timedelta(microseconds=1)  # the server's stamps have microseconds
 PAGES = 10  # 1,000 changes between two questions; beyond that a full listing is cheaper
 EPOCH = datetime(1970, 1, 1, tzinfo=UTC)
 
@@ -39,6 +41,7 @@ class Delta:
         # it (a bulk import) would overflow every question, and re-list for ever.
         self.floor: datetime | None = None
         self._overflowed = False
+        self._asked_since: datetime | None = None  # `since` when the last question was asked
 
     def works_for(self, source: ConversationSource | None) -> bool:
         """Whether this server is asked what changed."""
@@ -75,8 +78,14 @@ class Delta:
         self.next_at = now + self.intervals.delta
         self.asked += 1
         start = self.since - MARGIN
+        if self._asked_since == self.since:
+            # Nothing newer came: the margin behind `since` was read again at the last
+            # question, a whole interval ago; reading it again would only repeat a cluster of
+            # conversations stamped together, at every question.
+            start = self.since + STEP
         if self.floor is not None and start < self.floor:
             start = self.floor
+        self._asked_since = self.since
         try:
             items, rejected, more = await source.changed_since(start, PAGES)
         except ApiError as exc:

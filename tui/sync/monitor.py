@@ -234,7 +234,11 @@ class ServerMonitor:
                 self.schedule.set(key, now)
         self.listed = True
         self._force_discover = False
+        asking = self.delta.since is not None
         self.delta.listing_done(now)
+        if not asking and self.delta.works_for(self.source):  # just read: wait for the backstop
+            for cid in found:
+                self._reschedule((self.name, cid))
         self._next_discover = now + self._per_id().discover
         self._next_look = now + self.intervals.look
 
