@@ -2,7 +2,7 @@
 conversations run a storm of events, ohtop's receiver is stopped and started again ten times
 (each time the agent server's posts fail; it keeps the batch for a later flush, and ohtop
 repairs from `events/search` after each restart); afterwards ohtop holds every event each
-conversation's `events/search` holds, none taken twice, and statuses came by push."""
+conversation's `events/search` holds, none taken twice, and events came by push."""
 
 from __future__ import annotations
 
@@ -100,8 +100,6 @@ async def test_a_storm_with_the_receiver_stopped_ten_times_loses_and_repeats_not
     receiver = PushServer(fleet, Listen("127.0.0.1", port, SECRET))
     await fleet.start()
     await receiver.start()
-    reasons: list[str] = []
-    fleet.stores.status.transitions.subscribe(lambda t: reasons.append(t.reason))
     try:
         text = marker("long", ticks=TICKS) + " tick away"
         cids = [await asyncio.to_thread(server.create, llm.url, text) for _ in range(CONVERSATIONS)]
@@ -143,8 +141,10 @@ async def test_a_storm_with_the_receiver_stopped_ten_times_loses_and_repeats_not
             assert set(extra) <= {"ConversationStateUpdateEvent"} and len(extra) <= 2, extra
             assert intake.sink.per_conversation[key] == len(taken)  # each applied once
         assert sum(intake.repaired.values()) > 0  # batches were lost, and repaired
-        # Statuses came by push (those whose push was lost came by the repair's poll).
-        assert "push" in reasons, reasons
+        # Events came by push, not only by the repairs (a status moved by a push has the
+        # reason "push": tests/loopback/test_push.py; here polls after a repair may win).
+        for key in truth:
+            assert len(intake.ids[key]) - intake.repaired[key] > 0, key
         print(
             f"storm: {total} events, {sum(intake.repaired.values())} taken by repair, "
             f"{intake.duplicates} pushed twice, receiver stopped {KILLS} times"
