@@ -31,6 +31,7 @@ class Delta:
 
     def __init__(self, intervals: PollIntervals) -> None:
         self.intervals = intervals
+        self.asking = intervals.in_delta()  # made once: asked for at every reschedule
         self.refused = False  # the server does not take the filter
         self.since: datetime | None = None  # None: no full listing yet
         self.next_at = 0.0
@@ -50,7 +51,7 @@ class Delta:
     def per_id(self, source: ConversationSource | None) -> PollIntervals:
         """The intervals of per-id polls and the full listing for this server now."""
         active = self.works_for(source) and self.since is not None
-        return self.intervals.in_delta() if active else self.intervals
+        return self.asking if active else self.intervals
 
     def listed(self, items: Iterable[AnyConversation]) -> None:
         """A page of a full listing: its newest stamp counts."""

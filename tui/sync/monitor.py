@@ -92,6 +92,8 @@ class ServerMonitor:
         self._answered_at: float | None = None  # wall time of the last cycle that went well
         self.delta = Delta(self.intervals)
         self._pushed_at: float | None = None  # monotonic time of its last push (webhooks)
+        # Made once (at every reschedule, a copy per conversation was a listing's hot path).
+        self._in_push = {False: self.intervals.in_push(), True: self.delta.asking.in_push()}
 
     # -- public ---------------------------------------------------------------------------
 
@@ -285,7 +287,7 @@ class ServerMonitor:
         pushing = self._pushed_at is not None and (
             time.monotonic() - self._pushed_at < 2 * intervals.heartbeat
         )
-        return intervals.in_push() if pushing else intervals
+        return self._in_push[intervals is self.delta.asking] if pushing else intervals
 
     async def _apply_all(
         self, items: Sequence[AnyConversation], reason: str, asked_at: float | None = None
