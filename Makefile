@@ -4,7 +4,7 @@ VENV := .venv
 BIN := $(VENV)/bin
 STAMP := $(VENV)/.installed
 
-.PHONY: demo test lint typecheck unit bench screenshots install system clean mixin
+.PHONY: demo test lint typecheck unit bench screenshots install system clean mixin app-server
 # Debian programs some tests need (program=package); `make system` installs what is missing.
 SYSTEM := chromium=chromium prometheus=prometheus promtool=prometheus \
 	prometheus-alertmanager=prometheus-alertmanager amtool=prometheus-alertmanager
@@ -49,3 +49,8 @@ clean:
 # Render deploy/mixin (jsonnet) to deploy/mixin/rendered/ after editing a .libsonnet file.
 mixin: $(STAMP)
 	$(BIN)/python scripts/mixin.py
+
+# The real app server (openhands-ai 1.11.0, ~1 GB venv, minutes): delta polling against it.
+# Needs the peer harness (../shared/peer, or OHTOP_PEER_DIR). Not part of `make test`.
+app-server: $(STAMP)
+	OHTOP_APP_SERVER_TEST=1 $(BIN)/pytest -q -m appserver tests/system/test_real_app_server.py

@@ -74,6 +74,8 @@ async def test_a_change_arrives_by_the_question_not_by_a_per_id_poll() -> None:
             await wait_for(lambda: _status(stores, changed)[0] == "error", timeout=20)
             assert demo.routes.hits[BATCH] == batches  # no per-id poll was needed
             assert monitor.delta.asked > asked
+            said = stores.links.get(monitor.link).freshness  # what the panel shows
+            assert said.startswith("statuses: what changed, every 0.1s;"), said
     finally:
         await demo.stop()
 
@@ -125,6 +127,8 @@ async def test_a_server_that_refuses_the_filter_is_polled_per_id(
             demo.world.push_state(c, "finished")
             await wait_for(lambda: _status(stores, c)[0] == "finished", timeout=10)
             assert monitor.delta.per_id(monitor.source) == monitor.intervals  # as before
+            said = stores.links.get(monitor.link).freshness
+            assert said.startswith("statuses: polled every"), said
     finally:
         await demo.stop()
 

@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import uuid
 
+import httpx
 import pytest
 
 from tests.helpers import wait_for
@@ -154,3 +155,26 @@ async def test_an_error_from_before_ohtop_started_has_the_servers_timeline_and_r
     json_out = io.StringIO()
     await report_command(settings, cid, "json", None, json_out)
     assert json.loads(json_out.getvalue())["last_error"]["code"] == "LLMServiceUnavailableError"
+
+
+def test_conditional_requests_save_nothing_here(real: tuple[AgentServer, FakeLLM]) -> None:
+    """Why ohtop sends no If-None-Match / If-Modified-Since: the agent server gives no
+    validator on what ohtop reads, and a conditional request costs a full answer anyway."""
+    server, llm = real
+    cid = server.create(llm.url, None)
+    headers = {"X-Session-API-Key": server.key}
+    for path, params in (
+        ("/api/conversations/search", {"limit": "100"}),
+        ("/api/conversations", {"ids": cid}),
+        (f"/api/conversations/{cid}/events/search", {"limit": "100"}),
+    ):
+        plain = httpx.get(f"{server.url}{path}", params=params, headers=headers, timeout=30)
+        assert plain.status_code == 200
+        assert "etag" not in plain.headers and "last-modified" not in plain.headers, path
+        asked = httpx.get(
+            f"{server.url}{path}",
+            params=params,
+            headers={**headers, "If-None-Match": "*", "If-Modified-Since": plain.headers["date"]},
+            timeout=30,
+        )
+        assert asked.status_code == 200 and len(asked.content) == len(plain.content), path

@@ -36,6 +36,7 @@ class LinkInfo:
     last_event_at: float | None = None  # wall clock
     group: str = ""  # the server a stream belongs to ("" for server links)
     budget: str = ""  # a server's request budget and its use
+    freshness: str = ""  # how a server's statuses are learnt, and how late they can be
     title: str = ""
 
 
@@ -137,6 +138,7 @@ class WebSocketStore:
         last_event_at: float | _Keep | None = KEEP,
         group: str | _Keep = KEEP,
         budget: str | _Keep = KEEP,
+        freshness: str | _Keep = KEEP,
         title: str | _Keep = KEEP,
     ) -> None:
         """Change some fields of a link (the others keep their values)."""
@@ -151,6 +153,7 @@ class WebSocketStore:
             "last_event_at": last_event_at,
             "group": group,
             "budget": budget,
+            "freshness": freshness,
             "title": title,
         }
         changes = {k: v for k, v in given.items() if v is not KEEP}

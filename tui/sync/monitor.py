@@ -37,6 +37,7 @@ from tui.store.websocket_store import LinkState, server_link
 from tui.sync.backoff import Backoff
 from tui.sync.delta import Delta
 from tui.sync.details import DetailReader
+from tui.sync.freshness import Mode, describe
 from tui.sync.polling import PollIntervals, PollSchedule, top_up
 
 log = logging.getLogger(__name__)
@@ -283,11 +284,18 @@ class ServerMonitor:
         self._pushed_at = at
 
     def _per_id(self) -> PollIntervals:
+        return self._mode()[1]
+
+    def _mode(self) -> tuple[Mode, PollIntervals]:
+        """How statuses are learnt now, and the per-id intervals that go with it."""
         intervals = self.delta.per_id(self.source)
+        asking = intervals is self.delta.asking
         pushing = self._pushed_at is not None and (
             time.monotonic() - self._pushed_at < 2 * intervals.heartbeat
         )
-        return self._in_push[intervals is self.delta.asking] if pushing else intervals
+        if pushing:
+            return Mode.PUSH, self._in_push[asking]
+        return (Mode.DELTA if asking else Mode.PER_ID), intervals
 
     async def _apply_all(
         self, items: Sequence[AnyConversation], reason: str, asked_at: float | None = None
@@ -433,4 +441,9 @@ class ServerMonitor:
             next_retry_at=next_retry_at,
             last_error=last_error,
             budget=self.rest.budget.describe(),
+            freshness=self._freshness(),
         )
+
+    def _freshness(self) -> str:
+        """How this server's statuses are learnt now, in the words the panel shows."""
+        return "" if self.source is None else describe(*self._mode())

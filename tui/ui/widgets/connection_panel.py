@@ -109,6 +109,8 @@ class ConnectionPanel(Static):
             out.append(fit_name(name, max(8, self._width - 16)), "bold")
             if link.detail:
                 self._lines(out, link.detail, 2, "dim")
+            if link.freshness:
+                self._lines(out, link.freshness, 2, "dim")
             if link.budget:
                 self._lines(out, link.budget, 2, "dim")
             if self.status is not None and (cost := self.status.cost.get(name, 0.0)):
