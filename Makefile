@@ -7,7 +7,8 @@ STAMP := $(VENV)/.installed
 .PHONY: demo test lint typecheck unit bench screenshots install system clean mixin app-server
 # Debian programs some tests need (program=package); `make system` installs what is missing.
 SYSTEM := chromium=chromium prometheus=prometheus promtool=prometheus \
-	prometheus-alertmanager=prometheus-alertmanager amtool=prometheus-alertmanager
+	prometheus-alertmanager=prometheus-alertmanager amtool=prometheus-alertmanager \
+	zsh=zsh fish=fish man=man-db groff=groff-base
 
 $(STAMP): pyproject.toml
 	@test -x $(BIN)/python || $(PY) -m venv $(VENV)

@@ -41,6 +41,11 @@ def main(argv: Sequence[str] | None = None) -> int:
         return _web_tab(os.environ[settings_wire.ENV])
     parser = build_parser()
     args = parser.parse_args(argv)
+    if args.command == "completion":
+        import shtab
+
+        sys.stdout.write(shtab.complete(parser, shell=args.shell))
+        return 0
     if args.command == "config":
         from tui.settings.check import config_check
 
@@ -102,7 +107,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     if args.command == "watch":
         from tui.headless.watch import watch_command
 
-        return _run(watch_command(settings))
+        return _run(watch_command(settings, plain=args.plain))
     if args.command == "wait":
         from tui.headless.wait import wait_command
 

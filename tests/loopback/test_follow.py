@@ -88,3 +88,29 @@ async def test_watch_streams_transitions_as_json_lines(demo: DemoServer) -> None
         and mine[-1]["to_execution"] == "stuck"
     )
     assert set(mine[-1]) >= {"conversation", "server", "from", "to", "at", "reason"}
+
+
+async def test_watch_plain_says_each_change_in_one_sentence(demo: DemoServer) -> None:
+    """For screen readers and logs: a sentence per change, no JSON, colour codes or redraws."""
+    conv = _pick(demo, "running")
+    out = io.StringIO()
+    task = asyncio.create_task(watch_command(_config(demo), out, plain=True))
+    try:
+        await wait_for(lambda: conv.hex[:8] in out.getvalue())
+        demo.world.push_state(conv, "stuck")
+        await wait_for(
+            lambda: any(
+                conv.hex[:8] in ln and "to ERROR (stuck)" in ln
+                for ln in out.getvalue().splitlines()
+            )
+        )
+    finally:
+        task.cancel()
+        await asyncio.gather(task, return_exceptions=True)
+    text = out.getvalue()
+    assert "\x1b" not in text and "\r" not in text and "{" not in text
+    mine = [ln for ln in text.splitlines() if f"conversation {conv.hex[:8]}" in ln]
+    title = conv.title
+    assert mine[0].endswith(f'"{title}" went from nothing to RUNNING (running), learnt by discover')
+    assert mine[-1].split(", learnt by ")[0].endswith("from RUNNING (running) to ERROR (stuck)")
+    assert all(ln[:4].isdigit() and " UTC: demo conversation " in ln for ln in mine)

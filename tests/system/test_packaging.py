@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import json
 import os
+import shutil
 import subprocess
 import sys
-import venv
+import time
 from pathlib import Path
 
 import pytest
@@ -51,48 +53,115 @@ def test_core_imports_with_textual_and_rich_blocked() -> None:
     assert result.stdout.strip() == "ok"
 
 
-@pytest.mark.slow
-def test_wheel_installs_in_a_fresh_venv_with_its_styles(tmp_path: Path) -> None:
-    dist = tmp_path / "dist"
+@pytest.fixture(scope="module")
+def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """The wheel built from this repository (not the editable install)."""
+    dist = tmp_path_factory.mktemp("dist")
     build = subprocess.run(
         [sys.executable, "-m", "build", "--wheel", "--outdir", str(dist), str(ROOT)],
         capture_output=True,
         text=True,
     )
     assert build.returncode == 0, build.stdout[-2000:] + build.stderr[-2000:]
-    wheel = next(dist.glob("ohtop-*.whl"))
-    env_dir = tmp_path / "venv"
-    venv.create(env_dir, with_pip=True)
-    py = env_dir / "bin" / "python"
-    install = subprocess.run(
-        [str(py), "-m", "pip", "install", "-q", str(wheel)], capture_output=True, text=True
-    )
-    assert install.returncode == 0, install.stderr[-2000:]
-    run_env = {k: v for k, v in os.environ.items() if k not in ("PYTHONPATH", "VIRTUAL_ENV")}
-    where = subprocess.run(
-        [str(py), "-c", "from tui.ui.styles import css_paths; print(*css_paths())"],
-        capture_output=True,
-        text=True,
-        cwd=tmp_path,
-        env=run_env,
-    )
-    assert where.returncode == 0, where.stderr
-    assert "site-packages/tui/styles/ohtop.tcss" in where.stdout
+    return next(dist.glob("ohtop-*.whl"))
+
+
+def _clean_env(**extra: str) -> dict[str, str]:
+    """The environment of a user who never cloned the repository."""
+    drop = ("PYTHONPATH", "VIRTUAL_ENV", "NO_COLOR")
+    return {**{k: v for k, v in os.environ.items() if k not in drop}, **extra}
+
+
+def _runs_as_a_tool(ohtop: Path, home: Path, env: dict[str, str]) -> None:
+    """--version, `status --demo --json`, and the dashboard with rows in a terminal."""
+    version = subprocess.run([str(ohtop), "--version"], capture_output=True, text=True, env=env)
+    assert version.returncode == 0 and version.stdout.startswith("ohtop "), version.stderr
     status = subprocess.run(
-        [str(env_dir / "bin" / "ohtop"), "status", "--demo"],
+        [str(ohtop), "status", "--demo", "--json"],
         capture_output=True,
         text=True,
-        cwd=tmp_path,
-        env=run_env,
+        cwd=home,
+        env=env,
         timeout=120,
     )
     assert status.returncode == 0, status.stderr
-    assert "conversations" in status.stdout.splitlines()[-1]
-    app = subprocess.run(
-        [str(py), "-c", "from tui.ui.app import OhtopApp; print(OhtopApp().css_path)"],
+    rows = json.loads(status.stdout)
+    assert len(rows) > 10 and {"id", "status"} <= set(rows[0])
+    socket = f"ohtop-wheel-{os.getpid()}"
+    tmux = ["tmux", "-L", socket]
+    subprocess.run(
+        [*tmux, "new-session", "-d", "-x", "120", "-y", "30", "-c", str(home), f"{ohtop} --demo"],
+        check=True,
+        env=env,
+    )
+    try:
+        deadline = time.monotonic() + 60
+        screen = ""
+        while time.monotonic() < deadline and "conversations" not in screen:
+            time.sleep(0.5)
+            shown = subprocess.run([*tmux, "capture-pane", "-p"], capture_output=True, text=True)
+            screen = shown.stdout
+        assert "conversations" in screen and "RUNNING" in screen, screen
+    finally:
+        subprocess.run([*tmux, "kill-server"], capture_output=True)
+
+
+@pytest.mark.slow
+def test_pipx_installs_the_wheel_with_its_styles_and_man_page(wheel: Path, tmp_path: Path) -> None:
+    pipx = shutil.which("pipx", path=str(Path(sys.executable).parent))
+    assert pipx is not None, "pipx is a dev dependency"
+    env = _clean_env(
+        PIPX_HOME=str(tmp_path / "pipx"),
+        PIPX_BIN_DIR=str(tmp_path / "bin"),
+        PIPX_MAN_DIR=str(tmp_path / "man"),
+        HOME=str(tmp_path),
+    )
+    done = subprocess.run([pipx, "install", str(wheel)], capture_output=True, text=True, env=env)
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    assert (tmp_path / "man" / "man1" / "ohtop.1").exists()  # `man ohtop` finds it
+    python = tmp_path / "pipx" / "venvs" / "ohtop" / "bin" / "python"
+    where = subprocess.run(
+        [str(python), "-c", "from tui.ui.styles import css_paths; print(*css_paths())"],
         capture_output=True,
         text=True,
         cwd=tmp_path,
-        env=run_env,
+        env=env,
     )
-    assert app.returncode == 0 and "ohtop.tcss" in app.stdout, app.stderr
+    assert "site-packages/tui/styles/ohtop.tcss" in where.stdout, where.stderr
+    _runs_as_a_tool(tmp_path / "bin" / "ohtop", tmp_path, env)
+    # PyPI's other `tui` (1.1.1, 2011, Python 2 code) in the environment the user works in:
+    # the isolated tool does not see it.
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv is not None, "uv is a dev dependency"
+    other = tmp_path / "other"
+    for step in (
+        [uv, "venv", "-q", str(other)],
+        [uv, "pip", "install", "-q", "--python", str(other / "bin" / "python"), "tui==1.1.1"],
+    ):
+        subprocess.run(step, check=True, capture_output=True, env=env)
+    beside = {**env, "PATH": f"{other / 'bin'}:{env['PATH']}", "VIRTUAL_ENV": str(other)}
+    _runs_as_a_tool(tmp_path / "bin" / "ohtop", tmp_path, beside)
+    # In one shared environment the two cannot live: theirs overwrites tui/__init__.py. This is
+    # why README says to install ohtop as a tool, isolated.
+    subprocess.run([pipx, "runpip", "ohtop", "install", "-q", "tui==1.1.1"], env=env, check=True)
+    broken = subprocess.run(
+        [str(tmp_path / "bin" / "ohtop"), "--version"], capture_output=True, text=True, env=env
+    )
+    assert broken.returncode != 0 and "SyntaxError" in broken.stderr
+
+
+@pytest.mark.slow
+def test_uv_tool_installs_the_wheel(wheel: Path, tmp_path: Path) -> None:
+    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
+    assert uv is not None, "uv is a dev dependency"
+    env = _clean_env(
+        UV_TOOL_DIR=str(tmp_path / "tools"),
+        UV_TOOL_BIN_DIR=str(tmp_path / "bin"),
+        UV_CACHE_DIR=str(tmp_path / "cache"),
+        HOME=str(tmp_path),
+    )
+    done = subprocess.run(
+        [uv, "tool", "install", str(wheel)], capture_output=True, text=True, env=env
+    )
+    assert done.returncode == 0, done.stdout[-2000:] + done.stderr[-2000:]
+    _runs_as_a_tool(tmp_path / "bin" / "ohtop", tmp_path, env)

@@ -1,4 +1,5 @@
-"""`ohtop watch --jsonl`: every status transition as a JSON line, until interrupted."""
+"""`ohtop watch`: every status transition as a JSON line (`--jsonl`) or, with `--plain`, as one
+sentence a screen reader can read out or a log can keep, until interrupted."""
 
 from __future__ import annotations
 
@@ -15,7 +16,7 @@ from tui.settings import Settings
 from tui.store.status_store import Transition
 from tui.store.view import ConversationView
 from tui.store.websocket_store import LinkInfo, LinkState, is_server_link
-from tui.text.sanitize import safe_json
+from tui.text.sanitize import clean, safe_json
 
 BAD = frozenset({LinkState.RECONNECTING, LinkState.FAILED})
 
@@ -46,13 +47,36 @@ def server_record(link: LinkInfo) -> dict[str, object]:
     }
 
 
-async def watch_command(settings: Settings, out: TextIO | None = None) -> int:
+def plain_line(record: dict[str, object]) -> str:
+    """A JSON record as a sentence: time, what, from, to, how it was learnt; words, not
+    colours, arrows or columns."""
+    at = str(record["at"])[:19].replace("T", " ") + " UTC"
+    if "link" in record:
+        said = f"{at}: server {record['server']} is {str(record['link']).lower()}"
+        return said + (f": {record['error']}" if record.get("error") else "")
+    title = f' "{record["title"]}"' if record.get("title") else ""
+
+    def state(status: object, execution: object) -> str:
+        if status is None:
+            return "nothing"
+        return f"{status} ({execution})" if execution else str(status)
+
+    return (
+        f"{at}: {record['server']} conversation {str(record['conversation'])[:8]}{title} went "
+        f"from {state(record['from'], record['from_execution'])} "
+        f"to {state(record['to'], record['to_execution'])}, learnt by {record['reason']}"
+    )
+
+
+async def watch_command(
+    settings: Settings, out: TextIO | None = None, *, plain: bool = False
+) -> int:
     """Print transitions, and servers whose link fails or recovers, until interrupted."""
     stream = out or sys.stdout
     states: dict[str, LinkState] = {}
 
     def write(record: dict[str, object]) -> None:
-        stream.write(safe_json(record) + "\n")
+        stream.write((clean(plain_line(record), 2000) if plain else safe_json(record)) + "\n")
         stream.flush()
 
     def link_changed(fleet: Fleet, name: str) -> None:

@@ -6,15 +6,18 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
+from importlib import metadata
 from pathlib import Path
 from typing import Any
 
 from tui.client.budget import parse_rate
 from tui.client.requests import ACTIONS, POLICIES
+from tui.settings.config import THEMES
 from tui.settings.logs import LEVELS
 from tui.settings.resolve import ENV
 
 SUPPRESS = argparse.SUPPRESS
+SHELLS = ("bash", "zsh", "fish")
 Adder = Callable[[argparse.ArgumentParser, Any], None]
 
 
@@ -123,6 +126,13 @@ def _dashboard(p: argparse.ArgumentParser, default: Any) -> None:
         metavar="HOST:PORT",
         help="also serve Prometheus metrics there while the dashboard runs (loopback only)",
     )
+    g.add_argument(
+        "--theme",
+        choices=THEMES,
+        default=default,
+        help="colours (okabe-ito: safe for red-green and blue-yellow colour blindness; "
+        f"default from ${ENV['theme']}, the config file, or {THEMES[0]})",
+    )
 
 
 def _remote(p: argparse.ArgumentParser) -> None:
@@ -138,6 +148,13 @@ def _add(p: argparse.ArgumentParser, default: Any, *adders: Adder) -> None:
         adder(p, default)
 
 
+def version() -> str:
+    try:
+        return metadata.version("ohtop")
+    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
+        return "unknown"
+
+
 def build_parser() -> argparse.ArgumentParser:
     """The argument parser of every command."""
     parser = argparse.ArgumentParser(
@@ -145,6 +162,7 @@ def build_parser() -> argparse.ArgumentParser:
         description="Watch many OpenHands conversations at once.",
         epilog="Run `ohtop COMMAND --help` for a command's options.",
     )
+    parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
     _add(parser, None, _servers, _dashboard)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     status = sub.add_parser("status", help="print every conversation once and exit")
@@ -157,9 +175,18 @@ def build_parser() -> argparse.ArgumentParser:
         help="event histories to read: of ERROR conversations (their last error; default), "
         "of all (task lists too; slow on big fleets), or none",
     )
-    watch = sub.add_parser("watch", help="print status transitions as JSON lines until interrupted")
+    watch = sub.add_parser(
+        "watch",
+        help="print status transitions (JSON lines, or --plain sentences) until interrupted",
+    )
     _add(watch, SUPPRESS, _servers, _streams)
-    watch.add_argument("--jsonl", action="store_true", help="JSON lines (the only format)")
+    shape = watch.add_mutually_exclusive_group()
+    shape.add_argument("--jsonl", action="store_true", help="JSON lines (the default)")
+    shape.add_argument(
+        "--plain",
+        action="store_true",
+        help="one sentence per change, no colour or redraws (for screen readers and logs)",
+    )
     wait = sub.add_parser(
         "wait",
         help="follow one conversation until it settles (exit 0 done, 1 error/stuck, "
@@ -259,6 +286,10 @@ def build_parser() -> argparse.ArgumentParser:
     config = sub.add_parser("config", help="check the config file")
     config.add_argument("action", choices=["check"])
     config.add_argument("--config", type=Path, default=SUPPRESS, metavar="PATH")
+    completion = sub.add_parser(
+        "completion", help="print a shell completion script (bash, zsh or fish)"
+    )
+    completion.add_argument("shell", choices=SHELLS, help="the shell to complete in")
     demo = sub.add_parser("demo-server", help="run the embedded demo server alone")
     demo.add_argument("--port", type=int, default=8765)
     demo.add_argument("--agent", action="store_true", help="act as one agent server at the root")

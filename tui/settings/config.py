@@ -22,7 +22,7 @@ from tui.history.store import DEFAULT_DAYS, DEFAULT_MAX_BYTES
 from tui.sync.polling import PollIntervals
 from tui.sync.stream_manager import DEFAULT_CAP
 
-THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula")
+THEMES = ("textual-dark", "textual-light", "nord", "gruvbox", "dracula", "okabe-ito")
 DEFAULT_THEME = THEMES[0]
 Seconds = Annotated[float, Field(ge=0)]
 _POLL = PollIntervals()  # the defaults, declared once there

@@ -55,6 +55,7 @@ from tui.ui.screens.help import HelpScreen
 from tui.ui.screens.live import Live
 from tui.ui.screens.queue import QueueScreen
 from tui.ui.styles import css_paths
+from tui.ui.themes import OWN_THEMES
 from tui.ui.toasts import toast
 from tui.ui.widgets.conversation_table import ConversationTable
 
@@ -125,6 +126,8 @@ class OhtopApp(App[None]):
             self.stores.links.state_changed.subscribe(self._link_changed),
             self.stores.events.added.subscribe(self._event_added),
         ]
+        for theme in OWN_THEMES:
+            self.register_theme(theme)
         self.theme = self.settings.theme
         dashboard = with_bindings(DashboardScreen, self.dashboard_actions)
         await self.push_screen(
