@@ -38,6 +38,7 @@ def main() -> None:
         "shards",
         "demo_scale",
         "delta",
+        "moments",
     ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)

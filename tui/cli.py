@@ -73,6 +73,10 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         from tui.headless.history import history_command
 
         return history_command(args)
+    if args.command == "status" and args.at is not None:
+        from tui.headless.moment import status_at_command
+
+        return status_at_command(args)
     if args.command == "demo-server":
         if args.conversations is not None:
             from tui.demo.scale import serve_scale
@@ -98,7 +102,18 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
             raise UsageError("ohtop web: --webhooks is for one dashboard, `watch` or `exporter`")
         listen = webhooks_listen(args.webhooks, getattr(args, "webhooks_secret_file", None))
         settings = replace(settings, webhooks=listen)
-    if not settings.servers and not settings.demo:
+    if args.command is None and args.at is not None:
+        from tui.session.replay import Replay
+        from tui.settings.moment import parse_moment
+
+        moment = parse_moment(args.at)
+        settings = replace(settings, at=moment, allow_actions=False)
+        replay = Replay(settings.history)  # nothing kept from then: said here, before the screen
+        try:
+            replay.at(moment)
+        finally:
+            replay.close()
+    if not settings.servers and not settings.demo and settings.at is None:
         parser.error("give --server URL (repeatable), servers in the config file, or --demo")
     if args.command == "status":
         from tui.headless.status import status_command

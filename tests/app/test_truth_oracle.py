@@ -16,6 +16,7 @@ import random
 import re
 from collections import Counter
 from pathlib import Path
+from typing import Any
 
 import pytest
 from prometheus_client import generate_latest
@@ -34,7 +35,8 @@ from tests.oracle import (
 from tui.alerts.watcher import ALERT_KINDS, Thresholds
 from tui.client.config import ServerConfig
 from tui.fleet.metrics import registry_for
-from tui.headless.status import status_command
+from tui.headless.serialize import view_to_dict
+from tui.headless.status import ordered, ordered_views, status_command
 from tui.headless.watch import watch_command
 from tui.history.store import HistoryStore
 from tui.settings import Settings
@@ -83,6 +85,7 @@ class Oracle:
         self.down_truth: Truth | None = None  # what was true when the server went down
         self.log: list[str] = []  # what happened, in order
         self.intervals = FAST  # per-id polls; FAST_DELTA asks the server what changed
+        self.said: list[tuple[float, list[dict[str, object]], str]] = []  # (when, status, where)
 
     def settings(self) -> Settings:
         return Settings(
@@ -248,10 +251,18 @@ class Oracle:
         await pilot.pause()
         return truth
 
+    def remember(self, app: OhtopApp, where: str) -> None:
+        """What `status --json` says now, and when: `status --at` must say it again later."""
+        app.fleet.recorder.tick()  # the views changed since the last second, written now
+        said = [view_to_dict(v) for v in ordered(app.stores)]
+        self.said.append((self.w.sim.wall(), said, where))
+        assert app.fleet.history is not None and app.fleet.history.flush()
+
     # -- the faces -------------------------------------------------------------------------
 
     async def check(self, app: OhtopApp, pilot: Pilot[None], where: str) -> None:
         truth = await self.converged(app, pilot)
+        self.remember(app, where)
         shown = self.down_truth if not self.w.up and self.down_truth is not None else truth
         for size in SIZES:
             await pilot.resize_terminal(*size)
@@ -412,6 +423,33 @@ def _watch_agrees(lines: str, truth: Truth) -> bool:
     return all(last.get(h, s) == s for h, s in truth.status.items())
 
 
+def _check_moments(oracle: Oracle) -> None:
+    """`status --at` at every moment a face was checked (and in between: the last moment
+    before) says what `status --json` said then, field for field."""
+    assert oracle.said[-1][0] - oracle.said[0][0] >= 3600, "less than a simulated hour"
+    store = HistoryStore(oracle.history, readonly=True)
+    try:
+        for at, said, where in oracle.said:
+            again = [view_to_dict(v) for v in ordered_views(store.fleet_at(at))]
+            assert again == said, (where, _differences(said, again))
+    finally:
+        store.close()
+
+
+def _differences(said: list[dict[str, Any]], again: list[dict[str, Any]]) -> list[str]:
+    live = {(d["server"], d["id"]): d for d in said}
+    kept = {(d["server"], d["id"]): d for d in again}
+    out = [f"missing {k}" for k in live.keys() - kept.keys()]
+    out += [f"extra {k}" for k in kept.keys() - live.keys()]
+    for k in live.keys() & kept.keys():
+        out += [
+            f"{k[1][:8]}.{f}: {live[k][f]!r} != {kept[k][f]!r}"
+            for f in live[k]
+            if live[k][f] != kept[k][f]
+        ]
+    return out[:20]
+
+
 def _check_history(path: Path, truth: Truth, where: str) -> None:
     store = HistoryStore(path, readonly=True)
     try:
@@ -446,6 +484,7 @@ async def test_every_face_tells_the_truth_over_simulated_hours(
     plan[14], plan[15] = "down", "up"
     try:
         await oracle.run(plan, watched)
+        _check_moments(oracle)
     finally:
         watch.cancel()
         await asyncio.gather(watch, return_exceptions=True)

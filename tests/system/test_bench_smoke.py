@@ -24,6 +24,7 @@ PARTS = (
     "11. Sharded exporters",
     "12. The scale demo",
     "13. Keeping a V1 fleet fresh",
+    "14. The fleet at a moment",
 )
 
 

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import sys
 from collections import Counter
+from collections.abc import Iterable
 from typing import TextIO
 
 from tui.headless.serialize import view_to_dict
@@ -20,8 +21,13 @@ from tui.text.sanitize import clean, safe_json
 def ordered(stores: Stores) -> list[ConversationView]:
     """Every conversation, by server, then as the dashboard sorts (errors first, by status),
     newest first within a status."""
+    return ordered_views(stores.status)
+
+
+def ordered_views(views: Iterable[ConversationView]) -> list[ConversationView]:
+    """`ordered`, of any views (the fleet at a moment, too)."""
     return sorted(
-        stores.status,
+        views,
         key=lambda v: (
             v.server,
             STATUS_RANK.get(v.status, 5),

@@ -4,6 +4,7 @@ without its session key, its text cut as the screens cut it."""
 from __future__ import annotations
 
 import json
+import zlib
 from collections.abc import Callable
 from dataclasses import asdict
 from datetime import datetime
@@ -41,10 +42,29 @@ CREATE TABLE IF NOT EXISTS mutes (
 CREATE TABLE IF NOT EXISTS counts (
     minute INTEGER NOT NULL, server TEXT NOT NULL, status TEXT NOT NULL, n INTEGER NOT NULL,
     PRIMARY KEY (minute, server, status));
+CREATE TABLE IF NOT EXISTS views_at (
+    server TEXT NOT NULL, id TEXT NOT NULL, at REAL NOT NULL, view BLOB NOT NULL);
+CREATE INDEX IF NOT EXISTS views_at_by_key ON views_at (server, id, at);
+CREATE INDEX IF NOT EXISTS views_at_by_time ON views_at (at);
+CREATE TABLE IF NOT EXISTS view_keys (
+    server TEXT NOT NULL, id TEXT NOT NULL, PRIMARY KEY (server, id)) WITHOUT ROWID;
 CREATE TABLE IF NOT EXISTS activity (
     minute INTEGER NOT NULL, server TEXT NOT NULL, id TEXT NOT NULL, events INTEGER NOT NULL,
     PRIMARY KEY (minute, server, id));
 """
+
+
+FORGOTTEN = b""  # a views_at row saying the conversation left the store then
+
+
+def packed(row: str) -> bytes:
+    """A view as kept for `--at`: compressed (a busy day rewrites many views; about a third
+    of the size)."""
+    return zlib.compress(row.encode("utf-8"), 1)
+
+
+def unpacked(blob: bytes) -> str:
+    return zlib.decompress(blob).decode("utf-8")
 
 
 # Stored text is cut as the screens cut it: a title of 100 KB is kept as the 200 characters
@@ -70,6 +90,7 @@ def view_to_row(view: ConversationView) -> str:
         ]
     if (err := data.get("last_error")) is not None:
         err["code"], err["detail"] = cut(err["code"], 120), cut(err["detail"], 500)
+    data["keyed"] = bool(view.session_api_key)  # had a key: `--at` masks it as live output does
     data["session_api_key"] = None
     data.pop("confirmed_at", None)  # a shown copy's; the row's last_seen says it
     data.pop("search_text", None)
@@ -80,11 +101,15 @@ def view_to_row(view: ConversationView) -> str:
     return json.dumps(data, separators=(",", ":"))
 
 
-def view_from_row(text: str, last_seen: float | None = None) -> ConversationView | None:
+def view_from_row(
+    text: str, last_seen: float | None = None, *, as_kept: bool = False
+) -> ConversationView | None:
     """A stored view (stale: last confirmed when it was last seen), or None when the row
-    cannot be read back."""
+    cannot be read back. `as_kept`: as it was then, not stale, its key masked ("***") when
+    it had one (for `--at`, which never connects with it)."""
     try:
         data = json.loads(text)
+        keyed = data.pop("keyed", False)
         for name in ("created_at", "updated_at"):
             data[name] = datetime.fromisoformat(data[name]) if data[name] else None
         data["kind"] = ServerKind(data["kind"])
@@ -94,8 +119,10 @@ def view_from_row(text: str, last_seen: float | None = None) -> ConversationView
             data["last_error"] = ErrorInfo(**data["last_error"])
         if data.get("pending") is not None:
             data["pending"] = tuple(Pending(**p) for p in data["pending"])
-        data["stale"] = True  # not confirmed by the server yet
-        data["confirmed_at"] = last_seen
+        data["stale"] = not as_kept  # not confirmed by the server yet
+        data["confirmed_at"] = None if as_kept else last_seen
+        if as_kept and keyed:
+            data["session_api_key"] = "***"
         return ConversationView(**data)
     except (ValueError, TypeError, KeyError):
         return None
@@ -109,6 +136,9 @@ WRITES: dict[str, tuple[str, Callable[[tuple[Any, ...]], tuple[Any, ...]] | None
         lambda a: (a[0], a[1], a[2], a[2], a[3]),
     ),
     "forget": ("DELETE FROM conversations WHERE server = ? AND id = ?", None),
+    # Every view as written, and "" when it was forgotten: the fleet at any moment (`--at`).
+    "view_at": ("INSERT INTO views_at VALUES (?, ?, ?, ?)", None),
+    "view_key": ("INSERT OR IGNORE INTO view_keys VALUES (?, ?)", None),
     "transition": ("INSERT OR IGNORE INTO transitions VALUES (?,?,?,?,?,?,?,?,?)", None),
     "alert": ("INSERT OR IGNORE INTO alerts VALUES (?,?,?,?,?,?,?,NULL)", None),
     "ack": (

@@ -21,6 +21,9 @@ AGED = (
     ("conversations", "last_seen"),
     ("acks", "at"),
 )
+# Pruned alone first: the views kept for `--at` are most of a busy store, and the moments
+# they give are worth less than a month of transitions and alerts.
+FIRST = (("views_at", "at"),)
 
 
 def configure(db: sqlite3.Connection, max_bytes: int, new: bool) -> None:
@@ -51,13 +54,24 @@ def shrink(db: sqlite3.Connection, path: Path, max_bytes: int) -> int:
     """Remove the oldest rows of every table until the store is under TARGET of the cap.
     Returns the rows removed."""
     removed = 0
+    for tables in (FIRST, FIRST + AGED):
+        removed += _rounds(db, path, max_bytes, tables)
+    _settle(db)
+    return removed
+
+
+def _rounds(
+    db: sqlite3.Connection, path: Path, max_bytes: int, tables: tuple[tuple[str, str], ...]
+) -> int:
+    """Pruning rounds over `tables` until under TARGET or nothing is left to remove."""
+    removed = 0
     for _ in range(ROUNDS):
         _settle(db)
         if on_disk(path) <= max_bytes * TARGET:
             break
         gone = 0
         with db:
-            for table, column in AGED:
+            for table, column in tables:
                 rows = db.execute(f"SELECT COUNT(*) FROM {table}").fetchone()[0]
                 if not rows:
                     continue
@@ -69,7 +83,6 @@ def shrink(db: sqlite3.Connection, path: Path, max_bytes: int) -> int:
         removed += gone
         if not gone:
             break
-    _settle(db)
     return removed
 
 

@@ -27,7 +27,8 @@ from typing import Any
 
 from tui.history.audit import AuditLog
 from tui.history.files import create_private, tighten_all
-from tui.history.rows import SCHEMA, WRITES, cut, view_from_row, view_to_row
+from tui.history.moments import Moments
+from tui.history.rows import FORGOTTEN, SCHEMA, WRITES, cut, packed, view_from_row, view_to_row
 from tui.history.size import configure, on_disk, shrink
 from tui.store.status_store import Transition
 from tui.store.view import ConversationView, Key
@@ -35,8 +36,16 @@ from tui.store.view import ConversationView, Key
 log = logging.getLogger(__name__)
 FLUSH_EVERY = 0.5  # seconds between commits: a kill loses at most this (and what is queued)
 FLUSH_WAIT = 2.0  # seconds a write that must be on disk before it is shown may wait
+CLOSE_WAIT = 5.0  # seconds close() waits for the queue to be written before it goes
 DEFAULT_DAYS = 30.0
 DEFAULT_MAX_BYTES = 200 * 1024 * 1024
+
+
+# Conversations of which no view is kept any more leave the keys `--at` looks up.
+_UNKEPT_KEYS = (
+    "DELETE FROM view_keys WHERE NOT EXISTS (SELECT 1 FROM views_at v "
+    "WHERE v.server = view_keys.server AND v.id = view_keys.id)"
+)
 
 
 class HistoryUnavailable(Exception):
@@ -60,7 +69,7 @@ def _minute(at: float) -> int:
     return int(at // 60)
 
 
-class HistoryStore(AuditLog):
+class HistoryStore(AuditLog, Moments):
     """The store: open it, read what was kept, queue what happens; `close()` flushes."""
 
     def __init__(
@@ -79,6 +88,7 @@ class HistoryStore(AuditLog):
         self._wall = wall
         self._queue: queue.Queue[tuple[str, tuple[Any, ...]] | None] = queue.Queue()
         self._thread: threading.Thread | None = None
+        self._writer_closes = False  # close() left the connection to the writer to close
         self.failed: str | None = None  # why writing stopped, once it did
         self.written = 0
         self.pruned = 0  # rows removed to hold the size cap
@@ -226,11 +236,15 @@ class HistoryStore(AuditLog):
 
     def seen(self, view: ConversationView) -> None:
         """The latest view of a conversation (first and last seen are kept)."""
-        self._put("seen", view.server, view.id, self._wall(), view_to_row(view))
+        at, row = self._wall(), view_to_row(view)
+        self._put("seen", view.server, view.id, at, row)
+        self._put("view_at", view.server, view.id, at, packed(row))
+        self._put("view_key", view.server, view.id)
 
     def forget(self, key: Key) -> None:
         """A conversation gone from its server: its last view is no longer kept."""
         self._put("forget", *key)
+        self._put("view_at", *key, self._wall(), FORGOTTEN)
 
     def transition(self, t: Transition) -> None:
         """A status transition."""
@@ -305,6 +319,15 @@ class HistoryStore(AuditLog):
             self._put("activity", minute, server, cid, n)
 
     def _write_forever(self) -> None:
+        try:
+            self._write_until_closed()
+        finally:
+            with self._lock:
+                if self._writer_closes:  # close() gave up waiting: the last one out closes
+                    with contextlib.suppress(sqlite3.Error):
+                        self._db.close()
+
+    def _write_until_closed(self) -> None:
         last_prune = time.monotonic()
         while True:
             batch = self._drain()
@@ -366,15 +389,24 @@ class HistoryStore(AuditLog):
                 self._db.execute("DELETE FROM counts WHERE minute < ?", (_minute(cutoff),))
                 self._db.execute("DELETE FROM activity WHERE minute < ?", (_minute(cutoff),))
                 self._db.execute("DELETE FROM conversations WHERE last_seen < ?", (cutoff,))
+                self._db.execute("DELETE FROM views_at WHERE at < ?", (cutoff,))
+                self._db.execute(_UNKEPT_KEYS)
             self.pruned += shrink(self._db, self.path, self.max_bytes)
         except sqlite3.Error as exc:
             log.warning("history pruning failed: %s", exc)
 
     def close(self) -> None:
-        """Write what is queued and close (bounded: a stuck disk must not hold the exit)."""
+        """Write what is queued and close (bounded: a stuck disk must not hold the exit). A
+        writer still busy after the wait closes the connection itself when it is done: closing
+        it under a commit in progress crashes the process."""
         if self._thread is not None:
             self._queue.put(None)
-            self._thread.join(timeout=5.0)
+            self._thread.join(timeout=CLOSE_WAIT)
+            with self._lock:
+                if self._thread.is_alive():
+                    self._writer_closes = True
+                    log.warning("history: still writing what was queued; it ends on its own")
+                    return
             self._thread = None
         with contextlib.suppress(sqlite3.Error):
             self._db.close()

@@ -163,11 +163,25 @@ def build_parser() -> argparse.ArgumentParser:
         epilog="Run `ohtop COMMAND --help` for a command's options.",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {version()}")
+    parser.add_argument(
+        "--at",
+        default=None,
+        metavar="TIME",
+        help="the fleet as the history store saw it then, read-only ([ ] step a minute, "
+        "{ } an hour): 03:12, '2026-12-07 03:12', 90m (ago)",
+    )
     _add(parser, None, _servers, _dashboard)
     sub = parser.add_subparsers(dest="command", metavar="COMMAND")
     status = sub.add_parser("status", help="print every conversation once and exit")
     _add(status, SUPPRESS, _servers)
     status.add_argument("--json", action="store_true", help="a JSON array instead of a table")
+    status.add_argument(
+        "--at",
+        default=None,
+        metavar="TIME",
+        help="the fleet as the history store saw it then, asking no server: 03:12, "
+        "'2026-12-07 03:12', 90m (ago)",
+    )
     status.add_argument(
         "--histories",
         choices=("errors", "all", "none"),

@@ -65,6 +65,7 @@ class Settings(FleetOptions):
     webhooks: Listen | None = (
         None  # receive agent servers' pushed events there (its token: the secret)
     )
+    at: float | None = None  # show the fleet as the history store saw it then (read-only)
 
     def fleet_options(self, details: bool = True) -> FleetOptions:
         """What the Fleet takes: these settings (reading histories or not)."""

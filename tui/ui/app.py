@@ -45,6 +45,7 @@ from tui.store.websocket_store import LinkState
 from tui.ui import acting
 from tui.ui.bindings import with_bindings
 from tui.ui.messages import BulkAction, FindText, OpenConversation, WriteReport
+from tui.ui.moments import MomentView
 from tui.ui.palette import ActionCommands
 from tui.ui.screens.alerts import AlertsScreen
 from tui.ui.screens.dashboard import DashboardScreen
@@ -106,6 +107,9 @@ class OhtopApp(App[None]):
         self._held_events: set[Key] = set()
         self._ticks = 0
         self.metrics_url: str | None = None
+        self.moments: MomentView | None = None  # `--at`: the fleet at a moment
+        if self.settings.at is not None:
+            self.read_only = True
 
     @property
     def repaint_pending(self) -> bool:
@@ -140,12 +144,23 @@ class OhtopApp(App[None]):
                 silence=lambda view, now: triage.silence(self.fleet, view, now),
             )
         )
+        if self.settings.at is not None:  # the fleet at a moment: no server is asked
+            self.moments = MomentView(self, self.stores, self.settings.history)
+            self._stack.callback(self.moments.close)
+            self.moments.show(self.settings.at)
+            self.set_interval(1.0, self._tick)
+            return
         await self._stack.enter_async_context(run_fleet(self.fleet, self.settings))
         if self.fleet.history_problem:
             self.notify(self.fleet.history_problem, severity="warning", timeout=10, markup=False)
         if self.settings.metrics is not None:
             await self._serve_metrics(self.settings.metrics)
         self.set_interval(1.0, self._tick)
+
+    def action_step(self, seconds: float) -> None:
+        """`--at`: show the fleet `seconds` later (earlier when negative)."""
+        if self.moments is not None:
+            self.moments.show(self.moments.at + seconds)
 
     async def _serve_metrics(self, listen: Listen) -> None:
         """The exporter's /metrics, from this dashboard's Fleet, in this event loop."""

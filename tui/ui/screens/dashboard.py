@@ -118,6 +118,8 @@ class DashboardScreen(LiveScreen):
             always.append(shown)
         else:
             notes.append(shown)
+        if moment := self.app.sub_title:  # `--at`: never read as live
+            always.insert(0, moment)
         if unconfirmed := self.stores.status.unconfirmed_rows():  # never read as live
             always.append(f"~ {unconfirmed} unconfirmed")
         if table.marked:
