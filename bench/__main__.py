@@ -39,6 +39,7 @@ def main() -> None:
         "demo_scale",
         "delta",
         "moments",
+        "first_screen",
     ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)

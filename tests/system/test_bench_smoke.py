@@ -25,6 +25,7 @@ PARTS = (
     "12. The scale demo",
     "13. Keeping a V1 fleet fresh",
     "14. The fleet at a moment",
+    "15. Time to the first useful screen",
 )
 
 
