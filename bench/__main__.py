@@ -40,6 +40,7 @@ def main() -> None:
         "delta",
         "moments",
         "first_screen",
+        "push",
     ):  # each in its own process (RSS, CPU)
         sys.stdout.flush()
         subprocess.run([sys.executable, "-m", f"bench.{part}"], check=False)

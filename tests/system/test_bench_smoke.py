@@ -26,6 +26,7 @@ PARTS = (
     "13. Keeping a V1 fleet fresh",
     "14. The fleet at a moment",
     "15. Time to the first useful screen",
+    "16. Status latency with push",
 )
 
 
