@@ -94,7 +94,7 @@ def _arrived(text: str, hex_id: str, value: str) -> bool:
     for line in text.splitlines():
         record = json.loads(line)
         if record.get("conversation") == hex_id and record.get("to_execution") == value:
-            return record.get("reason") == "push"
+            return bool(record.get("reason") == "push")
     return False
 
 
