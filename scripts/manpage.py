@@ -13,7 +13,8 @@ from pathlib import Path
 
 from build_manpages.manpage import Manpage
 
-from tui.settings.arguments import build_parser, version
+from tui.settings.arguments import build_parser
+from tui.start.version import version
 
 PAGE = Path(__file__).resolve().parents[1] / "man" / "ohtop.1"
 

@@ -6,7 +6,6 @@ below a process."""
 from __future__ import annotations
 
 import asyncio
-import io
 import json
 import random
 import socket
@@ -20,7 +19,6 @@ from typing import Any
 
 import httpx
 from aiohttp import web
-from rich.console import Console
 from textual.app import App
 
 from tui.client.config import ServerConfig
@@ -39,6 +37,7 @@ from tui.sync.polling import PollIntervals
 from tui.sync.stream_parts import HandshakeGate, StreamPolicy
 from tui.sync.stream_worker import StreamWorker
 from tui.ui.app import OhtopApp
+from tui.ui.frames import screen_lines
 from tui.ui.widgets.conversation_table import ConversationTable
 
 
@@ -104,24 +103,8 @@ def view(
 
 
 def screen_text(app: App[Any]) -> list[str]:
-    """What a person sees: every line of the app's screen as plain text (the whole stack
-    composed, as `export_screenshot` draws it)."""
-    width, height = app.size
-    console = Console(
-        width=width,
-        height=height,
-        file=io.StringIO(),
-        force_terminal=True,
-        color_system=None,
-        record=True,
-        legacy_windows=False,
-        safe_box=False,
-    )
-    update = app.screen._compositor.render_update(  # Textual's own way to a screenshot
-        full=True, screen_stack=app._background_screens
-    )
-    console.print(update)
-    return console.export_text(styles=False).splitlines()
+    """What a person sees: every line of the app's screen as plain text."""
+    return screen_lines(app)
 
 
 FAST = PollIntervals(

@@ -19,6 +19,8 @@ from tui.settings import Settings, UsageError, logs, reloader, resolve
 from tui.settings import wire as settings_wire
 from tui.settings.arguments import build_parser
 from tui.settings.keymap import names
+from tui.start import first_frame
+from tui.start.version import version
 
 
 def _run(coro: Coroutine[Any, Any, int]) -> int:
@@ -51,8 +53,9 @@ def main(argv: Sequence[str] | None = None) -> int:
 
         return config_check(args)
     try:
-        return _main(parser, args)
+        return _main(parser, args, argv)
     except UsageError as exc:
+        first_frame.leave()
         sys.stderr.write(f"ohtop: {exc}\n")
         return 2
     except BrokenPipeError:  # `ohtop history | head`: the reader has what it wanted
@@ -68,7 +71,7 @@ def _quiet_stdout() -> None:
         os.dup2(devnull, sys.stdout.fileno())
 
 
-def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
+def _main(parser: argparse.ArgumentParser, args: argparse.Namespace, argv: list[str]) -> int:
     if args.command == "history":
         from tui.headless.history import history_command
 
@@ -114,6 +117,7 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
         finally:
             replay.close()
     if not settings.servers and not settings.demo and settings.at is None:
+        first_frame.leave()
         parser.error("give --server URL (repeatable), servers in the config file, or --demo")
     if args.command == "status":
         from tui.headless.status import status_command
@@ -173,6 +177,9 @@ def _main(parser: argparse.ArgumentParser, args: argparse.Namespace) -> int:
     from tui.ui.app import OhtopApp
 
     reload = reloader(args) if settings.from_config else None
+    if not settings.demo and settings.at is None:
+        settings = replace(settings, frame_key=first_frame.key(argv, version()))
+    first_frame.handed_over()
     OhtopApp(settings, reload=reload).run()
     return 0
 

@@ -7,7 +7,7 @@ import tomllib
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-ENTRY_POINTS = {"__init__", "__main__", "cli"}
+ENTRY_POINTS = {"__init__", "__main__", "cli", "launch"}
 
 
 def _contracts() -> dict[str, dict[str, list[str]]]:

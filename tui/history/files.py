@@ -7,10 +7,21 @@ from __future__ import annotations
 import contextlib
 import os
 import stat
+import sys
 from pathlib import Path
 
 DIR_MODE = 0o700
 FILE_MODE = 0o600
+
+
+def state_dir() -> Path:
+    """Where ohtop keeps its files: the XDG state dir on Linux, Logs on macOS,
+    %LOCALAPPDATA% on Windows."""
+    if sys.platform == "darwin":
+        return Path.home() / "Library" / "Logs" / "ohtop"
+    if os.name == "nt":
+        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "ohtop"
+    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "ohtop"
 
 
 def private_dir(path: Path) -> Path:

@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import argparse
 from collections.abc import Callable
-from importlib import metadata
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +14,7 @@ from tui.client.requests import ACTIONS, POLICIES
 from tui.settings.config import THEMES
 from tui.settings.logs import LEVELS
 from tui.settings.resolve import ENV
+from tui.start.version import version
 
 SUPPRESS = argparse.SUPPRESS
 SHELLS = ("bash", "zsh", "fish")
@@ -146,13 +146,6 @@ def _remote(p: argparse.ArgumentParser) -> None:
 def _add(p: argparse.ArgumentParser, default: Any, *adders: Adder) -> None:
     for adder in adders:
         adder(p, default)
-
-
-def version() -> str:
-    try:
-        return metadata.version("ohtop")
-    except metadata.PackageNotFoundError:  # run from a source tree that was never installed
-        return "unknown"
 
 
 def build_parser() -> argparse.ArgumentParser:

@@ -3,23 +3,12 @@
 from __future__ import annotations
 
 import logging
-import os
-import sys
 from logging.handlers import RotatingFileHandler
 from pathlib import Path
 
-from tui.history.files import create_private, private_dir, tighten, tighten_all
+from tui.history.files import create_private, private_dir, state_dir, tighten, tighten_all
 
 LEVELS = ("debug", "info", "warning", "error")
-
-
-def state_dir() -> Path:
-    """XDG state dir on Linux, Logs on macOS, %LOCALAPPDATA% on Windows."""
-    if sys.platform == "darwin":
-        return Path.home() / "Library" / "Logs" / "ohtop"
-    if os.name == "nt":
-        return Path(os.environ.get("LOCALAPPDATA", Path.home())) / "ohtop"
-    return Path(os.environ.get("XDG_STATE_HOME") or Path.home() / ".local" / "state") / "ohtop"
 
 
 class PrivateRotatingHandler(RotatingFileHandler):

@@ -19,8 +19,8 @@ from typing import TYPE_CHECKING, TypeVar
 from tui.client.budget import DEFAULT_RATE, parse_rate
 from tui.client.config import ServerConfig
 from tui.fleet.fleet import FleetOptions
+from tui.history.files import state_dir
 from tui.settings.config import THEMES, Config, ConfigError, default_path, load, resolve_servers
-from tui.settings.logs import state_dir
 
 if TYPE_CHECKING:
     from tui.settings.listen import Listen
@@ -66,6 +66,7 @@ class Settings(FleetOptions):
         None  # receive agent servers' pushed events there (its token: the secret)
     )
     at: float | None = None  # show the fleet as the history store saw it then (read-only)
+    frame_key: str | None = None  # keep the screen drawn for the next start (`first_frame`)
 
     def fleet_options(self, details: bool = True) -> FleetOptions:
         """What the Fleet takes: these settings (reading histories or not)."""

@@ -32,18 +32,18 @@ from tui.alerts.watcher import Alert
 from tui.client.config import ServerConfig
 from tui.client.errors import ApiError
 from tui.fleet import triage
-from tui.history.files import write_private
+from tui.history.files import state_dir, write_private
 from tui.session import build_fleet, run_fleet
 from tui.settings import Settings
 from tui.settings.config import THEMES
 from tui.settings.keymap import DASHBOARD, DETAIL, QUEUE, remap, safe
 from tui.settings.listen import Listen
-from tui.settings.logs import state_dir
 from tui.store.stores import Stores
 from tui.store.view import Key
 from tui.store.websocket_store import LinkState
 from tui.ui import acting
 from tui.ui.bindings import with_bindings
+from tui.ui.frames import keep
 from tui.ui.messages import BulkAction, FindText, OpenConversation, WriteReport
 from tui.ui.moments import MomentView
 from tui.ui.palette import ActionCommands
@@ -63,6 +63,7 @@ from tui.ui.widgets.conversation_table import ConversationTable
 FLUSH_DELAY = 0.05  # coalesce store changes: at most ~20 repaints a second
 ALERT_WINDOW = 0.5  # alerts raised within this window share one toast
 LINKS_EVERY = 1.0  # seconds between redraws of the link panel for counters alone
+FRAME_EVERY = 10  # seconds between two screens kept for the next start
 
 
 class OhtopApp(App[None]):
@@ -269,6 +270,9 @@ class OhtopApp(App[None]):
         self._ticks += 1
         if self.stores.links.totals()[LinkState.RECONNECTING] or self._ticks % 15 == 0:
             screen.refresh_links()
+        frame_key = self.settings.frame_key
+        if frame_key and self._ticks % FRAME_EVERY == 1 and isinstance(screen, DashboardScreen):
+            keep(self, frame_key)  # the screen the next start of this command line opens on
 
     # -- actions ---------------------------------------------------------------------------
 
