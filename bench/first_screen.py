@@ -24,7 +24,7 @@ from pathlib import Path
 from bench import size
 from bench.history import N, fill
 
-RUNS = size(10, 2)
+RUNS = size(10, 1)
 ROWS = b"Conversation "  # every stored title starts so: a row is on screen
 
 

@@ -25,7 +25,7 @@ from tui.store.websocket_store import LinkState, is_server_link
 from tui.ui.app import OhtopApp
 from tui.ui.widgets.health_bar import HealthBar
 
-SOAK_SECONDS = 150.0
+SOAK_SECONDS = 90.0
 GRACE = 20.0  # deleted rows leave the list after this (the default is five minutes)
 CHECK_EVERY = 12.0
 SHORT = {

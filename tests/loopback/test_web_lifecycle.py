@@ -9,12 +9,12 @@ import json
 import os
 import re
 import signal
-import socket
 import sys
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlparse
 
 import aiohttp
 import httpx
@@ -25,10 +25,11 @@ from tui.settings.wire import ENV
 ROOT = Path(__file__).resolve().parents[2]
 
 
-def _free_port() -> int:
-    with socket.socket() as s:
-        s.bind(("127.0.0.1", 0))
-        return int(s.getsockname()[1])
+def _port(url: str) -> int:
+    """The port `ohtop web --port 0` was given by the system, as its URL says."""
+    port = urlparse(url).port
+    assert port, url  # never 0: the URL names the port bound
+    return port
 
 
 @asynccontextmanager
@@ -85,9 +86,8 @@ def _python_children(pid: int) -> set[int]:
 
 
 async def test_a_dashboard_ends_when_ohtop_web_is_killed_with_sigkill() -> None:
-    port = _free_port()
-    async with web("--demo", "--port", str(port)) as (proc, url):
-        token = url.split("token=", 1)[1]
+    async with web("--demo", "--port", "0") as (proc, url):
+        token, port = url.split("token=", 1)[1], _port(url)
         tab = await _open_tab(f"ws://127.0.0.1:{port}/ws/{token}?width=80&height=24")
         try:
             await wait_for(lambda: bool(_python_children(proc.pid)), timeout=30)
@@ -105,11 +105,10 @@ async def test_a_dashboard_ends_when_ohtop_web_is_killed_with_sigkill() -> None:
 
 
 async def test_a_tab_runs_exactly_the_settings_given(tmp_path: Path) -> None:
-    port = _free_port()
     server = "http://127.0.0.1:9"  # nothing answers: the tab still starts with its settings
-    args = ["--server", server, "--port", str(port), "--max-streams", "3", "--bell"]
+    args = ["--server", server, "--port", "0", "--max-streams", "3", "--bell"]
     async with web(*args, "--no-history", env={"OHTOP_THEME": "nord"}) as (proc, url):
-        token = url.split("token=", 1)[1]
+        token, port = url.split("token=", 1)[1], _port(url)
         tab = await _open_tab(f"ws://127.0.0.1:{port}/ws/{token}?width=80&height=24")
         try:
             await wait_for(lambda: _tab_settings(proc.pid) is not None, timeout=30)
@@ -133,10 +132,9 @@ async def test_options_a_browser_dashboard_cannot_honour_are_refused() -> None:
 
 
 async def test_remote_mode_points_the_page_at_the_address_the_browser_used() -> None:
-    port = _free_port()
-    args = ["--demo", "--host", "0.0.0.0", "--allow-remote", "--port", str(port)]
+    args = ["--demo", "--host", "0.0.0.0", "--allow-remote", "--port", "0"]
     async with web(*args) as (_proc, url):
-        token = url.split("token=", 1)[1]
+        token, port = url.split("token=", 1)[1], _port(url)
         other = f"http://127.0.0.2:{port}"  # not the bind address, not the printed one
         async with httpx.AsyncClient() as client:
             page = (await client.get(f"{other}/?token={token}")).text

@@ -24,6 +24,8 @@ import logging
 import os
 import secrets
 import shlex
+import signal
+import socket
 import sys
 from dataclasses import replace
 from pathlib import Path
@@ -94,6 +96,29 @@ class DashboardSessions(Server):
     def port_bound(self) -> int:
         """The port listened on."""
         return self.listen.port
+
+    def serve(self, debug: bool = False) -> None:
+        """textual-serve's `serve`, on a socket bound here first: with port 0 the page's URL
+        then names the port the system gave, not 0."""
+        self.debug = debug
+        family = socket.AF_INET6 if ":" in self.listen.host else socket.AF_INET
+        sock = socket.socket(family, socket.SOCK_STREAM)
+        sock.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+        sock.bind((self.listen.host, self.listen.port))
+        sock.listen(128)
+        bound = int(sock.getsockname()[1])
+        if bound != self.listen.port:
+            self.listen = replace(self.listen, port=bound)
+            self.port = bound
+            if not self.fixed_url:
+                self.public_url = f"http://{self.listen.url_host}:{bound}"
+        loop = asyncio.new_event_loop()
+        asyncio.set_event_loop(loop)
+        loop.add_signal_handler(signal.SIGINT, self.request_exit)
+        loop.add_signal_handler(signal.SIGTERM, self.request_exit)
+        web.run_app(
+            self._make_app(), sock=sock, handle_signals=False, loop=loop, print=lambda *_: None
+        )
 
     def initialize_logging(self) -> None:
         """ohtop logs to its own file; nothing here writes to the console but the URL."""
