@@ -102,7 +102,11 @@ async def test_a_storm_with_the_receiver_stopped_ten_times_loses_and_repeats_not
     await receiver.start()
     try:
         text = marker("long", ticks=TICKS) + " tick away"
-        cids = [await asyncio.to_thread(server.create, llm.url, text) for _ in range(CONVERSATIONS)]
+        steps = max(60, 2 * TICKS + 20)  # the server's default cap stopped 100 ticks at 60 steps
+        cids = [
+            await asyncio.to_thread(server.create, llm.url, text, max_iterations=steps)
+            for _ in range(CONVERSATIONS)
+        ]
         keys = [key_of(c) for c in cids]
         await wait_for(lambda: all(k in fleet.stores.status for k in keys), 60)
         for _ in range(KILLS):  # the receiver goes away and comes back, mid-storm
