@@ -12,16 +12,14 @@ import json
 import socket
 import statistics
 import time
-import uuid
 from dataclasses import replace
-from datetime import datetime
 
 import httpx
 
 from bench import size
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
-from tui.demo.world import DemoWorld
+from tui.demo.world import DemoWorld, state_event
 from tui.fleet.listen import Listen
 from tui.headless.watch import watch_command
 from tui.settings import Settings
@@ -35,17 +33,6 @@ def _port() -> int:
     with socket.socket() as s:
         s.bind(("127.0.0.1", 0))
         return int(s.getsockname()[1])
-
-
-def _event(value: str) -> dict[str, object]:
-    return {
-        "kind": "ConversationStateUpdateEvent",
-        "id": str(uuid.uuid4()),
-        "timestamp": datetime.now().isoformat(),
-        "source": "environment",
-        "key": "execution_status",
-        "value": value,
-    }
 
 
 async def measure() -> list[float]:
@@ -78,7 +65,7 @@ async def measure() -> list[float]:
                 value = values[(i // len(hexes)) % 2]
                 before = len(out.getvalue())
                 begun = time.perf_counter()
-                answer = await http.post(f"{base}/events/{hex_id}", json=[_event(value)])
+                answer = await http.post(f"{base}/events/{hex_id}", json=[state_event(value)])
                 answer.raise_for_status()
                 while not _arrived(out.getvalue()[before:], hex_id, value):
                     await asyncio.sleep(0.0005)

@@ -11,7 +11,6 @@ import io
 import json
 import uuid
 from dataclasses import replace
-from datetime import datetime
 from pathlib import Path
 
 import httpx
@@ -20,7 +19,7 @@ import pytest
 from tests.helpers import FAST, free_port, wait_for
 from tui.client.config import ServerConfig
 from tui.demo.server import DemoServer
-from tui.demo.world import DemoWorld
+from tui.demo.world import DemoWorld, state_event
 from tui.fleet.listen import Listen
 from tui.headless.watch import watch_command
 from tui.settings import Settings, UsageError
@@ -37,17 +36,6 @@ def _agent_world() -> DemoWorld:
         c.script.steps.clear()
         c.next_step = 0
     return world
-
-
-def _state(value: str) -> dict[str, object]:
-    return {
-        "kind": "ConversationStateUpdateEvent",
-        "id": str(uuid.uuid4()),
-        "timestamp": datetime.now().isoformat(),
-        "source": "environment",
-        "key": "execution_status",
-        "value": value,
-    }
 
 
 async def test_a_push_changes_the_status_at_once_with_the_reason_push() -> None:
@@ -85,7 +73,7 @@ async def test_a_push_changes_the_status_at_once_with_the_reason_push() -> None:
                 assert asyncio.get_running_loop().time() < deadline, "no receiver"
                 await asyncio.sleep(0.1)
             await asyncio.sleep(0.5)  # the first listing is applied
-            event = _state("finished")
+            event = state_event("finished")
             refused = await post(f"/events/{c.hex}", [event], secret="wrong")
             assert refused.status_code == 401
             await asyncio.sleep(0.3)
@@ -99,7 +87,7 @@ async def test_a_push_changes_the_status_at_once_with_the_reason_push() -> None:
                 headers={"X-Ohtop-Secret": SECRET, "Content-Type": "application/json"},
             )  # fmt: skip
             assert huge.status_code == 413
-            stranger = await post(f"/events/{uuid.uuid4().hex}", [_state("running")])
+            stranger = await post(f"/events/{uuid.uuid4().hex}", [state_event("running")])
             assert stranger.json()["taken"] == 0  # nobody watches it: counted, not guessed
             not_json = await http.post(
                 f"{base}/events/{c.hex}", content=b"{oops", headers={"X-Ohtop-Secret": SECRET}

@@ -66,6 +66,13 @@ def wheel(tmp_path_factory: pytest.TempPathFactory) -> Path:
     return next(dist.glob("ohtop-*.whl"))
 
 
+def _dev_tool(name: str) -> str:
+    """A program the dev dependencies installed beside this Python."""
+    found = shutil.which(name, path=str(Path(sys.executable).parent))
+    assert found is not None, f"{name} is a dev dependency"
+    return found
+
+
 def _clean_env(**extra: str) -> dict[str, str]:
     """The environment of a user who never cloned the repository."""
     drop = ("PYTHONPATH", "VIRTUAL_ENV", "NO_COLOR")
@@ -108,8 +115,7 @@ def _runs_as_a_tool(ohtop: Path, home: Path, env: dict[str, str]) -> None:
 
 @pytest.mark.slow
 def test_pipx_installs_the_wheel_with_its_styles_and_man_page(wheel: Path, tmp_path: Path) -> None:
-    pipx = shutil.which("pipx", path=str(Path(sys.executable).parent))
-    assert pipx is not None, "pipx is a dev dependency"
+    pipx = _dev_tool("pipx")
     env = _clean_env(
         PIPX_HOME=str(tmp_path / "pipx"),
         PIPX_BIN_DIR=str(tmp_path / "bin"),
@@ -131,8 +137,7 @@ def test_pipx_installs_the_wheel_with_its_styles_and_man_page(wheel: Path, tmp_p
     _runs_as_a_tool(tmp_path / "bin" / "ohtop", tmp_path, env)
     # PyPI's other `tui` (1.1.1, 2011, Python 2 code) in the environment the user works in:
     # the isolated tool does not see it.
-    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
-    assert uv is not None, "uv is a dev dependency"
+    uv = _dev_tool("uv")
     other = tmp_path / "other"
     for step in (
         [uv, "venv", "-q", str(other)],
@@ -152,8 +157,7 @@ def test_pipx_installs_the_wheel_with_its_styles_and_man_page(wheel: Path, tmp_p
 
 @pytest.mark.slow
 def test_uv_tool_installs_the_wheel(wheel: Path, tmp_path: Path) -> None:
-    uv = shutil.which("uv", path=str(Path(sys.executable).parent))
-    assert uv is not None, "uv is a dev dependency"
+    uv = _dev_tool("uv")
     env = _clean_env(
         UV_TOOL_DIR=str(tmp_path / "tools"),
         UV_TOOL_BIN_DIR=str(tmp_path / "bin"),

@@ -297,6 +297,12 @@ class DemoWorld:
         return _metrics(c)
 
 
+def state_event(value: Any, key: str = "execution_status") -> dict[str, Any]:
+    """A whole state event as an agent server sends it (its own id and time): what a webhook
+    batch carries, for the push tests and benchmark."""
+    return {**_state(key, value), "id": str(uuid.uuid4()), "timestamp": datetime.now().isoformat()}
+
+
 def _state(key: str, value: Any) -> dict[str, Any]:
     return {
         "kind": "ConversationStateUpdateEvent",
